@@ -1,0 +1,72 @@
+"""JXC application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from backend.config import Config, normalise_db_url
+from backend.extensions import api, db, limiter, login_manager, migrate
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app. ``config`` is a Config class or a dict of overrides."""
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            from backend.services.uow import install_sqlite_pragmas
+
+            install_sqlite_pragmas(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    import backend.models  # noqa: F401  (complete metadata for migrations)
+    import backend.services.audit  # noqa: F401  (session listeners)
+
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "session": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
+        "bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"session": []}, {"bearer": []}]})
+
+    from backend.api import register_blueprints
+    from backend.api.errors import register_error_handlers
+    from backend.auth.web import install_auth
+
+    install_auth(app)
+    register_blueprints(api)
+    register_error_handlers(app)
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("X-Request-ID", getattr(g, "request_id", ""))
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/v1"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    from backend.cli import register_cli
+    from backend.web import register_web
+
+    register_cli(app)
+    register_web(app)
+    return app
+
+
+__all__ = ["create_app", "db"]

@@ -1,0 +1,11 @@
+"""HTTP API: every module in this package that defines ``blp`` is registered."""
+import importlib
+import pkgutil
+
+
+def register_blueprints(api) -> None:
+    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{m.name}")
+        blp = getattr(module, "blp", None)
+        if blp is not None:
+            api.register_blueprint(blp)

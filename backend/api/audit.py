@@ -1,0 +1,60 @@
+"""Read-only audit log (there is deliberately no update or delete route)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+from sqlalchemy import select
+
+from backend.api.common import page_schema
+from backend.auth.decorators import require
+from backend.models.audit import AuditLog
+from backend.services import crud
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit log")
+
+
+class AuditArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    entity = ma.fields.String(validate=validate.Length(max=64))
+    entity_id = ma.fields.String(validate=validate.Length(max=64))
+    user_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    action = ma.fields.String(validate=validate.Length(max=40))
+    since = ma.fields.AwareDateTime()
+    until = ma.fields.AwareDateTime()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AuditOut(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.AwareDateTime()
+    user_id = ma.fields.Integer(allow_none=True)
+    username = ma.fields.String(allow_none=True)
+    source = ma.fields.String(allow_none=True)
+    entity = ma.fields.String()
+    entity_id = ma.fields.String()
+    action = ma.fields.String()
+    changes = ma.fields.Dict()
+    request_id = ma.fields.String(allow_none=True)
+
+
+@blp.route("")
+class Audit(MethodView):
+    @blp.arguments(AuditArgs, location="query")
+    @blp.response(200, page_schema(AuditOut, "AuditPage"))
+    @require("audit.view")
+    def get(self, args):
+        """Audit records, newest first (filters: entity, entity_id, user, action, date range)."""
+        stmt = select(AuditLog)
+        for f in ("entity", "entity_id", "user_id", "action"):
+            if args.get(f) is not None:
+                stmt = stmt.where(getattr(AuditLog, f) == args[f])
+        if args.get("since"):
+            stmt = stmt.where(AuditLog.at >= args["since"])
+        if args.get("until"):
+            stmt = stmt.where(AuditLog.at < args["until"])
+        return crud.paginate(stmt.order_by(AuditLog.id.desc()), args["page"], args["per_page"])

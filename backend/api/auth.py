@@ -1,0 +1,178 @@
+"""Login, logout, current user, own password and API tokens."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, g, request, session
+from flask.views import MethodView
+from flask_login import login_user, logout_user
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from backend.api.common import Str
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import AUTHENTICATED, PUBLIC, current_user_required, require
+from backend.extensions import limiter
+from backend.services import users as service
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sessions and API tokens")
+
+
+class LoginIn(ma.Schema):
+    username = Str(64, required=True, min_len=1)
+    password = Str(200, required=True, min_len=1)
+
+
+class WarehouseRef(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class MeOut(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    display_name = ma.fields.String()
+    locale = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    permissions = ma.fields.Method("_perms")
+    warehouses = ma.fields.List(ma.fields.Nested(WarehouseRef), metadata={"description": "Empty: all warehouses"})
+    csrf_token = ma.fields.String(allow_none=True)
+    auth = ma.fields.String()
+
+    def _perms(self, user):
+        return sorted(user.permissions)
+
+
+def _me(user):
+    sess = g.get("user_session")
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "locale": user.locale,
+            "roles": user.roles, "permissions": user.permissions, "warehouses": user.warehouses,
+            "csrf_token": sess.csrf_token if sess else None, "auth": g.get("auth_source", "session"),
+            "_user": user}
+
+
+class _MeDump(MeOut):
+    def _perms(self, obj):
+        return sorted(obj["permissions"])
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+    @blp.arguments(LoginIn)
+    @blp.response(200, _MeDump)
+    @blp.alt_response(401, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema)
+    @require(PUBLIC)
+    def post(self, data):
+        """Log in; sets the session cookie and returns the CSRF token for unsafe requests."""
+        user, key, sess = service.login(data["username"], data["password"], request.remote_addr,
+                                        request.headers.get("User-Agent"))
+        session.clear()
+        session.permanent = True
+        session["k"] = key
+        user._session_key = key
+        login_user(user)
+        g.user_session, g.auth_source = sess, "session"
+        return _me(user)
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    @require(AUTHENTICATED)
+    def post(self):
+        """End this session on the server (the cookie becomes worthless)."""
+        if g.get("user_session") is not None:
+            service.logout(g.user_session.key_hash)
+        logout_user()
+        session.clear()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, _MeDump)
+    @blp.alt_response(401, schema=ErrorSchema)
+    @require(AUTHENTICATED)
+    def get(self):
+        """The current user with roles, permissions, allowed warehouses and CSRF token."""
+        return _me(current_user_required())
+
+
+class PasswordIn(ma.Schema):
+    old_password = Str(200, required=True)
+    new_password = Str(200, required=True, min_len=service.MIN_PASSWORD)
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @blp.arguments(PasswordIn)
+    @blp.response(204)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require(AUTHENTICATED)
+    def post(self, data):
+        """Change own password; all other sessions end."""
+        sess = g.get("user_session")
+        service.change_password(current_user_required(), data["old_password"], data["new_password"],
+                                sess.key_hash if sess else None)
+
+
+class TokenIn(ma.Schema):
+    name = Str(100, required=True, min_len=1)
+    expires_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TokenOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    prefix = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    last_used_at = ma.fields.AwareDateTime(allow_none=True)
+    expires_at = ma.fields.AwareDateTime(allow_none=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TokenCreated(TokenOut):
+    token = ma.fields.String(metadata={"description": "Shown once; send as Authorization: Bearer …"})
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.response(200, TokenOut(many=True))
+    @require("token.manage")
+    def get(self):
+        """Own API tokens."""
+        from sqlalchemy import select
+
+        from backend.extensions import db
+        from backend.models.users import ApiToken
+
+        user = current_user_required()
+        return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenCreated)
+    @require("token.manage")
+    def post(self, data):
+        """Create a personal API token (the secret is returned only now)."""
+        tok, secret = service.create_token(current_user_required(), data["name"], data.get("expires_at"))
+        out = TokenOut().dump(tok)
+        out["token"] = secret
+        return out
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenItem(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("token.manage")
+    def delete(self, token_id):
+        """Revoke a token."""
+        service.revoke_token(current_user_required(), token_id)
+
+
+__all__ = ["blp", "validate"]

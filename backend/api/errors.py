@@ -1,0 +1,63 @@
+"""One place that turns every error into ``{code, status, message, errors}``."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from backend.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 412: "precondition_failed",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
+    428: "precondition_required", 429: "rate_limited", 500: "internal_error", 503: "unavailable",
+}
+
+
+def _json(body: dict, status: int, headers=None):
+    resp = jsonify(body)
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def http_error_response(error: HTTPException):
+    """Werkzeug/webargs/limiter HTTP exceptions → our shape."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages") or {}
+    message = data.get("message") or error.description or error.name
+    code = HTTP_CODES.get(status, "error")
+    if status == 400 and isinstance(errors, dict) and "json" in errors and errors["json"] == ["Invalid JSON body."]:
+        code, message = "malformed_json", "The request body is not valid JSON."
+    if status == 422:
+        message = data.get("message") or "The request is not valid."
+    if status == 429:
+        message = "Too many requests; try again later."
+    if status >= 500:
+        message = "Internal server error."
+    headers = dict(data.get("headers") or {})
+    if status == 429 and hasattr(error, "get_headers"):
+        headers.update({k: v for k, v in error.get_headers() if k.lower() == "retry-after"})
+    return _json({"code": code, "status": status, "message": str(message), "errors": errors}, status, headers)
+
+
+def domain_error_response(error: DomainError):
+    return _json(error.to_dict(), error.status)
+
+
+def unexpected_error_response(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    return _json({"code": "internal_error", "status": 500, "message": "Internal server error.", "errors": {}}, 500)
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(DomainError, domain_error_response)
+    app.register_error_handler(HTTPException, http_error_response)
+    if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
+        app.register_error_handler(Exception, unexpected_error_response)

@@ -1,0 +1,199 @@
+"""Products, their barcodes, and barcode resolution."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+from sqlalchemy import distinct, or_, select
+
+from backend.api.common import Dec, ListArgs, Str
+from backend.api.crud import crud_resource
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import require
+from backend.extensions import db
+from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Barcode, Product
+from backend.services import catalog
+from backend.services.crud import get_or_404
+
+blp = Blueprint("products", __name__, url_prefix="/api/v1", description="Products and barcodes")
+
+
+class BarcodeIn(ma.Schema):
+    code = Str(128, min_len=1)
+    symbology = ma.fields.String(validate=validate.OneOf(SYMBOLOGIES))
+    quantity = Dec(min_value="0.0001", load_default=None, metadata={"description": "Units per scan (pack size)"})
+    kind = ma.fields.String(validate=validate.OneOf(BARCODE_KINDS))
+    supplier_id = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    generate = ma.fields.Boolean(metadata={"description": "Generate an internal EAN-13 instead of code"})
+
+    @ma.validates_schema
+    def _code_or_generate(self, data, **_):
+        if not data.get("generate") and not data.get("code"):
+            raise ma.ValidationError("code is required unless generate is true.", "code")
+
+
+class BarcodeOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    symbology = ma.fields.String()
+    quantity = Dec()
+    kind = ma.fields.String()
+    supplier_id = ma.fields.Integer(allow_none=True)
+    product_id = ma.fields.Integer()
+
+
+class ProductIn(ma.Schema):
+    sku = Str(64, required=True, min_len=1)
+    name = Str(200, required=True, min_len=1)
+    name_en = Str(200, allow_none=True)
+    model = Str(100, allow_none=True, metadata={"description": "型号"})
+    spec = Str(200, allow_none=True, metadata={"description": "规格"})
+    unit = Str(20, min_len=1)
+    category = Str(100, allow_none=True)
+    purchase_price = Dec()
+    sale_price = Dec()
+    tax_rate = Dec(max_value="1")
+    reorder_point = Dec()
+    reorder_qty = Dec()
+    is_active = ma.fields.Boolean()
+    notes = Str(2000, allow_none=True)
+
+
+class ProductCreate(ProductIn):
+    barcodes = ma.fields.List(ma.fields.Nested(BarcodeIn), validate=validate.Length(max=50))
+
+
+class ProductOut(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    name_en = ma.fields.String(allow_none=True)
+    model = ma.fields.String(allow_none=True)
+    spec = ma.fields.String(allow_none=True)
+    unit = ma.fields.String()
+    category = ma.fields.String(allow_none=True)
+    purchase_price = Dec()
+    sale_price = Dec()
+    tax_rate = Dec()
+    reorder_point = Dec()
+    reorder_qty = Dec()
+    is_active = ma.fields.Boolean()
+    notes = ma.fields.String(allow_none=True)
+    barcodes = ma.fields.List(ma.fields.Nested(BarcodeOut))
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class StockByWarehouse(ma.Schema):
+    warehouse_id = ma.fields.Integer()
+    warehouse_code = ma.fields.String()
+    quantity = Dec(min_value=None)
+    avg_cost = Dec(min_value=None)
+    value = Dec(min_value=None)
+
+
+class ProductDetail(ProductOut):
+    stock = ma.fields.Method("_stock", metadata={"description": "On-hand per warehouse"})
+
+    def _stock(self, product):
+        try:
+            from backend.services.ledger import on_hand_by_warehouse
+        except ImportError:  # inventory module not installed
+            return []
+        return StockByWarehouse(many=True).dump(on_hand_by_warehouse(product.id))
+
+
+class ProductListArgs(ListArgs):
+    category = ma.fields.String(validate=validate.Length(max=100))
+    active = ma.fields.Boolean(allow_none=True, load_default=None)
+
+
+def _filter(stmt, args):
+    if args.get("category"):
+        stmt = stmt.where(Product.category == args["category"])
+    if args.get("q"):
+        # the generic search covers sku/name/model; also match any barcode exactly or by prefix
+        like = f"%{args['q'].strip().lower()}%"
+        sub = select(Barcode.product_id).where(Barcode.code.like(f"{args['q'].strip()}%"))
+        stmt = stmt.where(or_(Product.id.in_(sub), Product.id.in_(
+            select(Product.id).where(db.func.lower(Product.name).like(like) | db.func.lower(Product.sku).like(like)
+                                     | db.func.lower(db.func.coalesce(Product.name_en, "")).like(like)
+                                     | db.func.lower(db.func.coalesce(Product.model, "")).like(like)))))
+    return stmt
+
+
+crud_resource(
+    blp, path="/products", model=Product, name="Product", in_schema=ProductIn, out_schema=ProductOut,
+    view_perm="product.view", write_perm="product.write", search_fields=(), list_args=ProductListArgs,
+    sort_fields=("id", "sku", "name", "category", "sale_price", "purchase_price", "updated_at"),
+    unique=catalog.PRODUCT_UNIQUE, filter_fn=_filter, detail_schema=ProductDetail,
+    create_schema=ProductCreate, create_fn=catalog.create_product, update_fn=catalog.update_product,
+)
+
+
+@blp.route("/products/categories")
+class Categories(MethodView):
+    @blp.response(200, ma.fields.List(ma.fields.String()))
+    @require("product.view")
+    def get(self):
+        """Distinct product categories."""
+        rows = db.session.scalars(select(distinct(Product.category)).where(Product.category.is_not(None))
+                                  .order_by(Product.category))
+        return list(rows)
+
+
+@blp.route("/products/<int:product_id>/barcodes")
+class ProductBarcodes(MethodView):
+    @blp.response(200, BarcodeOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("product.view")
+    def get(self, product_id):
+        """Barcodes of a product."""
+        return get_or_404(Product, product_id, "Product").barcodes
+
+    @blp.arguments(BarcodeIn)
+    @blp.response(201, BarcodeOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("barcode.write")
+    def post(self, data, product_id):
+        """Assign a barcode (or ``generate: true`` for a new internal EAN-13)."""
+        return catalog.add_barcode(product_id, data)
+
+
+@blp.route("/products/<int:product_id>/barcodes/<int:barcode_id>")
+class ProductBarcode(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("barcode.write")
+    def delete(self, product_id, barcode_id):
+        """Remove a barcode from a product."""
+        catalog.remove_barcode(product_id, barcode_id)
+
+
+class ResolvedBarcode(ma.Schema):
+    code = ma.fields.String()
+    quantity = Dec()
+    symbology = ma.fields.String()
+    product = ma.fields.Nested(ProductOut)
+
+
+@blp.route("/barcodes/<string:code>")
+class BarcodeLookup(MethodView):
+    @blp.response(200, ResolvedBarcode)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("product.view")
+    def get(self, code):
+        """Resolve a scanned code to its product and pack quantity."""
+        from backend.errors import NotFound
+
+        hit = catalog.resolve_barcode(code)
+        if hit is None:
+            raise NotFound(f"No product has barcode {code}.", code="unknown_barcode", errors={"code": code})
+        product, qty = hit
+        bc = next((b for b in product.barcodes if b.code in (code, code.lstrip("0"), "0" + code)), None)
+        return {"code": bc.code if bc else code, "quantity": qty, "symbology": bc.symbology if bc else None,
+                "product": product}

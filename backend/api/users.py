@@ -1,0 +1,121 @@
+"""User administration (admin only)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+from sqlalchemy import select
+
+from backend.api.common import ListArgs, Str, page_schema
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_required, require
+from backend.auth.permissions import ROLES
+from backend.models.users import User
+from backend.services import crud
+from backend.services import users as service
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users and roles (admin)")
+
+
+
+class UserIn(ma.Schema):
+    username = Str(64, required=True, min_len=2)
+    password = Str(200, required=True, min_len=service.MIN_PASSWORD)
+    display_name = Str(120)
+    email = ma.fields.Email(allow_none=True)
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), required=True,
+                           validate=validate.Length(min=1, max=6))
+    warehouse_ids = ma.fields.List(ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+                                   validate=validate.Length(max=200))
+    locale = ma.fields.String(validate=validate.OneOf(("zh-CN", "en")))
+
+
+class UserPatch(ma.Schema):
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    password = Str(200, min_len=service.MIN_PASSWORD)
+    display_name = Str(120)
+    email = ma.fields.Email(allow_none=True)
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1, max=6))
+    warehouse_ids = ma.fields.List(ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+                                   validate=validate.Length(max=200))
+    is_active = ma.fields.Boolean()
+    locale = ma.fields.String(validate=validate.OneOf(("zh-CN", "en")))
+
+
+class UserOut(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    username = ma.fields.String()
+    display_name = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    warehouse_ids = ma.fields.Method("_wh")
+    is_active = ma.fields.Boolean()
+    locale = ma.fields.String()
+    last_login_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+    def _wh(self, user):
+        return sorted(w.id for w in user.warehouses)
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, page_schema(UserOut, "UserPage"))
+    @require("user.admin")
+    def get(self, args):
+        """List users."""
+        stmt = crud.search(select(User), User, args.get("q"), ("username", "display_name"))
+        stmt = crud.sort(stmt, User, args.get("sort"), ("id", "username", "display_name"))
+        return crud.paginate(stmt, args["page"], args["per_page"])
+
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("user.admin")
+    def post(self, data):
+        """Create a user."""
+        return service.create_user(data.pop("username"), data.pop("password"), data.pop("roles"), **data)
+
+
+@blp.route("/<int:user_id>")
+class UserItem(MethodView):
+    @blp.response(200, UserOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("user.admin")
+    def get(self, user_id):
+        """Get a user."""
+        return service.get_user(user_id)
+
+    @blp.arguments(UserPatch)
+    @blp.response(200, UserOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("user.admin")
+    def patch(self, data, user_id):
+        """Change roles, warehouses, password or deactivate (ends the user's sessions and tokens)."""
+        version = data.pop("version")
+        return service.update_user(user_id, version, data, acting_user=current_user_required())
+
+
+class RoleOut(ma.Schema):
+    name = ma.fields.String()
+    permissions = ma.fields.List(ma.fields.String())
+
+
+@blp.route("/roles")
+class Roles(MethodView):
+    @blp.response(200, RoleOut(many=True))
+    @require("user.admin")
+    def get(self):
+        """Roles and their permissions."""
+        from backend.auth.permissions import ROLE_PERMISSIONS
+
+        return [{"name": r, "permissions": sorted(p)} for r, p in ROLE_PERMISSIONS.items()]
+
+
+__all__ = ["blp"]

@@ -1,0 +1,1 @@
+"""Authentication (sessions, API tokens), CSRF and permissions."""

@@ -1,0 +1,83 @@
+"""Declarative base, column types (exact Decimal, UTC datetimes) and shared mixins."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Integer, MetaData, Numeric, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+QTY_SCALE = Decimal("0.0001")
+MONEY_SCALE = Decimal("0.01")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current UTC time."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always returns aware UTC datetimes (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Qty(TypeDecorator):
+    """Quantity: NUMERIC(18,4), always a quantized Decimal in Python."""
+
+    impl = Numeric(18, 4)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else Decimal(value).quantize(QTY_SCALE)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value).quantize(QTY_SCALE)
+
+
+class Money(Qty):
+    """Money/unit cost: NUMERIC(18,4) (unit costs need more than cents); round totals explicitly."""
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Qty()}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class VersionedMixin:
+    """Optimistic locking: every UPDATE checks and bumps ``version`` (SQLAlchemy version_id_col)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}

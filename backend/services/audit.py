@@ -1,0 +1,126 @@
+"""Audit trail: every insert/update/delete of an audited model is recorded in the same flush.
+
+Models opt out with ``__audit__ = False`` and hide fields with ``__audit_exclude__``. Services name a
+business action (approve, ship, …) with ``audit_action(obj, "approve", comment=…)``; otherwise the
+action is create/update/delete.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from backend.context import current_actor, current_request_id
+from backend.models.audit import AuditLog
+
+_ALWAYS_EXCLUDED = {"updated_at", "created_at", "version"}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, Enum):
+        return v.value
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return v
+
+
+def audit_action(obj: Any, action: str, **details: Any) -> None:
+    """Label the next audit record of ``obj`` with a business action (and extra details)."""
+    session = inspect(obj).session
+    if session is None:
+        raise RuntimeError("audit_action needs a persistent or pending object")
+    session.info.setdefault("audit_labels", {})[id(obj)] = (action, _jsonable(details))
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(obj, "__audit__", True) and not isinstance(obj, AuditLog)
+
+
+def _columns(obj: Any):
+    excluded = _ALWAYS_EXCLUDED | set(getattr(obj, "__audit_exclude__", ()))
+    return [a for a in inspect(obj).mapper.column_attrs if a.key not in excluded]
+
+
+def _diff(obj: Any) -> dict:
+    state = inspect(obj)
+    before, after = {}, {}
+    for attr in _columns(obj):
+        hist = state.attrs[attr.key].history
+        if hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old != new:
+                before[attr.key], after[attr.key] = _jsonable(old), _jsonable(new)
+    return {"before": before, "after": after}
+
+
+def _snapshot(obj: Any) -> dict:
+    return {a.key: _jsonable(getattr(obj, a.key)) for a in _columns(obj)}
+
+
+def _entity_id(obj: Any) -> str:
+    ident = inspect(obj).identity
+    if ident:
+        return ",".join(str(i) for i in ident)
+    pk = [getattr(obj, c.key) for c in inspect(obj).mapper.primary_key]
+    return ",".join(str(p) for p in pk)
+
+
+def _record(session: Session, obj: Any, action: str, changes: dict) -> None:
+    actor = current_actor()
+    labels = session.info.get("audit_labels", {})
+    label = labels.pop(id(obj), None)
+    if label:
+        action = label[0]
+        if label[1]:
+            changes = {**changes, "details": label[1]}
+    session.add(
+        AuditLog(
+            user_id=actor.user_id if actor else None,
+            username=actor.username if actor else None,
+            source=actor.source if actor else "system",
+            entity=obj.__tablename__,
+            entity_id=_entity_id(obj),
+            action=action,
+            changes=changes,
+            request_id=current_request_id(),
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    pending = session.info.setdefault("audit_new", [])
+    for obj in list(session.dirty):
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            changes = _diff(obj)
+            if changes["after"] or id(obj) in session.info.get("audit_labels", {}):
+                _record(session, obj, "update", changes)
+    for obj in list(session.deleted):
+        if _audited(obj):
+            _record(session, obj, "delete", {"before": _snapshot(obj), "after": {}})
+    # New rows get their ids only during the flush: record them after it.
+    pending.extend(o for o in session.new if _audited(o))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _after_flush(session: Session, _ctx) -> None:
+    pending = session.info.pop("audit_new", [])
+    for obj in pending:
+        _record(session, obj, "create", {"before": {}, "after": _snapshot(obj)})
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_new", None)
+    session.info.pop("audit_labels", None)

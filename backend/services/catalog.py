@@ -1,0 +1,102 @@
+"""Products and barcodes."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from backend.domain.barcodes import internal_ean13, validate_code
+from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.extensions import db
+from backend.models.catalog import Barcode, Product
+from backend.services import crud
+from backend.services.numbering import next_value
+from backend.services.uow import command
+
+PRODUCT_UNIQUE = ("sku",)
+
+
+def _new_internal_code() -> str:
+    while True:
+        code = internal_ean13(next_value("internal_ean13"))
+        if db.session.scalar(select(Barcode.id).where(Barcode.code == code)) is None:
+            return code
+
+
+def _add_barcode(product: Product, spec: dict) -> Barcode:
+    code = (spec.get("code") or "").strip()
+    symbology = spec.get("symbology") or ("ean13" if code.isdigit() and len(code) == 13 else "code128")
+    err = validate_code(code, symbology)
+    if err:
+        raise ValidationFailed(err, errors={"code": [err]})
+    qty = Decimal(spec.get("quantity") or 1)
+    if qty <= 0:
+        raise ValidationFailed("Pack quantity must be positive.", errors={"quantity": ["Must be > 0."]})
+    other = db.session.scalar(select(Barcode).where(Barcode.code == code))
+    if other is not None:
+        raise Conflict(f"Barcode {code} already belongs to product {other.product_id}.", code="duplicate",
+                       errors={"code": ["Already assigned."], "product_id": other.product_id})
+    kind = spec.get("kind") or ("pack" if qty != 1 else "manufacturer")
+    bc = Barcode(code=code, symbology=symbology, quantity=qty, kind=kind, supplier_id=spec.get("supplier_id"))
+    product.barcodes.append(bc)
+    return bc
+
+
+@command
+def create_product(data: dict) -> Product:
+    """Create a product; without a barcode it gets an internal EAN-13 (prefix 20)."""
+    data = dict(data)
+    barcodes = data.pop("barcodes", None) or []
+    crud._check_unique(Product, None, data, PRODUCT_UNIQUE)
+    product = Product(**data)
+    db.session.add(product)
+    for spec in barcodes:
+        _add_barcode(product, spec)
+    if not barcodes:
+        product.barcodes.append(Barcode(code=_new_internal_code(), symbology="ean13", quantity=Decimal(1),
+                                        kind="internal"))
+    crud._flush()
+    return product
+
+
+@command
+def add_barcode(product_id: int, spec: dict) -> Barcode:
+    """Assign another barcode (supplier code, pack code …) to a product."""
+    product = crud.get_or_404(Product, product_id, "Product")
+    if spec.get("generate"):
+        spec = {**spec, "code": _new_internal_code(), "symbology": "ean13", "kind": spec.get("kind") or "internal"}
+    bc = _add_barcode(product, spec)
+    crud._flush()
+    return bc
+
+
+@command
+def remove_barcode(product_id: int, barcode_id: int) -> None:
+    bc = db.session.get(Barcode, barcode_id)
+    if bc is None or bc.product_id != product_id:
+        raise NotFound("Barcode not found.")
+    db.session.delete(bc)
+
+
+@command
+def update_product(product_id: int, version: int, data: dict) -> Product:
+    return crud.update(Product, product_id, version, data, PRODUCT_UNIQUE)
+
+
+def resolve_barcode(code: str) -> tuple[Product, Decimal] | None:
+    """A scanned code → (product, units per scan), or None.
+
+    A UPC-A scanned as EAN-13 with a leading 0 (and the reverse) resolves to the same product.
+    """
+    code = (code or "").strip()
+    candidates = [code]
+    if len(code) == 13 and code.startswith("0"):
+        candidates.append(code[1:])
+    elif len(code) == 12 and code.isdigit():
+        candidates.append("0" + code)
+    bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
+    if bc is None:
+        return None
+    return bc.product, bc.quantity
+
+

@@ -1,0 +1,36 @@
+"""Gap-tolerant counters with a guarded increment (safe with many workers)."""
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.extensions import db
+from backend.models.base import utcnow
+from backend.models.catalog import Counter
+
+
+def next_value(name: str) -> int:
+    """Increment counter ``name`` inside the caller's transaction and return the new value."""
+    for _ in range(3):
+        row = db.session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+        ).first()
+        if row is not None:
+            return int(row[0])
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(Counter).values(name=name, value=1))
+            return 1
+        except IntegrityError:  # another transaction created it first: increment theirs
+            continue
+    raise RuntimeError(f"counter {name} unavailable")
+
+
+def document_number(prefix: str) -> str:
+    """E.g. ``PO-20261128-0001``: per prefix and UTC day."""
+    day = utcnow().strftime("%Y%m%d")
+    return f"{prefix}-{day}-{next_value(f'doc:{prefix}:{day}'):04d}"
+
+
+def peek(name: str) -> int:
+    return int(db.session.scalar(select(Counter.value).where(Counter.name == name)) or 0)

@@ -1,0 +1,215 @@
+"""Users, login sessions and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+
+from backend.auth.permissions import ROLES
+from backend.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed, check_version
+from backend.extensions import db
+from backend.models.base import utcnow
+from backend.models.users import ApiToken, User, UserSession
+from backend.services.uow import command
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "jxc_"
+
+
+def sha256(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    _check_password(password)
+    return _hasher.hash(password)
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationFailed("Password too short.", errors={"password": [f"At least {MIN_PASSWORD} characters."]})
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(ok and user)
+
+
+def _check_roles(roles) -> list[str]:
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise ValidationFailed("Unknown or missing roles.", errors={"roles": [f"Choose from {', '.join(ROLES)}."]})
+    return sorted(set(roles))
+
+
+def _set_warehouses(user: User, warehouse_ids) -> None:
+    from backend.models.warehouses import Warehouse
+
+    ids = set(warehouse_ids or [])
+    found = db.session.scalars(select(Warehouse).where(Warehouse.id.in_(ids))).all() if ids else []
+    missing = ids - {w.id for w in found}
+    if missing:
+        raise ValidationFailed("Unknown warehouses.", errors={"warehouse_ids": sorted(missing)})
+    user.warehouses = list(found)
+
+
+@command
+def create_user(username: str, password: str, roles, *, display_name: str = "", email=None,
+                warehouse_ids=None, locale: str = "zh-CN") -> User:
+    """Create a user with an argon2id password hash."""
+    username = username.strip()
+    if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
+        raise Conflict("Username already taken.", code="duplicate", errors={"username": ["Already exists."]})
+    user = User(username=username, display_name=display_name or username, email=email,
+                password_hash=hash_password(password), roles=_check_roles(roles), locale=locale)
+    db.session.add(user)
+    _set_warehouses(user, warehouse_ids)
+    db.session.flush()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+@command
+def update_user(user_id: int, version: int, changes: dict, *, acting_user: User) -> User:
+    """Admin edit of a user; deactivation ends all of the user's sessions and tokens."""
+    user = get_user(user_id)
+    check_version(user, version)
+    if "roles" in changes:
+        roles = _check_roles(changes.pop("roles"))
+        if user.id == acting_user.id and "admin" not in roles:
+            raise Conflict("You cannot remove your own admin role.")
+        user.roles = roles
+    if "warehouse_ids" in changes:
+        _set_warehouses(user, changes.pop("warehouse_ids"))
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+        _end_sessions(user.id)
+    if "is_active" in changes:
+        active = bool(changes.pop("is_active"))
+        if not active and user.id == acting_user.id:
+            raise Conflict("You cannot deactivate yourself.")
+        if not active:
+            _end_sessions(user.id)
+            _revoke_tokens(user.id)
+        user.is_active = active
+    for k in ("display_name", "email", "locale"):
+        if k in changes:
+            setattr(user, k, changes.pop(k))
+    db.session.flush()
+    return user
+
+
+@command
+def change_password(user: User, old: str, new: str, keep_session_hash: str | None) -> None:
+    """Change own password; every other session of the user ends."""
+    if not verify_password(user, old):
+        raise ValidationFailed("Current password is wrong.", errors={"old_password": ["Wrong password."]})
+    user = db.session.get(User, user.id)
+    user.password_hash = hash_password(new)
+    _end_sessions(user.id, keep=keep_session_hash)
+
+
+def _end_sessions(user_id: int, keep: str | None = None) -> None:
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep:
+        stmt = stmt.where(UserSession.key_hash != keep)
+    db.session.execute(stmt)
+
+
+def _revoke_tokens(user_id: int) -> None:
+    for tok in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))):
+        tok.revoked_at = utcnow()
+
+
+@command
+def login(username: str, password: str, ip: str | None, user_agent: str | None) -> tuple[User, str, UserSession]:
+    """Check credentials and open a server-side session; returns (user, cookie key, session)."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    if not verify_password(user, password or "") or not user.is_active:
+        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    key = secrets.token_urlsafe(32)
+    sess = UserSession(key_hash=sha256(key), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                       ip=ip, user_agent=(user_agent or "")[:300])
+    db.session.add(sess)
+    user.last_login_at = utcnow()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    db.session.flush()
+    return user, key, sess
+
+
+@command
+def logout(key_hash: str) -> None:
+    db.session.execute(delete(UserSession).where(UserSession.key_hash == key_hash))
+
+
+def load_session(key: str, idle_hours: int) -> UserSession | None:
+    """The live session for a cookie key, or None (expired, logged out, user deactivated)."""
+    sess = db.session.scalar(select(UserSession).where(UserSession.key_hash == sha256(key)))
+    if sess is None or not sess.user.is_active:
+        return None
+    if utcnow() - sess.last_seen_at > timedelta(hours=idle_hours):
+        return None
+    return sess
+
+
+def touch_session(sess: UserSession) -> None:
+    """Refresh last_seen at most every 5 minutes (a write per request would serialise SQLite)."""
+    if utcnow() - sess.last_seen_at > timedelta(minutes=5):
+        from backend.services.uow import transaction
+
+        with transaction():
+            s = db.session.get(UserSession, sess.id)
+            if s is not None:
+                s.last_seen_at = utcnow()
+
+
+@command
+def create_token(user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """Create a personal API token; the secret is returned once and stored hashed."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    tok = ApiToken(user_id=user.id, name=name.strip() or "token", prefix=secret[:10], token_hash=sha256(secret),
+                   expires_at=expires_at)
+    db.session.add(tok)
+    db.session.flush()
+    return tok, secret
+
+
+@command
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    tok = db.session.get(ApiToken, token_id)
+    if tok is None or (tok.user_id != user.id and not user.can("user.admin")):
+        raise NotFound("Token not found.")
+    if tok.revoked_at is None:
+        tok.revoked_at = utcnow()
+    return tok
+
+
+def authenticate_token(secret: str) -> ApiToken | None:
+    """The live token for a bearer secret, or None."""
+    tok = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+    if tok is None or tok.revoked_at is not None or not tok.user.is_active:
+        return None
+    if tok.expires_at is not None and tok.expires_at <= utcnow():
+        return None
+    return tok
+
+
+def ensure_can_admin(user: User) -> None:
+    if not user.can("user.admin"):
+        raise PermissionDenied()
