@@ -1,5 +1,12 @@
-"""Flask CLI commands (filled in below)."""
+"""Flask CLI: every module in backend/commands with ``register(app)`` adds its commands."""
+import importlib
+import pkgutil
+
+import backend.commands as _pkg
 
 
 def register_cli(app) -> None:
-    pass
+    for m in sorted(pkgutil.iter_modules(_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{_pkg.__name__}.{m.name}")
+        if hasattr(module, "register"):
+            module.register(app)

@@ -1,0 +1,1 @@
+"""CLI command modules: each defines ``register(app)``; all are registered by backend.cli."""

@@ -1,0 +1,40 @@
+"""Documents are small state machines: a declared transition table, ``can()`` and ``apply()``.
+
+Usage::
+
+    PO_FLOW = StateMachine("purchase_order", {
+        "submit": ({"draft"}, "submitted"),
+        "approve": ({"submitted"}, "approved"),
+    })
+    PO_FLOW.can(po.status, "submit")          # -> bool
+    po.status = PO_FLOW.next(po.status, "submit")   # raises InvalidTransition (409) when illegal
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backend.errors import InvalidTransition
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    transitions: dict[str, tuple[frozenset[str] | set[str], str | None]]
+    states: tuple[str, ...] = field(default=())
+
+    def can(self, status: str, action: str) -> bool:
+        t = self.transitions.get(action)
+        return bool(t) and status in t[0]
+
+    def next(self, status: str, action: str) -> str:
+        """The state after ``action`` from ``status``; ``None`` target means 'stays' (e.g. partial receipt)."""
+        if not self.can(status, action):
+            allowed = sorted(a for a in self.transitions if self.can(status, a))
+            raise InvalidTransition(
+                f"Cannot {action} a {self.name.replace('_', ' ')} that is {status}.",
+                errors={"status": status, "action": action, "allowed": allowed})
+        target = self.transitions[action][1]
+        return status if target is None else target
+
+    def allowed(self, status: str) -> list[str]:
+        return sorted(a for a in self.transitions if self.can(status, a))

@@ -1,0 +1,146 @@
+"""The only way stock changes: ``post(moves)`` writes immutable moves and updates levels atomically.
+
+Outgoing quantity is taken with a guarded UPDATE (``… WHERE quantity + :d >= 0``) after locking the level
+row in (product, warehouse) order, so stock never goes negative with many workers on PostgreSQL; on
+SQLite, write commands already hold the database write lock (BEGIN IMMEDIATE).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from backend.context import current_actor
+from backend.domain import costing
+from backend.errors import InsufficientStock, ValidationFailed
+from backend.extensions import db
+from backend.models.base import utcnow
+from backend.models.catalog import Product
+from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
+from backend.models.warehouses import Warehouse
+from backend.services.uow import command
+
+
+@dataclass
+class MoveSpec:
+    """One line to post. ``quantity`` is signed (+ in, − out). ``unit_cost`` only for incoming stock;
+    None means: at the current average (or the product's purchase price when there is none)."""
+
+    product_id: int
+    warehouse_id: int
+    quantity: Decimal
+    kind: str
+    unit_cost: Decimal | None = None
+    location_id: int | None = None
+    reason: str | None = None
+    doc_type: str | None = None
+    doc_id: int | None = None
+    doc_line_id: int | None = None
+    note: str | None = None
+    op_id: str | None = None
+    created_at: datetime | None = None
+
+
+def _ensure_level(product_id: int, warehouse_id: int) -> None:
+    dialect = db.engine.dialect.name
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(StockLevel).values(
+        product_id=product_id, warehouse_id=warehouse_id, quantity=0, value=0, avg_cost=0, updated_at=utcnow())
+    db.session.execute(ins.on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"]))
+
+
+def _lock_level(product_id: int, warehouse_id: int) -> StockLevel:
+    stmt = (select(StockLevel).where(StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id)
+            .with_for_update().execution_options(populate_existing=True))
+    return db.session.scalars(stmt).one()
+
+
+@command
+def post(moves: list[MoveSpec]) -> list[StockMove]:
+    """Post moves all-or-nothing; raises InsufficientStock (409) if any level would go negative."""
+    if not moves:
+        return []
+    actor = current_actor()
+    pairs = sorted({(m.product_id, m.warehouse_id) for m in moves})
+    for pid, wid in pairs:
+        if db.session.get(Product, pid) is None or db.session.get(Warehouse, wid) is None:
+            raise ValidationFailed("Unknown product or warehouse.", errors={"product_id": pid, "warehouse_id": wid})
+        _ensure_level(pid, wid)
+    levels = {(pid, wid): _lock_level(pid, wid) for pid, wid in pairs}  # lock in a fixed order: no deadlocks
+    out = []
+    short = []
+    for m in moves:
+        if m.kind not in MOVE_KINDS:
+            raise ValueError(f"unknown move kind {m.kind}")
+        dq = Decimal(m.quantity)
+        if dq == 0:
+            continue
+        lvl = levels[(m.product_id, m.warehouse_id)]
+        qty, value = lvl.quantity, lvl.value
+        if dq > 0:
+            cost = m.unit_cost
+            if cost is None:
+                cost = lvl.avg_cost if qty > 0 else db.session.get(Product, m.product_id).purchase_price
+            if Decimal(cost) < 0:
+                raise ValidationFailed("Unit cost cannot be negative.", errors={"unit_cost": str(cost)})
+            new_qty, new_value, move_value = costing.receive(qty, value, dq, Decimal(cost))
+            unit_cost = Decimal(cost)
+        else:
+            if qty + dq < 0:
+                short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
+                              "requested": str(-dq), "available": str(qty)})
+                continue
+            new_qty, new_value, move_value = costing.issue(qty, value, -dq)
+            unit_cost = lvl.avg_cost
+        # Guarded update: the database refuses to go below zero even if the lock above were bypassed.
+        res = db.session.execute(
+            update(StockLevel)
+            .where(StockLevel.product_id == m.product_id, StockLevel.warehouse_id == m.warehouse_id,
+                   StockLevel.quantity + dq >= 0)
+            .values(quantity=StockLevel.quantity + dq, value=new_value,
+                    avg_cost=costing.average(new_qty, new_value, unit_cost), updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if res.rowcount != 1:
+            short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
+                          "requested": str(-dq), "available": str(qty)})
+            continue
+        lvl.quantity, lvl.value = new_qty, new_value
+        lvl.avg_cost = costing.average(new_qty, new_value, unit_cost)
+        move = StockMove(product_id=m.product_id, warehouse_id=m.warehouse_id, location_id=m.location_id,
+                         quantity=dq, unit_cost=unit_cost, value=move_value, balance_after=new_qty, kind=m.kind,
+                         reason=m.reason, doc_type=m.doc_type, doc_id=m.doc_id, doc_line_id=m.doc_line_id,
+                         note=m.note, op_id=m.op_id, user_id=actor.user_id if actor else None,
+                         created_at=m.created_at or utcnow())
+        db.session.add(move)
+        out.append(move)
+    if short:
+        raise InsufficientStock("Not enough stock.", errors={"lines": short})
+    db.session.flush()
+    return out
+
+
+def level(product_id: int, warehouse_id: int) -> StockLevel | None:
+    return db.session.get(StockLevel, (product_id, warehouse_id))
+
+
+def on_hand(product_id: int, warehouse_id: int) -> Decimal:
+    lvl = level(product_id, warehouse_id)
+    return lvl.quantity if lvl else Decimal("0")
+
+
+def quantity_at(product_id: int, warehouse_id: int, at: datetime) -> Decimal:
+    """Book quantity at a moment (sum of moves up to and including ``at``)."""
+    total = db.session.scalar(select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+        StockMove.product_id == product_id, StockMove.warehouse_id == warehouse_id, StockMove.created_at <= at))
+    return Decimal(total).quantize(Decimal("0.0001"))
+
+
+def on_hand_by_warehouse(product_id: int) -> list[dict]:
+    """On-hand, average cost and value per warehouse (for the product detail)."""
+    rows = db.session.scalars(select(StockLevel).where(StockLevel.product_id == product_id)
+                              .order_by(StockLevel.warehouse_id)).all()
+    return [{"warehouse_id": r.warehouse_id, "warehouse_code": r.warehouse.code, "quantity": r.quantity,
+             "avg_cost": r.avg_cost, "value": r.value} for r in rows]
