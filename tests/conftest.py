@@ -2,11 +2,14 @@
 database per test, an HTTP client that logs in for real (session cookie + CSRF), and factories."""
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 from decimal import Decimal
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from backend import create_app
@@ -24,8 +27,26 @@ def _database_url(tmp_path_factory) -> str:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             pytest.exit("JXC_TEST_DB=postgres needs TEST_DATABASE_URL", returncode=2)
-        return normalise_db_url(url)
+        url = normalise_db_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # one database per xdist worker: <db>_gw0, <db>_gw1 …
+            url = _worker_database(url, worker)
+        return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    eng = create_engine(base, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +54,25 @@ def database_url(tmp_path_factory):
     return _database_url(tmp_path_factory)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g``, DB session), exactly as in production.
+
+    Flask would otherwise reuse the test's app context, so ``g`` (and Flask-Login's cached user) and
+    the SQLAlchemy session would leak from one request to the next. The test's own transaction is ended
+    first so that it sees what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
                       "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         Base.metadata.drop_all(db.engine)
         Base.metadata.create_all(db.engine)

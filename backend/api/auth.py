@@ -160,9 +160,8 @@ class Tokens(MethodView):
     def post(self, data):
         """Create a personal API token (the secret is returned only now)."""
         tok, secret = service.create_token(current_user_required(), data["name"], data.get("expires_at"))
-        out = TokenOut().dump(tok)
-        out["token"] = secret
-        return out
+        tok.token = secret  # not a column: shown once in this response only
+        return tok
 
 
 @blp.route("/tokens/<int:token_id>")

@@ -62,6 +62,8 @@ class Qty(TypeDecorator):
 class Money(Qty):
     """Money/unit cost: NUMERIC(18,4) (unit costs need more than cents); round totals explicitly."""
 
+    cache_ok = True
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from backend.auth.permissions import ROLES
 from backend.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed, check_version
@@ -146,9 +146,12 @@ def login(username: str, password: str, ip: str | None, user_agent: str | None) 
     sess = UserSession(key_hash=sha256(key), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                        ip=ip, user_agent=(user_agent or "")[:300])
     db.session.add(sess)
-    user.last_login_at = utcnow()
+    # Bookkeeping, not an edit: a bulk UPDATE so the user's version (optimistic lock) stays put.
+    values = {"last_login_at": utcnow()}
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        values["password_hash"] = _hasher.hash(password)
+    db.session.execute(update(User).where(User.id == user.id).values(**values)
+                       .execution_options(synchronize_session=False))
     db.session.flush()
     return user, key, sess
 

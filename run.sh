@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up and start JXC on SQLite with demo data: ./run.sh   (PORT=8000 by default)
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/setup-common.sh
+
+install_system_packages libzbar0 fonts-noto-cjk
+make_venv requirements.txt
+
+export FLASK_APP=backend
+export JXC_ENV="${JXC_ENV:-development}"
+mkdir -p instance
+# A stable secret per installation, so sessions survive restarts.
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -s instance/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key
+  SECRET_KEY="$(cat instance/secret_key)"; export SECRET_KEY
+fi
+.venv/bin/flask init-db
+.venv/bin/flask seed-demo --if-empty
+
+PORT="${PORT:-8000}"
+# Without Redis, one worker process with threads keeps rate limits exact (memory storage is per process).
+if [ -n "${REDIS_URL:-}${RATELIMIT_STORAGE_URI:-}" ]; then WORKER_ARGS=(-w "${WORKERS:-4}"); else WORKER_ARGS=(-w 1 --threads 8); fi
+cat <<MSG
+
+  JXC 进销存 is running:  http://localhost:${PORT}/
+  API docs:               http://localhost:${PORT}/api/docs
+  Demo logins (password demo1234): admin, manager, purchaser, warehouse, sales, finance
+
+MSG
+exec .venv/bin/gunicorn "${WORKER_ARGS[@]}" -b "0.0.0.0:${PORT}" --access-logfile - 'backend:create_app()'
