@@ -6,14 +6,25 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from backend.config import Config, normalise_db_url
 from backend.extensions import api, db, limiter, login_manager, migrate
 
 
+class Int32Converter(IntegerConverter):
+    """``<int:…>`` limited to the 32-bit ids the database uses."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app. ``config`` is a Config class or a dict of overrides."""
     app = Flask(__name__, static_folder=None)
+    # ids are 32-bit: larger numbers in a URL are a 404, not a database overflow
+    app.url_map.converters["int"] = Int32Converter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -44,6 +55,10 @@ def create_app(config: type | dict | None = None) -> Flask:
         "bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"session": []}, {"bearer": []}]})
 
+    from backend.api.common import DecimalString
+
+    api.register_field(DecimalString, "string", "decimal")
+    api.register_converter(Int32Converter, lambda _c: {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
     from backend.api import register_blueprints
     from backend.api.errors import register_error_handlers
     from backend.auth.web import install_auth

@@ -8,6 +8,8 @@ import os
 from decimal import Decimal
 
 import pytest
+
+os.environ.setdefault("JXC_FAST_PASSWORD_HASH", "1")  # before backend imports: cheap argon2id params
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text

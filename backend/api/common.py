@@ -7,10 +7,31 @@ import marshmallow as ma
 from marshmallow import validate
 
 
+class DecimalString(ma.fields.Decimal):
+    """Exact decimal, a JSON string such as "12.5000" (documented as string/decimal in OpenAPI).
+
+    Input also accepts a JSON number, for convenience of scripts.
+    """
+
+
+class _Bounds(validate.Validator):
+    """Range check kept out of the OpenAPI numeric keywords (the JSON value is a string)."""
+
+    def __init__(self, lo: Decimal | None, hi: Decimal):
+        self.lo, self.hi = lo, hi
+
+    def __call__(self, value):
+        if (self.lo is not None and value < self.lo) or value > self.hi:
+            lo = "" if self.lo is None else f" ≥ {self.lo}"
+            raise ma.ValidationError(f"Must be{lo} and ≤ {self.hi}.")
+        return value
+
+
 def Dec(*, places: int = 4, min_value: str | None = "0", max_value: str = "99999999999999", **kw):
-    """Decimal as a JSON string on output; accepts a number or a numeric string on input."""
-    rng = validate.Range(min=Decimal(min_value) if min_value is not None else None, max=Decimal(max_value))
-    return ma.fields.Decimal(as_string=True, places=places, allow_nan=False, validate=rng, **kw)
+    """Decimal as a JSON string on output; accepts a numeric string (or number) on input."""
+    bounds = _Bounds(Decimal(min_value) if min_value is not None else None, Decimal(max_value))
+    meta = {"pattern": r"^-?\d{1,14}(\.\d{1,4})?$", **kw.pop("metadata", {})}
+    return DecimalString(as_string=True, places=places, allow_nan=False, validate=bounds, metadata=meta, **kw)
 
 
 def Str(max_len: int, *, required: bool = False, allow_none: bool = False, min_len: int = 0, **kw):

@@ -133,15 +133,19 @@ crud_resource(
 )
 
 
+class CategoriesOut(ma.Schema):
+    items = ma.fields.List(ma.fields.String())
+
+
 @blp.route("/products/categories")
 class Categories(MethodView):
-    @blp.response(200, ma.fields.List(ma.fields.String()))
+    @blp.response(200, CategoriesOut)
     @require("product.view")
     def get(self):
         """Distinct product categories."""
         rows = db.session.scalars(select(distinct(Product.category)).where(Product.category.is_not(None))
                                   .order_by(Product.category))
-        return list(rows)
+        return {"items": list(rows)}
 
 
 @blp.route("/products/<int:product_id>/barcodes")

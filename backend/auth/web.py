@@ -8,7 +8,8 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 
 from backend.context import Actor, set_actor, set_request_id
-from backend.errors import PermissionDenied
+from backend.auth.decorators import AUTHENTICATED, PUBLIC, current_user_or_none
+from backend.errors import PermissionDenied, Unauthenticated
 from backend.extensions import login_manager
 from backend.services import users as user_service
 
@@ -54,7 +55,30 @@ def install_auth(app) -> None:
                 if not hmac.compare_digest(sent, g.user_session.csrf_token):
                     raise PermissionDenied("Missing or wrong X-CSRF-Token header.", code="csrf_failed")
 
+    @app.before_request
+    def _enforce_declared_permission():
+        # Checked before flask-smorest parses the body, so a forbidden role gets 401/403, never 422.
+        perm = declared_permission(app, request.endpoint, request.method)
+        if perm and perm != PUBLIC:
+            user = current_user_or_none()
+            if user is None:
+                raise Unauthenticated()
+            if perm != AUTHENTICATED and not user.can(perm):
+                raise PermissionDenied(f"Missing permission {perm}.", errors={"permission": perm})
+
     @app.teardown_request
     def _clear(_exc):
         set_actor(None)
         set_request_id(None)
+
+
+def declared_permission(app, endpoint: str | None, method: str) -> str | None:
+    """The permission declared with @require on the view that serves (endpoint, method), if any."""
+    view = app.view_functions.get(endpoint or "")
+    if view is None:
+        return None
+    cls = getattr(view, "view_class", None)
+    if cls is not None:
+        meth = getattr(cls, "get" if method == "HEAD" else method.lower(), None)
+        return getattr(meth, "_permission", None)
+    return getattr(view, "_permission", None)

@@ -47,13 +47,19 @@ def can_decide(user, doc_type: str, doc, amount: Decimal) -> bool:
     return bool(nxt) and user.can(nxt[1]) and doc.submitted_by_id != user.id
 
 
-def record(user, doc_type: str, doc, amount: Decimal, decision: str, comment: str | None) -> tuple[int, bool]:
+def record(user, doc_type: str, doc, amount: Decimal, decision: str, comment: str | None,
+           since=None) -> tuple[int, bool]:
     """Check and record an approve/reject by ``user``; returns (level decided, fully approved?).
 
     Raises PermissionDenied for self-approval or a missing permission. The caller changes the status.
+    With ``since`` (the submission time), a user who already approved a lower level since then cannot
+    approve the next one too (two levels mean two people; code ``same_approver``).
     """
     if doc.submitted_by_id == user.id:
         raise PermissionDenied("Nobody approves a document they submitted.", code="self_approval")
+    if since is not None and decision == "approve" and (doc.approval_level or 0) > 0 and \
+            user.id in approvers_since(doc_type, doc.id, since):
+        raise PermissionDenied("The next approval level needs a different person.", code="same_approver")
     nxt = next_level(doc_type, amount, doc.approval_level or 0)
     if nxt is None:
         nxt = (1, DEFAULT_POLICIES.get(doc_type, [(1, 0, "user.admin")])[0][2])
@@ -66,6 +72,13 @@ def record(user, doc_type: str, doc, amount: Decimal, decision: str, comment: st
         doc.approval_level = level
         return level, next_level(doc_type, amount, level) is None
     return level, False
+
+
+def approvers_since(doc_type: str, doc_id: int, since) -> set[int]:
+    """Users who approved a level of the document at or after ``since``."""
+    return set(db.session.scalars(select(Approval.user_id).where(
+        Approval.doc_type == doc_type, Approval.doc_id == doc_id, Approval.decision == "approve",
+        Approval.at >= since)))
 
 
 def history(doc_type: str, doc_id: int) -> list[Approval]:

@@ -1,0 +1,58 @@
+"""Inventory transition tables and pure rules (no Flask, no session): unit-testable alone."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from backend.domain.states import StateMachine
+
+ADJUSTMENT_FLOW = StateMachine("adjustment", {
+    "post": ({"draft"}, "posted"),  # small: posts on creation
+    "submit": ({"draft"}, "pending_approval"),  # above ADJUSTMENT_APPROVAL_THRESHOLD
+    "approve": ({"pending_approval"}, "posted"),
+    "reject": ({"pending_approval"}, "rejected"),
+    "cancel": ({"pending_approval"}, "cancelled"),
+})
+
+TRANSFER_FLOW = StateMachine("transfer", {
+    "update": ({"draft"}, None),
+    "ship": ({"draft"}, "in_transit"),
+    # receive stays in the flow; the service picks partially_received / discrepancy / done
+    "receive": ({"in_transit", "partially_received"}, None),
+    "resolve": ({"discrepancy"}, None),
+    "cancel": ({"draft"}, "cancelled"),
+})
+
+STOCKTAKE_FLOW = StateMachine("stocktake", {
+    "count": ({"counting"}, None),
+    "submit": ({"counting"}, "submitted"),
+    "recount": ({"submitted"}, "counting"),
+    "approve": ({"submitted"}, "approved"),
+    "cancel": ({"counting", "submitted"}, "cancelled"),
+})
+
+# the sign a quantity must have for each adjustment reason (None: either)
+REASON_SIGN = {"damage": -1, "loss": -1, "sample": -1, "found": 1, "opening_balance": 1, "other": None}
+
+
+def can(flow: StateMachine, doc, action: str) -> bool:
+    return flow.can(doc.status, action)
+
+
+def reason_sign_ok(reason: str, quantity: Decimal) -> bool:
+    sign = REASON_SIGN.get(reason)
+    return quantity != 0 and (sign is None or (quantity > 0) == (sign > 0))
+
+
+def transfer_status_after_receipt(lines, open_discrepancies: int) -> str:
+    """partially_received while something shipped is unaccounted; then discrepancy or done."""
+    if any(ln.open_qty > 0 for ln in lines):
+        return "partially_received"
+    return "discrepancy" if open_discrepancies else "done"
+
+
+def suggested_order_qty(on_hand: Decimal, incoming: Decimal, reorder_point: Decimal, reorder_qty: Decimal) -> Decimal:
+    """Order the reorder quantity, or more when that would still leave stock below the reorder point."""
+    available = on_hand + incoming
+    if available > reorder_point:
+        return Decimal(0)
+    return max(reorder_qty, reorder_point - available)

@@ -1,0 +1,11 @@
+"""Barcode scanning: a pure library (no Flask, no database).
+
+``decode(image_bytes) -> list[Decoded]`` validates the upload and runs the decode cascade;
+``labels.render_labels(products, ...)`` renders printable label sheets as PDF bytes.
+"""
+from .decode import DEFAULT_BUDGET_S, Decoded, decode, decode_gray
+from .images import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, CorruptImage, ImageRejected, ImageTooLarge, NotAnImage,
+                     load_gray, validate)
+
+__all__ = ["decode", "decode_gray", "Decoded", "ImageRejected", "NotAnImage", "CorruptImage", "ImageTooLarge",
+           "validate", "load_gray", "DEFAULT_BUDGET_S", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS"]

@@ -1,0 +1,388 @@
+"""The decode cascade: two engines (zxing-cpp, zbar) over a list of image variants, with voting.
+
+How a read becomes a result
+---------------------------
+* Every engine read is normalised (symbology name, UPC-A/UPC-E forms, Code 39 full ASCII) and checked
+  (EAN/UPC check digit, minimum lengths); reads that fail are dropped.
+* Reads are grouped by a key (symbology family + canonical text) and their position is mapped back to
+  the original image, so reads of the same symbol from different passes can be compared.
+* Symbologies with strong error detection (QR, Data Matrix, Code 128, Code 93, Aztec, PDF417) are
+  accepted on one read. The others (EAN/UPC: one mod-10 digit; ITF, Codabar, Code 39: often none)
+  need two passes that agree, and when another text was read at the same place, a lead of two votes.
+* The cascade stops after the first pass that produces an accepted read (plus a short confirmation
+  window while other candidates are pending), or when the time budget is spent.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from . import preprocess as pp
+from .checksum import code39_full_ascii, retail_key, upca_to_upce
+from .images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_gray
+
+try:  # zxing-cpp is optional: the cascade runs on zbar alone without it
+    import zxingcpp
+except ImportError:  # pragma: no cover
+    zxingcpp = None
+
+try:
+    from pyzbar import pyzbar
+except Exception:  # pragma: no cover  (ImportError, or libzbar missing)
+    pyzbar = None
+
+DEFAULT_BUDGET_S = 1.5
+WORK_MAX_SIDE = 2000  # larger photos are scanned downscaled (regions are cropped from full resolution)
+
+STRONG = {"qrcode", "microqrcode", "datamatrix", "aztec", "pdf417", "code128", "code93"}
+RETAIL = {"ean13", "ean8", "upca", "upce"}
+MIN_LEN = {"itf": 6, "codabar": 4, "code39": 2}
+
+
+@dataclass
+class Decoded:
+    """One barcode found in an image."""
+
+    text: str
+    symbology: str  # ean13 | ean8 | upca | upce | code128 | code39 | code93 | itf | codabar | qrcode | datamatrix ...
+    rect: tuple[int, int, int, int]  # x, y, w, h in the original image
+    points: list[tuple[int, int]]  # outline in the original image
+    pass_name: str  # the pass that first read it, e.g. "zxing:norm"
+    engine: str  # zxing | zbar
+    votes: int = 1  # passes that read the same text
+    gtin: str | None = None  # 13-digit GTIN for EAN-13/UPC-A/UPC-E, 8 digits for EAN-8
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "symbology": self.symbology, "rect": list(self.rect),
+                "points": [list(p) for p in self.points], "pass": self.pass_name, "engine": self.engine,
+                "votes": self.votes, "gtin": self.gtin}
+
+
+@dataclass
+class _Read:
+    text: str
+    symbology: str
+    key: tuple[str, str]
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in original coordinates
+    points: list[tuple[int, int]]
+    gtin: str | None
+
+
+@dataclass
+class _Cand:
+    first: _Read
+    pass_name: str
+    engine: str
+    order: int
+    passes: set = field(default_factory=set)
+    boxes: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- engines
+
+def _sym_name(raw: str) -> str:
+    s = re.sub(r"[^a-z0-9]", "", raw.lower())
+    return {"i25": "itf", "itf14": "itf", "isbn13": "ean13", "isbn10": "ean13", "code39extended": "code39",
+            "code39ext": "code39", "code39std": "code39", "qr": "qrcode"}.get(s, s)
+
+
+def _normalise(text: str, sym: str) -> tuple[str, str, tuple[str, str], str | None] | None:
+    """(text, symbology, key, gtin) for a valid read, or None to drop it."""
+    text = text.strip() if sym not in STRONG else text
+    if not text:
+        return None
+    if sym in RETAIL:
+        gtin = retail_key(text, sym)
+        if gtin is None:
+            return None
+        if len(gtin) == 8:
+            return gtin, "ean8", ("retail", gtin), gtin
+        if sym == "upce":
+            e = upca_to_upce(gtin[1:])
+            return (e or gtin[1:]), ("upce" if e else "upca"), ("retail", gtin), gtin
+        if gtin.startswith("0"):
+            return gtin[1:], "upca", ("retail", gtin), gtin
+        return gtin, "ean13", ("retail", gtin), gtin
+    if sym == "code39":
+        full = code39_full_ascii(text)
+        if full is not None:
+            text = full
+    if sym == "codabar":
+        core = text[1:-1] if re.fullmatch(r"[A-Da-dTNEtne*].*[A-Da-dTNEtne*]", text) else text
+        if len(core) < MIN_LEN["codabar"]:
+            return None
+        return text, sym, (sym, core.upper()), None
+    if sym == "itf" and (len(text) < MIN_LEN["itf"] or not text.isdigit()):
+        return None
+    if sym == "code39" and len(text) < MIN_LEN["code39"]:
+        return None
+    return text, sym, (sym, text), None
+
+
+_ZX_FORMATS = None
+
+
+def _zx_formats():
+    global _ZX_FORMATS
+    if _ZX_FORMATS is None and zxingcpp is not None:
+        f = zxingcpp.BarcodeFormat
+        _ZX_FORMATS = (f.EAN13 | f.EAN8 | f.UPCA | f.UPCE | f.Code128 | f.Code39 | f.Code93 | f.ITF
+                       | f.Codabar | f.QRCode | f.DataMatrix)
+    return _ZX_FORMATS
+
+
+def _zxing(img: np.ndarray, binarizer: str = "local", invert: bool = True) -> list[tuple[str, str, list]]:
+    if zxingcpp is None:
+        return []
+    b = zxingcpp.Binarizer.GlobalHistogram if binarizer == "global" else zxingcpp.Binarizer.LocalAverage
+    out = []
+    for r in zxingcpp.read_barcodes(img, formats=_zx_formats(), try_rotate=True, try_downscale=True,
+                                    try_invert=invert, binarizer=b):
+        p = r.position
+        pts = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y),
+               (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
+        out.append((r.text, _sym_name(str(r.format)), pts))
+    return out
+
+
+_ZB_SYMBOLS = None
+
+
+def _zbar(img: np.ndarray) -> list[tuple[str, str, list]]:
+    global _ZB_SYMBOLS
+    if pyzbar is None:
+        return []
+    if _ZB_SYMBOLS is None:
+        s = pyzbar.ZBarSymbol
+        _ZB_SYMBOLS = [s.EAN13, s.EAN8, s.UPCA, s.UPCE, s.I25, s.CODE39, s.CODE93, s.CODE128, s.CODABAR, s.QRCODE]
+    out = []
+    h, w = img.shape[:2]
+    for r in pyzbar.decode((img.tobytes(), w, h), symbols=_ZB_SYMBOLS):
+        try:
+            text = r.data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = r.data.decode("latin-1")
+        pts = [(p.x, p.y) for p in r.polygon] or [(r.rect.left, r.rect.top), (r.rect.left + r.rect.width, r.rect.top + r.rect.height)]
+        out.append((text, _sym_name(r.type), pts))
+    return out
+
+
+ENGINES: dict[str, Callable] = {
+    "zxing": _zxing,
+    "zxing-global": lambda img: _zxing(img, binarizer="global", invert=False),
+    "zbar": _zbar,
+}
+
+
+# ---------------------------------------------------------------- variants
+
+class _Variants:
+    """Lazily built, cached image variants of one photo."""
+
+    def __init__(self, gray: np.ndarray):
+        self.full = gray
+        base = pp.Variant(gray, pp.IDENTITY.copy())
+        if max(gray.shape) > WORK_MAX_SIDE:
+            base = pp.fit_long_side(base, WORK_MAX_SIDE)
+        self.cache: dict[str, pp.Variant | None] = {"gray": base}
+        self._regions = None
+
+    def regions(self):
+        if self._regions is None:
+            self._regions = pp.barcode_regions(self.full)
+        return self._regions
+
+    def get(self, name: str) -> pp.Variant | None:
+        if name not in self.cache:
+            self.cache[name] = self._make(name)
+        return self.cache[name]
+
+    def _make(self, name: str) -> pp.Variant | None:
+        g = self.cache["gray"]
+        if name == "norm":  # enlarged for small photos, local contrast equalised
+            v = pp.scale(g, pp.upscale_factor(g.image.shape))
+            return pp.Variant(pp.clahe(v.image), v.m)
+        if name == "up":
+            return pp.scale(g, pp.upscale_factor(g.image.shape))
+        if name == "up3":  # tiny photos only (thumbnails, 240 px frames)
+            return pp.scale(g, 3.0) if max(g.image.shape) <= 800 else None
+        if name == "sharp":
+            n = self.get("up")
+            return pp.Variant(pp.sharpen(n.image), n.m)
+        if name == "clahe":
+            return pp.Variant(pp.clahe(g.image), g.m)
+        if name == "blur":
+            n = self.get("up")
+            return pp.Variant(cv2.GaussianBlur(n.image, (5, 5), 0), n.m)
+        if name == "otsu":
+            n = self.get("up")
+            return pp.Variant(pp.otsu(n.image), n.m)
+        if name == "adaptive":
+            return pp.Variant(pp.adaptive(g.image), g.m)
+        if name == "eq":
+            return pp.Variant(cv2.equalizeHist(g.image), g.m)
+        if name.startswith("rot"):  # rot30, rot-30 ...
+            src = g if max(g.image.shape) >= 800 else self.get("up")
+            return pp.rotate(src, float(name[3:]))
+        if name.startswith("region"):  # region0, region1: detected symbol, cropped at full resolution
+            i = int(name[6:])
+            regs = self.regions()
+            if i >= len(regs):
+                return None
+            x, y, w, h, _ = regs[i]
+            full = pp.Variant(self.full, pp.IDENTITY.copy())
+            c = pp.crop(full, x, y, w, h)
+            f = min(4.0, max(1.0, 900.0 / max(w, h, 1)))
+            c = pp.scale(c, f)
+            return pp.Variant(pp.clahe(c.image), c.m)
+        raise KeyError(name)
+
+
+# (variant, engine) in order. Chosen by measurement (docs/scanning.md): the enlarged + CLAHE image read by
+# zxing-cpp is the best single pass; zbar on the same variants is the independent second opinion.
+CASCADE: list[tuple[str, str]] = [
+    ("norm", "zxing"),
+    ("gray", "zxing"),
+    ("gray", "zbar"),
+    ("norm", "zbar"),
+    ("up3", "zxing"),
+    ("sharp", "zxing"),
+    ("region0", "zxing"),
+    ("region0", "zbar"),
+    ("clahe", "zxing"),
+    ("sharp", "zbar"),
+    ("region1", "zxing"),
+    ("region1", "zbar"),
+    ("rot30", "zxing"),
+    ("rot-30", "zxing"),
+    ("rot45", "zbar"),
+    ("rot-45", "zbar"),
+    ("otsu", "zxing"),
+    ("otsu", "zbar"),
+    ("blur", "zxing"),
+    ("blur", "zbar"),
+    ("eq", "zxing"),
+    ("eq", "zbar"),
+    ("adaptive", "zxing"),
+    ("adaptive", "zbar"),
+    ("norm", "zxing-global"),
+    ("up3", "zbar"),
+]
+
+CONFIRM_WINDOW = 3  # extra passes while a candidate awaits confirmation after something was accepted
+
+
+# ---------------------------------------------------------------- voting
+
+def _box(points) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    pad = 0.3 * max(x1 - x0, y1 - y0) + 10
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _map_points(pts, m) -> list[tuple[int, int]]:
+    arr = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+    out = arr @ m[:, :2].T + m[:, 2]
+    return [(int(round(x)), int(round(y))) for x, y in out]
+
+
+class _Ballot:
+    def __init__(self):
+        self.cands: dict[tuple[str, str], _Cand] = {}
+
+    def add(self, pass_name: str, engine: str, reads, m) -> None:
+        for text, sym, pts in reads:
+            norm = _normalise(text, sym)
+            if norm is None:
+                continue
+            t, s, key, gtin = norm
+            opts = _map_points(pts, m)
+            r = _Read(t, s, key, _box(opts), opts, gtin)
+            c = self.cands.get(key)
+            if c is None:
+                c = self.cands[key] = _Cand(r, pass_name, engine, len(self.cands))
+            c.passes.add(pass_name)
+            c.boxes.append(r.box)
+
+    def _rival_votes(self, key) -> int:
+        c = self.cands[key]
+        best = 0
+        for k, o in self.cands.items():
+            if k == key:
+                continue
+            if any(_overlap(a, b) for a in c.boxes for b in o.boxes):
+                best = max(best, len(o.passes))
+        return best
+
+    def status(self, key) -> str:
+        """accepted | pending"""
+        c = self.cands[key]
+        if c.first.symbology in STRONG:
+            return "accepted"
+        v = len(c.passes)
+        rival = self._rival_votes(key)
+        if v >= 2 and v - rival >= 2 and (rival == 0 or v >= 3 * rival):
+            return "accepted"
+        return "pending"
+
+    def accepted(self) -> list[_Cand]:
+        return sorted((c for k, c in self.cands.items() if self.status(k) == "accepted"), key=lambda c: c.order)
+
+    def pending(self) -> bool:
+        return any(self.status(k) == "pending" for k in self.cands)
+
+
+def _result(c: _Cand) -> Decoded:
+    r = c.first
+    xs = [p[0] for p in r.points]
+    ys = [p[1] for p in r.points]
+    rect = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    return Decoded(r.text, r.symbology, rect, r.points, c.pass_name, c.engine, len(c.passes), r.gtin)
+
+
+# ---------------------------------------------------------------- entry points
+
+def decode_gray(gray: np.ndarray, *, budget_s: float = DEFAULT_BUDGET_S, cascade=None, trace: list | None = None) -> list[Decoded]:
+    """Run the cascade on an already loaded uint8 grayscale image."""
+    deadline = time.perf_counter() + budget_s
+    variants = _Variants(np.ascontiguousarray(gray))
+    ballot = _Ballot()
+    extra = None
+    for vname, engine in (cascade or CASCADE):
+        if time.perf_counter() > deadline:
+            break
+        if engine.startswith("zxing") and zxingcpp is None or engine == "zbar" and pyzbar is None:
+            continue
+        v = variants.get(vname)
+        if v is None:
+            continue
+        pass_name = f"{engine}:{vname}"
+        reads = ENGINES[engine](np.ascontiguousarray(v.image))
+        ballot.add(pass_name, engine.split("-")[0], reads, v.m)
+        if trace is not None:
+            trace.append((pass_name, [(t, s) for t, s, _ in reads]))
+        if ballot.accepted():
+            if not ballot.pending():
+                break
+            extra = CONFIRM_WINDOW if extra is None else extra - 1
+            if extra <= 0:
+                break
+    return [_result(c) for c in ballot.accepted()]
+
+
+def decode(image_bytes: bytes, *, budget_s: float = DEFAULT_BUDGET_S, max_bytes: int = DEFAULT_MAX_BYTES,
+           max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Decoded]:
+    """Find barcodes in an uploaded photo. Raises ``ImageRejected`` subclasses for bad input."""
+    gray = load_gray(image_bytes, max_bytes=max_bytes, max_pixels=max_pixels)
+    return decode_gray(gray, budget_s=budget_s)

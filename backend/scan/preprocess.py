@@ -1,0 +1,125 @@
+"""Image variants for the decode cascade.
+
+Every variant is returned with the 2x3 affine matrix ``m`` that maps the variant's pixel coordinates back
+to the original image, so reads from different passes can be compared by position.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+@dataclass
+class Variant:
+    image: np.ndarray
+    m: np.ndarray  # variant coords -> original coords
+
+
+def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """Affine ``outer ∘ inner`` (apply inner first) for 2x3 matrices."""
+    a = np.vstack([outer, [0, 0, 1]])
+    b = np.vstack([inner, [0, 0, 1]])
+    return (a @ b)[:2]
+
+
+def scale(v: Variant, f: float) -> Variant:
+    if abs(f - 1.0) < 1e-6:
+        return v
+    interp = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
+    img = cv2.resize(v.image, None, fx=f, fy=f, interpolation=interp)
+    return Variant(img, compose(v.m, np.array([[1 / f, 0, 0], [0, 1 / f, 0]])))
+
+
+def fit_long_side(v: Variant, target: int) -> Variant:
+    h, w = v.image.shape[:2]
+    return scale(v, target / max(h, w))
+
+
+def upscale_factor(shape: tuple[int, ...]) -> float:
+    """How much to enlarge a photo so thin bars span several pixels (small phone frames, thumbnails)."""
+    long_side = max(shape[:2])
+    if long_side <= 1100:
+        return 2.0
+    if long_side <= 1700:
+        return 1.5
+    return 1.0
+
+
+def clahe(img: np.ndarray, clip: float = 2.0, tiles: int = 8) -> np.ndarray:
+    return cv2.createCLAHE(clipLimit=clip, tileGridSize=(tiles, tiles)).apply(img)
+
+
+def sharpen(img: np.ndarray, sigma: float = 3.0, amount: float = 0.8) -> np.ndarray:
+    blur = cv2.GaussianBlur(img, (0, 0), sigma)
+    return cv2.addWeighted(img, 1 + amount, blur, -amount, 0)
+
+
+def otsu(img: np.ndarray) -> np.ndarray:
+    return cv2.threshold(cv2.GaussianBlur(img, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+
+
+def adaptive(img: np.ndarray, block: int = 31, c: int = 5) -> np.ndarray:
+    return cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block | 1, c)
+
+
+def rotate(v: Variant, angle: float) -> Variant:
+    """Rotate by ``angle`` degrees (counter-clockwise) on a white canvas big enough for the whole image."""
+    h, w = v.image.shape[:2]
+    c = (w / 2.0, h / 2.0)
+    m = cv2.getRotationMatrix2D(c, angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+    m[0, 2] += nw / 2.0 - c[0]
+    m[1, 2] += nh / 2.0 - c[1]
+    img = cv2.warpAffine(v.image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
+    inv = cv2.invertAffineTransform(m)
+    return Variant(img, compose(v.m, inv))
+
+
+def crop(v: Variant, x: int, y: int, w: int, h: int) -> Variant:
+    img = np.ascontiguousarray(v.image[y:y + h, x:x + w])
+    return Variant(img, compose(v.m, np.array([[1.0, 0, x], [0, 1.0, y]])))
+
+
+def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640) -> list[tuple[int, int, int, int, float]]:
+    """Candidate barcode regions ``(x, y, w, h, angle)`` in ``gray`` coordinates, most likely first.
+
+    Classic gradient/morphology detector: 1D bars give a strong gradient in one direction and little in
+    the other; a blackhat-free Scharr difference, blur, threshold and closing along the bars' normal
+    merge a symbol into one blob. Both orientations are tried by using |gx - gy|.
+    """
+    h0, w0 = gray.shape[:2]
+    f = min(1.0, work_side / max(h0, w0))
+    small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=-1)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=-1)
+    grad = cv2.convertScaleAbs(cv2.absdiff(np.abs(gx), np.abs(gy)))
+    grad = cv2.blur(grad, (9, 9))
+    _, th = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (21, 7))
+    closed = cv2.morphologyEx(th, cv2.MORPH_CLOSE, kernel)
+    closed = cv2.morphologyEx(closed, cv2.MORPH_CLOSE, kernel.T)
+    closed = cv2.erode(closed, None, iterations=3)
+    closed = cv2.dilate(closed, None, iterations=3)
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    area_min = 0.004 * small.shape[0] * small.shape[1]
+    out = []
+    for cnt in sorted(contours, key=cv2.contourArea, reverse=True):
+        area = cv2.contourArea(cnt)
+        if area < area_min:
+            break
+        (cx, cy), (rw, rh), ang = cv2.minAreaRect(cnt)
+        if rw < rh:
+            ang += 90.0
+        x, y, w, h = cv2.boundingRect(cnt)
+        mx, my = int(0.15 * w) + 8, int(0.25 * h) + 8  # keep the quiet zone and bar ends
+        x0, y0 = max(0, x - mx), max(0, y - my)
+        x1, y1 = min(small.shape[1], x + w + mx), min(small.shape[0], y + h + my)
+        out.append((int(x0 / f), int(y0 / f), int((x1 - x0) / f), int((y1 - y0) / f), float(ang)))
+        if len(out) >= max_regions:
+            break
+    return out

@@ -1,0 +1,190 @@
+"""Stock adjustments (其他入库/出库) with reason codes; large ones need ``stock.adjust.approve``.
+
+Stable service API (the online API and offline sync ops call the same functions)::
+
+    create_adjustment(data, user, op_id=None) -> Adjustment
+        data = {warehouse_id, reason, note?, lines: [{product_id, quantity (signed), unit_cost?, location_id?}]}
+        Posts at once (status "posted") when its value ≤ ADJUSTMENT_APPROVAL_THRESHOLD, else waits
+        ("pending_approval"). A repeated op_id returns the adjustment created by that op.
+    approve_adjustment(adjustment_id, version, user, comment=None, op_id=None) -> Adjustment
+    reject_adjustment(adjustment_id, version, user, comment=None) -> Adjustment
+    cancel_adjustment(adjustment_id, version, user) -> Adjustment
+    get_adjustment(adjustment_id, user) -> Adjustment
+    list_adjustments(args, user) -> page dict
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.domain import costing
+from backend.domain.inventory import ADJUSTMENT_FLOW, reason_sign_ok
+from backend.errors import ValidationFailed, check_version
+from backend.extensions import db
+from backend.models.base import utcnow
+from backend.models.inventory import ADJUSTMENT_REASONS, Adjustment, AdjustmentLine
+from backend.models.warehouses import Location
+from backend.services import approvals, crud, ledger, numbering
+from backend.services.audit import audit_action
+from backend.services.ledger import MoveSpec
+from backend.services.stock import ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
+from backend.services.uow import command
+
+DOC = "adjustment"
+
+
+def can_post(adj: Adjustment) -> bool:
+    return ADJUSTMENT_FLOW.can(adj.status, "post")
+
+
+def can_approve(adj: Adjustment) -> bool:
+    return ADJUSTMENT_FLOW.can(adj.status, "approve")
+
+
+def can_reject(adj: Adjustment) -> bool:
+    return ADJUSTMENT_FLOW.can(adj.status, "reject")
+
+
+def can_cancel(adj: Adjustment) -> bool:
+    return ADJUSTMENT_FLOW.can(adj.status, "cancel")
+
+
+def _threshold() -> Decimal:
+    return Decimal(str(current_app.config.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000")))
+
+
+def _estimated_cost(product, warehouse_id: int, quantity: Decimal, unit_cost: Decimal | None) -> Decimal:
+    if quantity > 0 and unit_cost is not None:
+        return Decimal(unit_cost)
+    lvl = ledger.level(product.id, warehouse_id)
+    return lvl.avg_cost if lvl is not None and lvl.quantity > 0 else product.purchase_price
+
+
+def _post(adj: Adjustment, op_id: str | None) -> None:
+    kind = "opening" if adj.reason == "opening_balance" else "adjustment"
+    specs = [MoveSpec(ln.product_id, adj.warehouse_id, ln.quantity, kind, unit_cost=ln.unit_cost,
+                      location_id=ln.location_id, reason=adj.reason, doc_type=DOC, doc_id=adj.id,
+                      doc_line_id=ln.id, note=adj.note[:500] if adj.note else None, op_id=op_id)
+             for ln in adj.lines]
+    moves = ledger.post(specs)
+    by_line = {m.doc_line_id: m for m in moves}
+    for ln in adj.lines:
+        m = by_line.get(ln.id)
+        if m is not None:
+            ln.move_id, ln.value = m.id, m.value
+    adj.status = ADJUSTMENT_FLOW.next(adj.status, "post" if adj.status == "draft" else "approve")
+    adj.posted_at = utcnow()
+
+
+@command
+def create_adjustment(data: dict, user, op_id: str | None = None) -> Adjustment:
+    """Create (and, below the approval threshold, post) an adjustment."""
+    require(user, "stock.adjust")
+    if op_id:
+        existing = db.session.scalar(select(Adjustment).where(Adjustment.op_id == op_id))
+        if existing is not None:
+            return existing
+    wh = get_active_warehouse(data["warehouse_id"])
+    ensure_warehouse(user, wh.id)
+    reason = data.get("reason")
+    if reason not in ADJUSTMENT_REASONS:
+        raise ValidationFailed("Unknown reason.", errors={"reason": [f"One of: {', '.join(ADJUSTMENT_REASONS)}"]})
+    lines = data.get("lines") or []
+    if not lines:
+        raise ValidationFailed("An adjustment needs at least one line.", errors={"lines": ["Required."]})
+    adj = Adjustment(number=numbering.document_number("ADJ"), warehouse_id=wh.id, reason=reason,
+                     note=data.get("note"), status="draft", submitted_by_id=user.id if user else None,
+                     approval_level=0, op_id=op_id)
+    total = Decimal(0)
+    errors = {}
+    for i, spec in enumerate(lines):
+        product = get_product(spec["product_id"])
+        qty = Decimal(spec["quantity"])
+        if not reason_sign_ok(reason, qty):
+            errors[str(i)] = {"quantity": [f"Quantity must be non-zero and have the right sign for {reason}."]}
+            continue
+        loc_id = spec.get("location_id")
+        if loc_id is not None:
+            loc = db.session.get(Location, loc_id)
+            if loc is None or loc.warehouse_id != wh.id:
+                errors[str(i)] = {"location_id": ["Not a location of this warehouse."]}
+                continue
+        cost = spec.get("unit_cost") if qty > 0 else None
+        total += abs(qty * _estimated_cost(product, wh.id, qty, cost))
+        adj.lines.append(AdjustmentLine(product_id=product.id, location_id=loc_id, quantity=qty, unit_cost=cost))
+    if errors:
+        raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})
+    adj.total_value = costing.q4(total)
+    db.session.add(adj)
+    db.session.flush()
+    if adj.total_value > _threshold():
+        adj.status = ADJUSTMENT_FLOW.next(adj.status, "submit")
+        audit_action(adj, "submit", value=str(adj.total_value))
+    else:
+        _post(adj, op_id)
+        audit_action(adj, "post", value=str(adj.total_value))
+    db.session.flush()
+    return adj
+
+
+def get_adjustment(adjustment_id: int, user) -> Adjustment:
+    adj = crud.get_or_404(Adjustment, adjustment_id, "Adjustment")
+    ensure_warehouse(user, adj.warehouse_id)
+    return adj
+
+
+def _load_for_action(adjustment_id: int, version: int, user, action: str) -> Adjustment:
+    adj = lock(Adjustment, adjustment_id, "Adjustment")
+    ensure_warehouse(user, adj.warehouse_id)
+    check_version(adj, version)
+    ADJUSTMENT_FLOW.next(adj.status, action)  # raises InvalidTransition
+    return adj
+
+
+@command
+def approve_adjustment(adjustment_id: int, version: int, user, comment: str | None = None,
+                       op_id: str | None = None) -> Adjustment:
+    """Approve a pending adjustment; when fully approved its moves are posted (409 if stock ran out)."""
+    require(user, "stock.adjust.approve")
+    adj = _load_for_action(adjustment_id, version, user, "approve")
+    _, done = approvals.record(user, DOC, adj, adj.total_value, "approve", comment)
+    audit_action(adj, "approve", comment=comment)
+    if done:
+        _post(adj, op_id)
+    db.session.flush()
+    return adj
+
+
+@command
+def reject_adjustment(adjustment_id: int, version: int, user, comment: str | None = None) -> Adjustment:
+    require(user, "stock.adjust.approve")
+    adj = _load_for_action(adjustment_id, version, user, "reject")
+    approvals.record(user, DOC, adj, adj.total_value, "reject", comment)
+    adj.status = ADJUSTMENT_FLOW.next(adj.status, "reject")
+    audit_action(adj, "reject", comment=comment)
+    db.session.flush()
+    return adj
+
+
+@command
+def cancel_adjustment(adjustment_id: int, version: int, user) -> Adjustment:
+    require(user, "stock.adjust")
+    adj = _load_for_action(adjustment_id, version, user, "cancel")
+    adj.status = ADJUSTMENT_FLOW.next(adj.status, "cancel")
+    audit_action(adj, "cancel")
+    db.session.flush()
+    return adj
+
+
+def list_adjustments(args: dict, user) -> dict:
+    stmt = select(Adjustment)
+    ids = visible_ids(user)
+    if ids is not None:
+        stmt = stmt.where(Adjustment.warehouse_id.in_(ids))
+    for f in ("warehouse_id", "status", "reason"):
+        if args.get(f):
+            stmt = stmt.where(getattr(Adjustment, f) == args[f])
+    stmt = stmt.order_by(Adjustment.id.desc())
+    return crud.paginate(stmt, args.get("page", 1), args.get("per_page", 50))

@@ -1,0 +1,150 @@
+"""Printable A4 business documents (PDF) with Chinese text.
+
+Interface (shared by purchasing, sales, invoices …)::
+
+    from backend.services.documents_pdf import render_document, pdf_response
+
+    pdf: bytes = render_document(
+        "采购订单 Purchase Order",                       # title (big, centred)
+        [("单号 No.", "PO-20261128-0001"), ("供应商 Supplier", "上海五金")],   # header fields (label, value)
+        [Column("商品 Product", 60), Column("数量 Qty", 20, "right"), ...],   # or plain strings
+        [["螺丝刀", "10.0000", ...], ...],                # rows: lists of values (str() is applied)
+        [("合计 Subtotal", "100.00"), ("税额 Tax", "13.00"), ("总计 Total", "113.00")],  # totals
+        number="PO-20261128-0001",                         # goes into the PDF metadata (title/subject)
+        notes="备注 …", footer="JXC")
+    return pdf_response(pdf, "PO-20261128-0001.pdf")     # Flask response, inline
+
+Text uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1): Chinese renders in every PDF viewer
+with no font file to ship. Column widths are in millimetres and scaled to the printable width; cells wrap.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT = "STSong-Light"
+_ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "center": TA_CENTER}
+_registered = False
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: float = 30  # mm (relative: scaled to fit the page)
+    align: str = "left"  # left | right | center
+
+
+def _font() -> str:
+    global _registered
+    if not _registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        _registered = True
+    return FONT
+
+
+def _style(size: float, align: str = "left", bold: bool = False) -> ParagraphStyle:
+    return ParagraphStyle(f"s{size}{align}{bold}", fontName=_font(), fontSize=size, leading=size * 1.3,
+                          alignment=_ALIGN.get(align, TA_LEFT))
+
+
+def _p(value, style: ParagraphStyle) -> Paragraph:
+    text = "" if value is None else str(value)
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def render_document(title: str, header_fields: Sequence[tuple[str, object]], columns: Sequence[Column | str],
+                    rows: Iterable[Sequence[object]], totals: Sequence[tuple[str, object]] = (), *,
+                    number: str | None = None, notes: str | None = None, footer: str | None = None,
+                    company: str | None = None, compress: bool = True) -> bytes:
+    """Render an A4 document and return the PDF bytes.
+
+    Args: ``header_fields`` are (label, value) pairs shown two per row; ``columns`` are ``Column``s or
+    labels; ``rows`` are sequences with one value per column; ``totals`` (label, value) pairs are
+    right-aligned under the table. ``number`` is written to the PDF metadata (searchable without
+    decompressing). ``compress=False`` leaves page streams readable (tests, debugging).
+    """
+    cols = [c if isinstance(c, Column) else Column(str(c)) for c in columns]
+    buf = io.BytesIO()
+    margin = 15 * mm
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                            bottomMargin=18 * mm, title=f"{title} {number}".strip() if number else title,
+                            subject=number or title, author=company or "JXC", creator="JXC",
+                            pageCompression=1 if compress else 0)
+    width = A4[0] - 2 * margin
+    story: list = []
+    if company:
+        story.append(_p(company, _style(10, "center")))
+    story.append(_p(title, _style(16, "center", bold=True)))
+    story.append(Spacer(1, 5 * mm))
+
+    # Header: two (label, value) pairs per row.
+    hs, hv = _style(9), _style(9)
+    fields = list(header_fields)
+    if fields:
+        grid = []
+        for i in range(0, len(fields), 2):
+            row = []
+            for label, value in fields[i:i + 2]:
+                row += [_p(label, hs), _p(value, hv)]
+            row += [""] * (4 - len(row))
+            grid.append(row)
+        t = Table(grid, colWidths=[width * f for f in (0.15, 0.35, 0.15, 0.35)])
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TEXTCOLOR", (0, 0), (0, -1), colors.grey),
+                               ("TEXTCOLOR", (2, 0), (2, -1), colors.grey),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 2)]))
+        story += [t, Spacer(1, 4 * mm)]
+
+    # Lines table.
+    if cols:
+        total_w = sum(c.width for c in cols) or 1
+        widths = [width * c.width / total_w for c in cols]
+        head = [_p(c.label, _style(9, c.align)) for c in cols]
+        body = [[_p(v, _style(9, cols[i].align)) for i, v in enumerate(list(r)[:len(cols)])] for r in rows]
+        t = Table([head] + body, colWidths=widths, repeatRows=1)
+        t.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        story.append(t)
+
+    if totals:
+        grid = [[_p(label, _style(10, "right")), _p(value, _style(10, "right"))] for label, value in totals]
+        t = Table(grid, colWidths=[width * 0.75, width * 0.25])
+        t.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black)]))
+        story += [Spacer(1, 2 * mm), t]
+    if notes:
+        story += [Spacer(1, 4 * mm), _p(notes, _style(9))]
+
+    foot = footer or ""
+
+    def _decorate(canvas, d):
+        canvas.saveState()
+        canvas.setFont(_font(), 8)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(margin, 10 * mm, f"{foot}  {number or ''}".strip())
+        canvas.drawRightString(A4[0] - margin, 10 * mm, f"第 {d.page} 页 / Page {d.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=_decorate, onLaterPages=_decorate)
+    return buf.getvalue()
+
+
+def pdf_response(data: bytes, filename: str, *, inline: bool = True):
+    """A Flask response carrying the PDF (``Content-Disposition: inline`` by default)."""
+    from flask import Response
+
+    disp = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disp}; filename="{filename}"'})

@@ -1,0 +1,212 @@
+"""Stock read side and shared inventory helpers.
+
+Public functions (stable names, also used by sync and reports)::
+
+    list_stock(args, user) -> {items, total, page, per_page, total_value}
+    list_moves(args, user) -> {items, total, page, per_page}
+    in_transit_by_destination(product_id=None, warehouse_id=None) -> {(product_id, warehouse_id): Decimal}
+    verify_ledger() -> list[dict]          # mismatches; empty list = ledger consistent
+    require(user, permission)             # PermissionDenied unless user has it (None user = system)
+    ensure_warehouse(user, warehouse_id)  # PermissionDenied (warehouse_forbidden) outside user's warehouses
+    lock(model, obj_id, what)             # SELECT … FOR UPDATE of a document row (404 if missing)
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select, union
+
+from backend.errors import NotFound, PermissionDenied
+from backend.extensions import db
+from backend.models.catalog import Product
+from backend.models.inventory import ReorderPoint, Transfer, TransferLine
+from backend.models.ledger import StockLevel, StockMove
+from backend.models.warehouses import Warehouse
+from backend.services import crud
+
+OPEN_TRANSFER = ("in_transit", "partially_received", "discrepancy")
+Q = Decimal("0.0001")
+
+
+def require(user, permission: str) -> None:
+    """Services check permissions too, so sync ops and other callers get the same rules as the API."""
+    if user is not None and not user.can(permission):
+        raise PermissionDenied(f"Missing permission {permission}.", errors={"permission": permission})
+
+
+def visible_ids(user) -> set[int] | None:
+    return None if user is None else user.warehouse_ids
+
+
+def ensure_warehouse(user, warehouse_id: int) -> None:
+    """Warehouse-bound users act only on their warehouses."""
+    ids = visible_ids(user)
+    if ids is not None and warehouse_id not in ids:
+        raise PermissionDenied("You do not work in this warehouse.", code="warehouse_forbidden",
+                               errors={"warehouse_id": warehouse_id})
+
+
+def lock(model, obj_id: int, what: str):
+    """Load a document row locked for update (PostgreSQL row lock; SQLite holds the write lock already)."""
+    obj = db.session.scalars(select(model).where(model.id == obj_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
+    if obj is None:
+        raise NotFound(f"{what} {obj_id} not found.", errors={"id": obj_id})
+    return obj
+
+
+def get_product(product_id: int) -> Product:
+    return crud.get_or_404(Product, product_id, "Product")
+
+
+def get_active_warehouse(warehouse_id: int) -> Warehouse:
+    return crud.get_or_404(Warehouse, warehouse_id, "Warehouse")
+
+
+def _in_transit_stmt():
+    return (select(TransferLine.product_id.label("product_id"), Transfer.to_warehouse_id.label("warehouse_id"),
+                   func.sum(TransferLine.shipped_qty - TransferLine.received_qty - TransferLine.resolved_qty)
+                   .label("in_transit"))
+            .join(Transfer, Transfer.id == TransferLine.transfer_id)
+            .where(Transfer.status.in_(OPEN_TRANSFER))
+            .group_by(TransferLine.product_id, Transfer.to_warehouse_id))
+
+
+def in_transit_by_destination(product_id: int | None = None, warehouse_id: int | None = None) -> dict:
+    """Quantity shipped towards each (product, destination warehouse) and not yet received or resolved."""
+    stmt = _in_transit_stmt()
+    if product_id:
+        stmt = stmt.where(TransferLine.product_id == product_id)
+    if warehouse_id:
+        stmt = stmt.where(Transfer.to_warehouse_id == warehouse_id)
+    return {(r.product_id, r.warehouse_id): Decimal(r.in_transit).quantize(Q)
+            for r in db.session.execute(stmt) if r.in_transit}
+
+
+def _stock_query(args: dict, user):
+    """Rows per (product, warehouse) that have a level or stock in transit towards them."""
+    transit = _in_transit_stmt().subquery("transit")
+    keys = union(select(StockLevel.product_id, StockLevel.warehouse_id),
+                 select(transit.c.product_id, transit.c.warehouse_id)).subquery("keys")
+    rp_point = func.coalesce(ReorderPoint.reorder_point, Product.reorder_point)
+    rp_qty = func.coalesce(ReorderPoint.reorder_qty, Product.reorder_qty)
+    qty = func.coalesce(StockLevel.quantity, 0)
+    stmt = (select(keys.c.product_id, keys.c.warehouse_id, Product.sku, Product.name, Product.category,
+                   Product.unit, Warehouse.code.label("warehouse_code"),
+                   qty.label("quantity"), func.coalesce(StockLevel.avg_cost, 0).label("avg_cost"),
+                   func.coalesce(StockLevel.value, 0).label("value"),
+                   func.coalesce(transit.c.in_transit, 0).label("in_transit"),
+                   rp_point.label("reorder_point"), rp_qty.label("reorder_qty"))
+            .select_from(keys)
+            .join(Product, Product.id == keys.c.product_id)
+            .join(Warehouse, Warehouse.id == keys.c.warehouse_id)
+            .outerjoin(StockLevel, and_(StockLevel.product_id == keys.c.product_id,
+                                        StockLevel.warehouse_id == keys.c.warehouse_id))
+            .outerjoin(transit, and_(transit.c.product_id == keys.c.product_id,
+                                     transit.c.warehouse_id == keys.c.warehouse_id))
+            .outerjoin(ReorderPoint, and_(ReorderPoint.product_id == keys.c.product_id,
+                                          ReorderPoint.warehouse_id == keys.c.warehouse_id)))
+    ids = visible_ids(user)
+    if ids is not None:
+        stmt = stmt.where(keys.c.warehouse_id.in_(ids))
+    if args.get("product_id"):
+        stmt = stmt.where(keys.c.product_id == args["product_id"])
+    if args.get("warehouse_id"):
+        stmt = stmt.where(keys.c.warehouse_id == args["warehouse_id"])
+    if args.get("category"):
+        stmt = stmt.where(Product.category == args["category"])
+    if args.get("q"):
+        like = f"%{args['q'].strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
+    if args.get("below_reorder_point"):
+        stmt = stmt.where(rp_point > 0, qty <= rp_point)
+    if not args.get("include_zero", True):
+        stmt = stmt.where(or_(qty != 0, func.coalesce(transit.c.in_transit, 0) != 0))
+    return stmt, rp_point, qty
+
+
+STOCK_SORT = {"sku": Product.sku, "name": Product.name, "category": Product.category}
+
+
+def list_stock(args: dict, user) -> dict:
+    """Stock levels with value, in-transit (incoming) quantity and the effective reorder point."""
+    stmt, rp_point, qty = _stock_query(args, user)
+    sub = stmt.subquery()
+    total, total_value = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(sub.c.value), 0))).one()
+    key = (args.get("sort") or "sku")
+    desc = key.startswith("-")
+    col = {"sku": sub.c.sku, "name": sub.c.name, "category": sub.c.category, "quantity": sub.c.quantity,
+           "value": sub.c.value, "warehouse": sub.c.warehouse_code}.get(key.lstrip("-"))
+    if col is None:
+        from backend.errors import ValidationFailed
+
+        raise ValidationFailed(f"Cannot sort by {key!r}.", errors={"sort": ["One of: sku, name, category, "
+                                                                          "quantity, value, warehouse"]})
+    page, per_page = args.get("page", 1), args.get("per_page", 50)
+    rows = db.session.execute(select(sub).order_by(col.desc() if desc else col.asc(), sub.c.product_id,
+                                                   sub.c.warehouse_id)
+                              .limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    items = []
+    for r in rows:
+        d = dict(r)
+        for k in ("quantity", "avg_cost", "value", "in_transit", "reorder_point", "reorder_qty"):
+            d[k] = Decimal(d[k] or 0).quantize(Q)
+        d["below_reorder_point"] = d["reorder_point"] > 0 and d["quantity"] <= d["reorder_point"]
+        items.append(d)
+    return {"items": items, "total": total, "page": page, "per_page": per_page,
+            "total_value": Decimal(total_value or 0).quantize(Q)}
+
+
+def list_moves(args: dict, user) -> dict:
+    """Move history (newest first) with filters."""
+    stmt = select(StockMove)
+    ids = visible_ids(user)
+    if ids is not None:
+        stmt = stmt.where(StockMove.warehouse_id.in_(ids))
+    for field in ("product_id", "warehouse_id", "location_id", "kind", "doc_type", "doc_id", "op_id", "user_id"):
+        if args.get(field) is not None:
+            stmt = stmt.where(getattr(StockMove, field) == args[field])
+    if args.get("since"):
+        stmt = stmt.where(StockMove.created_at >= args["since"])
+    if args.get("until"):
+        stmt = stmt.where(StockMove.created_at <= args["until"])
+    stmt = stmt.order_by(StockMove.id.desc() if args.get("order", "desc") == "desc" else StockMove.id.asc())
+    return crud.paginate(stmt, args.get("page", 1), args.get("per_page", 50))
+
+
+def verify_ledger(tolerance: Decimal = Decimal("0.01")) -> list[dict]:
+    """Every level: quantity = Σ moves.quantity, value = Σ moves.value, value ≈ quantity × avg, ≥ 0.
+
+    Returns the mismatches (an empty list means the ledger is consistent).
+    """
+    sums = (select(StockMove.product_id, StockMove.warehouse_id,
+                   func.sum(StockMove.quantity).label("q"), func.sum(StockMove.value).label("v"))
+            .group_by(StockMove.product_id, StockMove.warehouse_id).subquery())
+    levels = {(lv.product_id, lv.warehouse_id): lv for lv in db.session.scalars(select(StockLevel))}
+    moved = {(r.product_id, r.warehouse_id): (Decimal(r.q or 0).quantize(Q), Decimal(r.v or 0).quantize(Q))
+             for r in db.session.execute(select(sums))}
+    bad = []
+    for key in sorted(set(levels) | set(moved)):
+        lv = levels.get(key)
+        mq, mv = moved.get(key, (Decimal(0), Decimal(0)))
+        lq = lv.quantity if lv else Decimal(0)
+        lval = lv.value if lv else Decimal(0)
+        problems = []
+        if lq != mq:
+            problems.append(f"quantity {lq} != sum of moves {mq}")
+        if abs(lval - mv) > tolerance:
+            problems.append(f"value {lval} != sum of move values {mv}")
+        if lq < 0:
+            problems.append(f"negative quantity {lq}")
+        if lv is not None and lq > 0 and abs(lq * lv.avg_cost - lval) > max(tolerance, lq * Decimal("0.0001")):
+            problems.append(f"value {lval} != quantity × average {lq * lv.avg_cost}")
+        if lv is not None and lq == 0 and lval != 0:
+            problems.append(f"value {lval} without stock")
+        if problems:
+            bad.append({"product_id": key[0], "warehouse_id": key[1], "problems": problems})
+    return bad
+
+
+__all__ = ["list_stock", "list_moves", "in_transit_by_destination", "verify_ledger", "require",
+           "ensure_warehouse", "lock"]

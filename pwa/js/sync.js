@@ -1,0 +1,149 @@
+/**
+ * Replays the outbox and refreshes the offline catalog.
+ *
+ * When: on `online`, when the page becomes visible, at start-up, and from the "Sync now" button —
+ * Background Sync would be nicer but is Chromium-only (Offline Cookbook, "Background sync"), so the page
+ * drives replay itself. The server dedupes by op_id, so an overlap between triggers is harmless.
+ */
+import { api, isMissingRoute } from './api.js';
+import * as db from './db.js';
+import * as outbox from './outbox.js';
+
+const PULL_URL = '/api/v1/sync/pull';
+const FULL_REFRESH_MS = 10 * 60 * 1000;
+let running = null;
+let started = false;
+
+/** Current sync state for the UI. */
+export const state = { running: false, lastSync: null, lastError: null, pushMissing: false };
+
+function emit() { window.dispatchEvent(new CustomEvent('jxc:sync', { detail: { ...state } })); }
+
+/**
+ * Push the outbox, then pull changes. Safe to call any time; concurrent calls share one run.
+ * @param {{force?: boolean}} [opts] force: refresh the catalog even if it is fresh
+ */
+export function syncNow(opts = {}) {
+  if (!running) running = run(opts).finally(() => { running = null; state.running = false; emit(); });
+  return running;
+}
+
+async function run({ force = false } = {}) {
+  if (!navigator.onLine) return { offline: true };
+  state.running = true; state.lastError = null; emit();
+  const push = await outbox.flush();
+  state.pushMissing = !!push.missing;
+  if (push.error && !push.missing) state.lastError = push.error.message;
+  let pulled = null;
+  if (!push.error || push.missing) {
+    try { pulled = await pullCatalog({ force }); } catch (e) { if (!e.isNetwork) state.lastError = e.message; }
+  }
+  if (!state.lastError && !(push.error && !push.missing)) {
+    state.lastSync = new Date().toISOString();
+    await db.setMeta('last_sync', state.lastSync);
+  }
+  return { push, pulled };
+}
+
+/** Put products (with their barcodes) into the offline catalog. */
+async function storeProducts(products) {
+  await db.tx(['products', 'barcodes'], 'readwrite', (s) => {
+    for (const p of products) {
+      if (p.deleted || p.is_active === false) { s.products.delete(p.id); continue; }
+      s.products.put(slim(p));
+      for (const b of p.barcodes || []) s.barcodes.put({ code: b.code, product_id: p.id, quantity: b.quantity || '1' });
+    }
+  });
+}
+
+function slim(p) {
+  const { id, sku, name, name_en, model, spec, unit, category, sale_price, purchase_price, version, barcodes } = p;
+  return { id, sku, name, name_en, model, spec, unit, category, sale_price, purchase_price, version,
+    barcodes: (barcodes || []).map((b) => ({ code: b.code, quantity: b.quantity })) };
+}
+
+/**
+ * Incremental pull with a cursor (GET /api/v1/sync/pull?cursor=…); falls back to paging the product
+ * list when the server has no pull endpoint.
+ */
+export async function pullCatalog({ force = false } = {}) {
+  let cursor = await db.getMeta('pull_cursor');
+  try {
+    let total = 0;
+    for (let i = 0; i < 200; i++) {
+      const res = await api('GET', PULL_URL, { query: { cursor: cursor || undefined } });
+      total += await applyPull(res || {});
+      const next = res && (res.cursor ?? res.next_cursor);
+      if (next !== undefined && next !== null) { cursor = next; await db.setMeta('pull_cursor', cursor); }
+      if (!res || !res.has_more) break;
+    }
+    await db.setMeta('catalog_at', Date.now());
+    return { mode: 'pull', total };
+  } catch (e) {
+    if (!isMissingRoute(e)) throw e;
+  }
+  const at = await db.getMeta('catalog_at', 0);
+  if (!force && Date.now() - at < FULL_REFRESH_MS) return { mode: 'fresh', total: 0 };
+  return fullRefresh();
+}
+
+/** Apply one pull page. Accepts `{changes: {products, barcodes, warehouses, deleted}}` or the same keys at top level. */
+async function applyPull(res) {
+  const ch = res.changes || res;
+  let n = 0;
+  const products = ch.products || [];
+  if (products.length) { await storeProducts(products); n += products.length; }
+  const barcodes = ch.barcodes || [];
+  if (barcodes.length) {
+    await db.tx(['barcodes'], 'readwrite', (s) => {
+      for (const b of barcodes) {
+        if (b.deleted) s.barcodes.delete(b.code);
+        else s.barcodes.put({ code: b.code, product_id: b.product_id, quantity: b.quantity || '1' });
+      }
+    });
+    n += barcodes.length;
+  }
+  if (ch.warehouses && ch.warehouses.length) { await db.putMany('warehouses', ch.warehouses); n += ch.warehouses.length; }
+  const deleted = ch.deleted || {};
+  if ((deleted.products || []).length) {
+    await db.tx(['products'], 'readwrite', (s) => { for (const id of deleted.products) s.products.delete(id); });
+  }
+  for (const [k, v] of Object.entries(ch.documents || {})) await db.put('docs', { key: `pull:${k}`, items: v, at: Date.now() });
+  return n;
+}
+
+/** Page through GET /api/v1/products (500 a page) and replace the offline catalog. */
+export async function fullRefresh() {
+  const all = [];
+  for (let page = 1; page < 1000; page++) {
+    const res = await api('GET', '/api/v1/products', { query: { page, per_page: 500, sort: 'id' } });
+    all.push(...res.items);
+    if (!res.items.length || page * res.per_page >= res.total) break;
+  }
+  await db.tx(['products', 'barcodes'], 'readwrite', (s) => { s.products.clear(); s.barcodes.clear(); });
+  await storeProducts(all);
+  await db.setMeta('catalog_at', Date.now());
+  return { mode: 'full', total: all.length };
+}
+
+/** Install the replay triggers (idempotent). */
+export function startAutoSync() {
+  if (started) return;
+  started = true;
+  db.getMeta('last_sync').then((v) => { state.lastSync = v; emit(); });
+  window.addEventListener('online', () => syncNow());
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow(); });
+  // A message from the service worker's `sync` event (Chromium Background Sync) also triggers a replay.
+  if (navigator.serviceWorker) navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'replay-outbox') syncNow();
+  });
+  syncNow();
+}
+
+/** Ask Chromium to wake us when connectivity returns (best effort; other browsers use the triggers above). */
+export async function requestBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    if (reg && reg.sync) await reg.sync.register('jxc-outbox');
+  } catch { /* not supported or not permitted */ }
+}
