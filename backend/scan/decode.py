@@ -124,24 +124,25 @@ def _normalise(text: str, sym: str) -> tuple[str, str, tuple[str, str], str | No
     return text, sym, (sym, text), None
 
 
-_ZX_FORMATS = None
+_ZX_FORMATS: dict = {}
 
 
-def _zx_formats():
-    global _ZX_FORMATS
-    if _ZX_FORMATS is None and zxingcpp is not None:
+def _zx_formats(kind: str):
+    """zxing-cpp format sets: ``all`` (with Data Matrix, costly on big images), ``nodm``, ``linear``."""
+    if not _ZX_FORMATS and zxingcpp is not None:
         f = zxingcpp.BarcodeFormat
-        _ZX_FORMATS = (f.EAN13 | f.EAN8 | f.UPCA | f.UPCE | f.Code128 | f.Code39 | f.Code93 | f.ITF
-                       | f.Codabar | f.QRCode | f.DataMatrix)
-    return _ZX_FORMATS
+        linear = (f.EAN13, f.EAN8, f.UPCA, f.UPCE, f.Code128, f.Code39, f.Code93, f.ITF, f.Codabar)
+        _ZX_FORMATS.update(all=linear + (f.QRCode, f.DataMatrix), nodm=linear + (f.QRCode,), linear=linear)
+    return _ZX_FORMATS[kind]
 
 
-def _zxing(img: np.ndarray, binarizer: str = "local", invert: bool = True) -> list[tuple[str, str, list]]:
+def _zxing(img: np.ndarray, formats: str = "all", invert: bool = True, downscale: bool = True,
+           binarizer: str = "local") -> list[tuple[str, str, list]]:
     if zxingcpp is None:
         return []
     b = zxingcpp.Binarizer.GlobalHistogram if binarizer == "global" else zxingcpp.Binarizer.LocalAverage
     out = []
-    for r in zxingcpp.read_barcodes(img, formats=_zx_formats(), try_rotate=True, try_downscale=True,
+    for r in zxingcpp.read_barcodes(img, formats=_zx_formats(formats), try_rotate=True, try_downscale=downscale,
                                     try_invert=invert, binarizer=b):
         p = r.position
         pts = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y),
@@ -150,33 +151,47 @@ def _zxing(img: np.ndarray, binarizer: str = "local", invert: bool = True) -> li
     return out
 
 
-_ZB_SYMBOLS = None
+_ZB_SYMBOLS: list = []
 
 
-def _zbar(img: np.ndarray) -> list[tuple[str, str, list]]:
-    global _ZB_SYMBOLS
+def _zbar(img: np.ndarray, density: int = 1) -> list[tuple[str, str, list]]:
+    """zbar through pyzbar's ctypes wrapper, so the scan density can be set (pyzbar.decode cannot)."""
     if pyzbar is None:
         return []
-    if _ZB_SYMBOLS is None:
-        s = pyzbar.ZBarSymbol
-        _ZB_SYMBOLS = [s.EAN13, s.EAN8, s.UPCA, s.UPCE, s.I25, s.CODE39, s.CODE93, s.CODE128, s.CODABAR, s.QRCODE]
-    out = []
+    from ctypes import c_void_p, cast
+
+    from pyzbar import wrapper as zw
+    s = pyzbar.ZBarSymbol
+    if not _ZB_SYMBOLS:
+        _ZB_SYMBOLS.extend([s.EAN13, s.EAN8, s.UPCA, s.UPCE, s.I25, s.CODE39, s.CODE93, s.CODE128, s.CODABAR, s.QRCODE])
     h, w = img.shape[:2]
-    for r in pyzbar.decode((img.tobytes(), w, h), symbols=_ZB_SYMBOLS):
-        try:
-            text = r.data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = r.data.decode("latin-1")
-        pts = [(p.x, p.y) for p in r.polygon] or [(r.rect.left, r.rect.top), (r.rect.left + r.rect.width, r.rect.top + r.rect.height)]
-        out.append((text, _sym_name(r.type), pts))
+    pixels = np.ascontiguousarray(img).tobytes()
+    out = []
+    with pyzbar._image_scanner() as scanner:
+        for sym in set(s).difference(_ZB_SYMBOLS):
+            zw.zbar_image_scanner_set_config(scanner, sym, zw.ZBarConfig.CFG_ENABLE, 0)
+        for sym in _ZB_SYMBOLS:
+            zw.zbar_image_scanner_set_config(scanner, sym, zw.ZBarConfig.CFG_ENABLE, 1)
+        if density > 1:
+            zw.zbar_image_scanner_set_config(scanner, 0, zw.ZBarConfig.CFG_X_DENSITY, density)
+            zw.zbar_image_scanner_set_config(scanner, 0, zw.ZBarConfig.CFG_Y_DENSITY, density)
+        with pyzbar._image() as zimg:
+            zw.zbar_image_set_format(zimg, pyzbar._FOURCC["L800"])
+            zw.zbar_image_set_size(zimg, w, h)
+            zw.zbar_image_set_data(zimg, cast(pixels, c_void_p), len(pixels), None)
+            if zw.zbar_scan_image(scanner, zimg) < 0:
+                return []
+            for r in pyzbar._decode_symbols(pyzbar._symbols_for_image(zimg)):
+                try:
+                    text = r.data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = r.data.decode("latin-1")
+                pts = [(p.x, p.y) for p in r.polygon] or [(r.rect.left, r.rect.top)]
+                out.append((text, _sym_name(r.type), pts))
     return out
 
 
-ENGINES: dict[str, Callable] = {
-    "zxing": _zxing,
-    "zxing-global": lambda img: _zxing(img, binarizer="global", invert=False),
-    "zbar": _zbar,
-}
+ENGINES: dict[str, Callable] = {"zxing": _zxing, "zbar": _zbar}
 
 
 # ---------------------------------------------------------------- variants
@@ -227,7 +242,7 @@ class _Variants:
         if name == "eq":
             return pp.Variant(cv2.equalizeHist(g.image), g.m)
         if name.startswith("rot"):  # rot30, rot-30 ...
-            src = g if max(g.image.shape) >= 800 else self.get("up")
+            src = g if max(g.image.shape) >= 400 else self.get("up")
             return pp.rotate(src, float(name[3:]))
         if name.startswith("region"):  # region0, region1: detected symbol, cropped at full resolution
             i = int(name[6:])
@@ -245,33 +260,31 @@ class _Variants:
 
 # (variant, engine) in order. Chosen by measurement (docs/scanning.md): the enlarged + CLAHE image read by
 # zxing-cpp is the best single pass; zbar on the same variants is the independent second opinion.
-CASCADE: list[tuple[str, str]] = [
-    ("norm", "zxing"),
-    ("gray", "zxing"),
-    ("gray", "zbar"),
-    ("norm", "zbar"),
-    ("up3", "zxing"),
-    ("sharp", "zxing"),
-    ("region0", "zxing"),
-    ("region0", "zbar"),
-    ("clahe", "zxing"),
-    ("sharp", "zbar"),
-    ("region1", "zxing"),
-    ("region1", "zbar"),
-    ("rot30", "zxing"),
-    ("rot-30", "zxing"),
-    ("rot45", "zbar"),
-    ("rot-45", "zbar"),
-    ("otsu", "zxing"),
-    ("otsu", "zbar"),
-    ("blur", "zxing"),
-    ("blur", "zbar"),
-    ("eq", "zxing"),
-    ("eq", "zbar"),
-    ("adaptive", "zxing"),
-    ("adaptive", "zbar"),
-    ("norm", "zxing-global"),
-    ("up3", "zbar"),
+LIN = {"formats": "linear", "invert": False, "downscale": False}  # cheap settings for later passes
+CASCADE: list[tuple[str, str, dict]] = [
+    ("norm", "zxing", {"formats": "nodm", "downscale": False}),
+    ("gray", "zxing", {}),
+    ("gray", "zbar", {}),
+    ("up3", "zxing", LIN),
+    ("sharp", "zxing", LIN),
+    ("region0", "zxing", {"formats": "nodm", "downscale": False}),
+    ("region0", "zbar", {"density": 2}),
+    ("norm", "zbar", {"density": 2}),
+    ("clahe", "zxing", LIN),
+    ("region1", "zxing", {"formats": "nodm", "downscale": False}),
+    ("region1", "zbar", {"density": 2}),
+    ("rot30", "zxing", LIN),
+    ("rot-30", "zxing", LIN),
+    ("rot45", "zbar", {}),
+    ("rot-45", "zbar", {}),
+    ("otsu", "zxing", LIN),
+    ("blur", "zxing", LIN),
+    ("eq", "zxing", LIN),
+    ("adaptive", "zxing", LIN),
+    ("otsu", "zbar", {"density": 2}),
+    ("blur", "zbar", {"density": 2}),
+    ("norm", "zxing", {**LIN, "binarizer": "global"}),
+    ("sharp", "zbar", {"density": 2}),
 ]
 
 CONFIRM_WINDOW = 3  # extra passes while a candidate awaits confirmation after something was accepted
@@ -359,17 +372,17 @@ def decode_gray(gray: np.ndarray, *, budget_s: float = DEFAULT_BUDGET_S, cascade
     variants = _Variants(np.ascontiguousarray(gray))
     ballot = _Ballot()
     extra = None
-    for vname, engine in (cascade or CASCADE):
+    for vname, engine, opts in (cascade or CASCADE):
         if time.perf_counter() > deadline:
             break
-        if engine.startswith("zxing") and zxingcpp is None or engine == "zbar" and pyzbar is None:
+        if engine == "zxing" and zxingcpp is None or engine == "zbar" and pyzbar is None:
             continue
         v = variants.get(vname)
         if v is None:
             continue
-        pass_name = f"{engine}:{vname}"
-        reads = ENGINES[engine](np.ascontiguousarray(v.image))
-        ballot.add(pass_name, engine.split("-")[0], reads, v.m)
+        pass_name = f"{engine}:{vname}" + ("/global" if opts.get("binarizer") == "global" else "")
+        reads = ENGINES[engine](np.ascontiguousarray(v.image), **opts)
+        ballot.add(pass_name, engine, reads, v.m)
         if trace is not None:
             trace.append((pass_name, [(t, s) for t, s, _ in reads]))
         if ballot.accepted():

@@ -32,6 +32,7 @@ from backend.services.ledger import MoveSpec
 from backend.services.stock import ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
 from backend.services.uow import command
 
+
 DOC = "adjustment"
 
 

@@ -87,7 +87,10 @@ def _stock_query(args: dict, user):
     """Rows per (product, warehouse) that have a level or stock in transit towards them."""
     transit = _in_transit_stmt().subquery("transit")
     keys = union(select(StockLevel.product_id, StockLevel.warehouse_id),
-                 select(transit.c.product_id, transit.c.warehouse_id)).subquery("keys")
+                 select(transit.c.product_id, transit.c.warehouse_id),
+                 # a per-warehouse reorder point makes a never-stocked product show up (and alert)
+                 select(ReorderPoint.product_id, ReorderPoint.warehouse_id).where(ReorderPoint.reorder_point > 0)
+                 ).subquery("keys")
     rp_point = func.coalesce(ReorderPoint.reorder_point, Product.reorder_point)
     rp_qty = func.coalesce(ReorderPoint.reorder_qty, Product.reorder_qty)
     qty = func.coalesce(StockLevel.quantity, 0)

@@ -1,0 +1,130 @@
+"""Stock adjustments (其他入库/出库)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from backend.api.common import Dec, ListArgs, Str, page_schema
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_required, require
+from backend.models.inventory import ADJUSTMENT_REASONS
+from backend.services import adjustments as service
+
+blp = Blueprint("adjustments", __name__, url_prefix="/api/v1", description="Stock adjustments")
+
+
+def _id(**kw):
+    return ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)
+
+
+class LineIn(ma.Schema):
+    product_id = _id(required=True)
+    quantity = Dec(min_value="-99999999999999", required=True, metadata={"description": "Signed: + in, − out"})
+    unit_cost = Dec(allow_none=True, load_default=None, metadata={"description": "Incoming only"})
+    location_id = _id(allow_none=True, load_default=None)
+
+
+class AdjustmentIn(ma.Schema):
+    warehouse_id = _id(required=True)
+    reason = ma.fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_REASONS))
+    note = Str(2000, allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=500))
+
+
+class LineOut(ma.Schema):
+    id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    location_id = ma.fields.Integer(allow_none=True)
+    quantity = Dec(min_value=None)
+    unit_cost = Dec(min_value=None, allow_none=True)
+    value = Dec(min_value=None, allow_none=True)
+    move_id = ma.fields.Integer(allow_none=True)
+
+
+class AdjustmentOut(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    number = ma.fields.String()
+    warehouse_id = ma.fields.Integer()
+    reason = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    total_value = Dec(min_value=None)
+    submitted_by_id = ma.fields.Integer(allow_none=True)
+    approval_level = ma.fields.Integer()
+    posted_at = ma.fields.AwareDateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(LineOut))
+    allowed_actions = ma.fields.Function(lambda a: service.ADJUSTMENT_FLOW.allowed(a.status))
+    created_at = ma.fields.AwareDateTime()
+
+
+class AdjustmentListArgs(ListArgs):
+    warehouse_id = _id()
+    status = ma.fields.String(validate=validate.Length(max=20))
+    reason = ma.fields.String(validate=validate.OneOf(ADJUSTMENT_REASONS))
+
+
+class DecisionIn(ma.Schema):
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    comment = Str(2000, allow_none=True)
+
+
+@blp.route("/adjustments")
+class Adjustments(MethodView):
+    @blp.arguments(AdjustmentListArgs, location="query")
+    @blp.response(200, page_schema(AdjustmentOut, "AdjustmentPage"))
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("stock.view")
+    def get(self, args):
+        """List adjustments."""
+        return service.list_adjustments(args, current_user_required())
+
+    @blp.arguments(AdjustmentIn)
+    @blp.response(201, AdjustmentOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("stock.adjust")
+    def post(self, data):
+        """Create an adjustment; posts at once unless its value is above the approval threshold."""
+        return service.create_adjustment(data, current_user_required())
+
+
+@blp.route("/adjustments/<int:adjustment_id>")
+class AdjustmentItem(MethodView):
+    @blp.response(200, AdjustmentOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("stock.view")
+    def get(self, adjustment_id):
+        """One adjustment."""
+        return service.get_adjustment(adjustment_id, current_user_required())
+
+
+def _action(name, perm, fn, doc):
+    class Action(MethodView):
+        @blp.arguments(DecisionIn)
+        @blp.response(200, AdjustmentOut)
+        @blp.alt_response(403, schema=ErrorSchema)
+        @blp.alt_response(404, schema=ErrorSchema)
+        @blp.alt_response(409, schema=ErrorSchema)
+        @blp.alt_response(422, schema=ErrorSchema)
+        @require(perm)
+        def post(self, data, adjustment_id):
+            return fn(adjustment_id, data, current_user_required())
+
+    Action.post.__doc__ = doc
+    Action.__name__ = f"Adjustment{name.capitalize()}"
+    blp.route(f"/adjustments/<int:adjustment_id>/{name}")(Action)
+
+
+_action("approve", "stock.adjust.approve",
+        lambda i, d, u: service.approve_adjustment(i, d["version"], u, d.get("comment")),
+        "Approve (and post) a pending adjustment; nobody approves their own.")
+_action("reject", "stock.adjust.approve",
+        lambda i, d, u: service.reject_adjustment(i, d["version"], u, d.get("comment")),
+        "Reject a pending adjustment.")
+_action("cancel", "stock.adjust", lambda i, d, u: service.cancel_adjustment(i, d["version"], u),
+        "Cancel a pending adjustment.")

@@ -1,0 +1,462 @@
+"""Sales orders and their documents: shipments (DN), invoices (INV), returns (SR) and credit notes (CN)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from backend.api.common import Dec, ListArgs, Str, page_schema
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_required, require
+from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
+from backend.services import approvals
+from backend.services import sales as svc
+
+blp = Blueprint("sales", __name__, url_prefix="/api/v1", description="Sales orders, shipments, invoices, returns")
+
+ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
+Money = lambda **kw: Dec(places=2, min_value=None, **kw)  # noqa: E731  (output: cents)
+
+
+# ---------------------------------------------------------------- input
+
+class SOLineIn(ma.Schema):
+    product_id = ma.fields.Integer(required=True, **ID)
+    quantity = Dec(required=True, min_value="0.0001")
+    unit_price = Dec(allow_none=True, metadata={"description": "Tax-exclusive; default: the product's sale price"})
+    discount_rate = Dec(max_value="0.9999", metadata={"description": "0.05 = 5 % off"})
+    tax_rate = Dec(allow_none=True, max_value="1", metadata={"description": "0.13 = 13 %; default: the product's"})
+    notes = Str(500, allow_none=True)
+
+
+class SOIn(ma.Schema):
+    customer_id = ma.fields.Integer(required=True, **ID)
+    warehouse_id = ma.fields.Integer(required=True, **ID)
+    order_date = ma.fields.Date(allow_none=True)
+    expected_date = ma.fields.Date(allow_none=True)
+    notes = Str(2000, allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(SOLineIn), required=True, validate=validate.Length(min=1, max=500))
+
+
+class SOPatch(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    customer_id = ma.fields.Integer(**ID)
+    warehouse_id = ma.fields.Integer(**ID)
+    order_date = ma.fields.Date(allow_none=True)
+    expected_date = ma.fields.Date(allow_none=True)
+    notes = Str(2000, allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(SOLineIn), validate=validate.Length(min=1, max=500))
+
+
+class TransitionIn(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    comment = Str(2000, allow_none=True, metadata={"description": "Approval comment / rejection reason"})
+
+
+class PickLine(ma.Schema):
+    line_id = ma.fields.Integer(required=True, **ID)
+    quantity = Dec(required=True, min_value="0.0001")
+    location_id = ma.fields.Integer(allow_none=True, **ID)
+
+
+class ShipIn(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    lines = ma.fields.List(ma.fields.Nested(PickLine), validate=validate.Length(max=500),
+                           metadata={"description": "Empty or missing: ship everything still open"})
+    op_id = Str(64, allow_none=True)
+    notes = Str(2000, allow_none=True)
+
+
+class InvoiceLineIn(ma.Schema):
+    line_id = ma.fields.Integer(required=True, **ID)
+    quantity = Dec(required=True, min_value="0.0001")
+
+
+class InvoiceIn(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    lines = ma.fields.List(ma.fields.Nested(InvoiceLineIn), validate=validate.Length(max=500),
+                           metadata={"description": "Empty or missing: everything shipped and not yet invoiced"})
+    invoice_date = ma.fields.Date(allow_none=True)
+    due_date = ma.fields.Date(allow_none=True)
+    notes = Str(2000, allow_none=True)
+
+
+class ReturnLineIn(ma.Schema):
+    shipment_line_id = ma.fields.Integer(required=True, **ID)
+    quantity = Dec(required=True, min_value="0.0001")
+
+
+class ReturnIn(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    lines = ma.fields.List(ma.fields.Nested(ReturnLineIn), required=True, validate=validate.Length(min=1, max=500))
+    reason = Str(2000, allow_none=True)
+    op_id = Str(64, allow_none=True)
+
+
+class SOListArgs(ListArgs):
+    status = ma.fields.String(validate=validate.OneOf(svc.STATUSES))
+    customer_id = ma.fields.Integer(**ID)
+    warehouse_id = ma.fields.Integer(**ID)
+
+
+class DocListArgs(ListArgs):
+    order_id = ma.fields.Integer(**ID)
+    customer_id = ma.fields.Integer(**ID)
+
+
+# ---------------------------------------------------------------- output
+
+class MoneyLineOut(ma.Schema):
+    id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String(attribute="product.sku")
+    product_name = ma.fields.String(attribute="product.name")
+    quantity = Dec()
+    unit_price = Dec()
+    discount_rate = Dec()
+    tax_rate = Dec()
+    gross_amount = Money()
+    discount_amount = Money()
+    net_amount = Money()
+    tax_amount = Money()
+    total_amount = Money()
+
+
+class TaxLineOut(ma.Schema):
+    tax_rate = Dec()
+    base = Money()
+    tax = Money()
+
+
+class MoneyDocOut(ma.Schema):
+    subtotal = Money()
+    discount_total = Money()
+    net_total = Money()
+    tax_total = Money()
+    total = Money()
+    tax_lines = ma.fields.List(ma.fields.Nested(TaxLineOut))
+
+
+class SOLineOut(MoneyLineOut):
+    line_no = ma.fields.Integer()
+    notes = ma.fields.String(allow_none=True)
+    shipped_qty = Dec()
+    invoiced_qty = Dec()
+    returned_qty = Dec()
+    remaining_qty = Dec(min_value=None)
+
+
+class SOOut(MoneyDocOut):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    customer_id = ma.fields.Integer()
+    customer_name = ma.fields.String(attribute="customer.name")
+    warehouse_id = ma.fields.Integer()
+    order_date = ma.fields.Date(allow_none=True)
+    expected_date = ma.fields.Date(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    created_by_id = ma.fields.Integer(allow_none=True)
+    submitted_by_id = ma.fields.Integer(allow_none=True)
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    approval_level = ma.fields.Integer()
+    approved_by_id = ma.fields.Integer(allow_none=True)
+    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    rejected_reason = ma.fields.String(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    lines = ma.fields.List(ma.fields.Nested(SOLineOut))
+    actions = ma.fields.Function(lambda so: [a for a in svc.SO_FLOW.allowed(so.status) if a != "edit"]
+                                 + (["edit"] if svc.can_edit(so) else []))
+    levels_required = ma.fields.Function(lambda so: len(approvals.required_levels(svc.DOC_TYPE, so.total)))
+
+
+class ApprovalOut(ma.Schema):
+    level = ma.fields.Integer()
+    decision = ma.fields.String()
+    comment = ma.fields.String(allow_none=True)
+    user_id = ma.fields.Integer()
+    at = ma.fields.AwareDateTime()
+    doc_version = ma.fields.Integer()
+
+
+class StockImpactOut(ma.Schema):
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String()
+    quantity = Dec(min_value=None)
+    on_hand = Dec(min_value=None)
+    short = Dec(min_value=None)
+
+
+class MarginOut(ma.Schema):
+    revenue = Money()
+    cost = Money()
+    margin = Money()
+
+
+class DocRef(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+
+
+class SODetail(SOOut):
+    approvals = ma.fields.Function(lambda so: ApprovalOut(many=True).dump(approvals.history(svc.DOC_TYPE, so.id)))
+    stock = ma.fields.Function(lambda so: StockImpactOut(many=True).dump(svc.stock_impact(so)))
+    margin = ma.fields.Function(lambda so: MarginOut().dump(svc.margin(so)))
+    documents = ma.fields.Function(lambda so: svc.order_documents(so))
+
+
+class ShipmentLineOut(ma.Schema):
+    id = ma.fields.Integer()
+    order_line_id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String(attribute="product.sku")
+    product_name = ma.fields.String(attribute="product.name")
+    location_id = ma.fields.Integer(allow_none=True)
+    quantity = Dec()
+    unit_cost = Dec()
+    cost = Money()
+    returned_qty = Dec()
+    move_id = ma.fields.Integer(allow_none=True)
+
+
+class ShipmentOut(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    order_id = ma.fields.Integer()
+    order_number = ma.fields.String(attribute="order.number")
+    customer_id = ma.fields.Integer()
+    warehouse_id = ma.fields.Integer()
+    shipped_by_id = ma.fields.Integer(allow_none=True)
+    shipped_at = ma.fields.AwareDateTime()
+    op_id = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    cost_total = Money()
+    lines = ma.fields.List(ma.fields.Nested(ShipmentLineOut))
+
+
+class InvoiceLineOut(MoneyLineOut):
+    order_line_id = ma.fields.Integer()
+
+
+class InvoiceOut(MoneyDocOut):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    order_id = ma.fields.Integer()
+    order_number = ma.fields.String(attribute="order.number")
+    customer_id = ma.fields.Integer()
+    customer_name = ma.fields.String(attribute="customer.name")
+    invoice_date = ma.fields.Date()
+    due_date = ma.fields.Date(allow_none=True)
+    issued_by_id = ma.fields.Integer(allow_none=True)
+    issued_at = ma.fields.AwareDateTime()
+    notes = ma.fields.String(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(InvoiceLineOut))
+    open_amount = ma.fields.Function(lambda inv: str(svc.open_amount("invoice", inv)))
+
+
+class CreditNoteOut(MoneyDocOut):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    order_id = ma.fields.Integer()
+    return_id = ma.fields.Integer(allow_none=True)
+    customer_id = ma.fields.Integer()
+    credit_date = ma.fields.Date()
+    issued_at = ma.fields.AwareDateTime()
+    lines = ma.fields.List(ma.fields.Nested(InvoiceLineOut))
+    open_amount = ma.fields.Function(lambda cn: str(svc.open_amount("credit_note", cn)))
+
+
+class ReturnLineOut(ma.Schema):
+    id = ma.fields.Integer()
+    shipment_line_id = ma.fields.Integer()
+    order_line_id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String(attribute="product.sku")
+    quantity = Dec()
+    unit_cost = Dec()
+    cost = Money()
+    move_id = ma.fields.Integer(allow_none=True)
+
+
+class ReturnOut(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    order_id = ma.fields.Integer()
+    customer_id = ma.fields.Integer()
+    warehouse_id = ma.fields.Integer()
+    reason = ma.fields.String(allow_none=True)
+    returned_by_id = ma.fields.Integer(allow_none=True)
+    returned_at = ma.fields.AwareDateTime()
+    op_id = ma.fields.String(allow_none=True)
+    cost_total = Money()
+    lines = ma.fields.List(ma.fields.Nested(ReturnLineOut))
+    credit_note = ma.fields.Nested(CreditNoteOut, allow_none=True)
+
+
+SOPage = page_schema(SOOut, "SalesOrderPage")
+
+ERR = (404, 409, 422)
+
+
+def _errors(*codes):
+    def deco(fn):
+        for c in codes:
+            fn = blp.alt_response(c, schema=ErrorSchema)(fn)
+        return fn
+    return deco
+
+
+# ---------------------------------------------------------------- routes
+
+@blp.route("/sales-orders")
+class SalesOrders(MethodView):
+    @blp.arguments(SOListArgs, location="query")
+    @blp.response(200, SOPage)
+    @_errors(422)
+    @require("sales.view")
+    def get(self, args):
+        """List sales orders (filter by status, customer, warehouse; q = number)."""
+        return svc.list_sales_orders(args)
+
+    @blp.arguments(SOIn)
+    @blp.response(201, SODetail)
+    @_errors(403, 409, 422)
+    @require("sales.create")
+    def post(self, data):
+        """Create a draft sales order; totals are computed by the server."""
+        return svc.create_sales_order(data, current_user_required())
+
+
+@blp.route("/sales-orders/<int:so_id>")
+class SalesOrderItem(MethodView):
+    @blp.response(200, SODetail)
+    @_errors(403, 404)
+    @require("sales.view")
+    def get(self, so_id):
+        """One sales order with approvals, stock and margin."""
+        return svc.get_sales_order(so_id)
+
+    @blp.arguments(SOPatch)
+    @blp.response(200, SODetail)
+    @_errors(403, *ERR)
+    @require("sales.create")
+    def patch(self, data, so_id):
+        """Edit (lines replace all lines); a submitted/approved/rejected order goes back to draft."""
+        version = data.pop("version")
+        return svc.update_sales_order(so_id, version, data, current_user_required())
+
+
+def _transition_route(action: str, perm: str, fn, doc: str):
+    class View(MethodView):
+        @blp.arguments(TransitionIn)
+        @blp.response(200, SODetail)
+        @_errors(403, *ERR)
+        @require(perm)
+        def post(self, data, so_id):
+            return fn(so_id, data["version"], current_user_required(), data.get("comment"))
+
+    View.post.__doc__ = doc
+    View.__name__ = f"SalesOrder{action.title()}"
+    blp.route(f"/sales-orders/<int:so_id>/{action}")(View)
+
+
+_transition_route("submit", "sales.create", svc.submit_sales_order, "Submit for approval.")
+_transition_route("approve", "sales.approve", svc.approve_sales_order,
+                  "Approve (next level; ≥ 100,000 needs a second level by sales.approve.high). 409 when stock is short; "
+                  "403 self_approval for your own order.")
+_transition_route("reject", "sales.approve", svc.reject_sales_order, "Reject with a reason (comment).")
+_transition_route("cancel", "sales.create", svc.cancel_sales_order, "Cancel (only before anything shipped).")
+_transition_route("close", "sales.create", svc.close_sales_order, "Close (also short-closes a partial order).")
+
+
+@blp.route("/sales-orders/<int:so_id>/ship")
+class SalesOrderShip(MethodView):
+    @blp.arguments(ShipIn)
+    @blp.response(201, ShipmentOut)
+    @_errors(403, *ERR)
+    @require("sales.ship")
+    def post(self, data, so_id):
+        """Ship (partially): a DN document with outgoing moves; 409 insufficient_stock leaves nothing changed."""
+        return svc.ship_sales_order(so_id, data["version"], data.get("lines"), current_user_required(),
+                                    op_id=data.get("op_id"), notes=data.get("notes"))
+
+
+@blp.route("/sales-orders/<int:so_id>/invoice")
+class SalesOrderInvoice(MethodView):
+    @blp.arguments(InvoiceIn)
+    @blp.response(201, InvoiceOut)
+    @_errors(403, *ERR)
+    @require("sales.invoice")
+    def post(self, data, so_id):
+        """Invoice shipped quantities (INV document with tax lines)."""
+        version = data.pop("version")
+        return svc.invoice_sales_order(so_id, version, current_user_required(), **data)
+
+
+@blp.route("/sales-orders/<int:so_id>/returns")
+class SalesOrderReturns(MethodView):
+    @blp.arguments(ReturnIn)
+    @blp.response(201, ReturnOut)
+    @_errors(403, *ERR)
+    @require("sales.return")
+    def post(self, data, so_id):
+        """Take goods back at their original cost; issues a credit note applied to open invoices."""
+        return svc.return_sales_order(so_id, data["version"], data["lines"], current_user_required(),
+                                      reason=data.get("reason"), op_id=data.get("op_id"))
+
+
+@blp.route("/sales-orders/<int:so_id>/pdf")
+class SalesOrderPdf(MethodView):
+    @blp.response(200, content_type="application/pdf")
+    @_errors(403, 404)
+    @require("sales.view")
+    def get(self, so_id):
+        """Printable A4 sales order (销售订单)."""
+        return svc.sales_order_pdf(so_id)
+
+
+def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
+    page = page_schema(out, f"{model.__name__}Page")
+
+    class Collection(MethodView):
+        @blp.arguments(DocListArgs, location="query")
+        @blp.response(200, page)
+        @_errors(422)
+        @require("sales.view")
+        def get(self, args):
+            return svc.list_documents(model, args)
+
+    class Item(MethodView):
+        @blp.response(200, out)
+        @_errors(403, 404)
+        @require("sales.view")
+        def get(self, doc_id):
+            return svc.get_document(model, doc_id, what)
+
+    Collection.get.__doc__ = f"List {what.lower()}s."
+    Item.get.__doc__ = f"One {what.lower()}."
+    Collection.__name__, Item.__name__ = f"{model.__name__}Collection", f"{model.__name__}Item"
+    blp.route(path)(Collection)
+    blp.route(f"{path}/<int:doc_id>")(Item)
+    if pdf_fn is not None:
+        class Pdf(MethodView):
+            @blp.response(200, content_type="application/pdf")
+            @_errors(403, 404)
+            @require("sales.view")
+            def get(self, doc_id):
+                return pdf_fn(doc_id)
+
+        Pdf.get.__doc__ = f"Printable A4 {what.lower()}."
+        Pdf.__name__ = f"{model.__name__}Pdf"
+        blp.route(f"{path}/<int:doc_id>/pdf")(Pdf)
+
+
+_doc_routes("/shipments", Shipment, ShipmentOut, "Shipment", svc.shipment_pdf)
+_doc_routes("/invoices", Invoice, InvoiceOut, "Invoice", svc.invoice_pdf)
+_doc_routes("/sales-returns", SalesReturn, ReturnOut, "Sales return")
+_doc_routes("/credit-notes", CreditNote, CreditNoteOut, "Credit note", svc.credit_note_pdf)

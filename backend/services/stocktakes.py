@@ -1,0 +1,374 @@
+"""Stocktakes (盘点) that tolerate moving stock: blind counts, variance against the book AT counted_at.
+
+Rules (see docs/inventory.md): counts of a (product, location) add up, or a ``replace`` count supersedes the
+earlier ones; the variance is counted − book quantity at the (latest) ``counted_at``; approval posts
+adjustment moves of the variance (never an overwrite with the raw count), so receipts and shipments
+between the count and the approval are kept. Lines whose stock moved after their first count are flagged;
+the manager keeps the counted difference (default) or sends them back to recount. Products in scope with
+stock that nobody counted are reported; ``zero_uncounted`` zeroes them explicitly.
+
+Stable service API (online API and offline sync ops call the same functions)::
+
+    open_stocktake(data, user, op_id=None) -> Stocktake      # data = {warehouse_id, location_id?, category?, note?}
+    record_count(stocktake_id, product_id, location_id, quantity, counted_at, user, mode="add"|"replace",
+                 op_id=None) -> StocktakeCount               # a repeated op_id returns the earlier count
+    submit_stocktake(stocktake_id, version, user) -> Stocktake
+    recount_stocktake(stocktake_id, version, product_ids, user, comment=None) -> Stocktake
+    approve_stocktake(stocktake_id, version, user, zero_uncounted=False, comment=None, op_id=None) -> Stocktake
+    cancel_stocktake(stocktake_id, version, user) -> Stocktake
+    variance_report(stocktake_id, user) -> dict
+    get_stocktake(stocktake_id, user) / list_stocktakes(args, user)
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from backend.domain import costing
+from backend.domain.inventory import STOCKTAKE_FLOW
+from backend.errors import ValidationFailed, check_version
+from backend.extensions import db
+from backend.models.base import utcnow
+from backend.models.catalog import Product
+from backend.models.inventory import COUNT_MODES, Stocktake, StocktakeCount, StocktakeLine
+from backend.models.ledger import StockLevel, StockMove
+from backend.models.warehouses import Location
+from backend.services import approvals, crud, ledger, numbering
+from backend.services.audit import audit_action
+from backend.services.ledger import MoveSpec
+from backend.services.stock import Q, ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
+from backend.services.uow import command
+
+DOC = "stocktake"
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def can_count(st: Stocktake) -> bool:
+    return STOCKTAKE_FLOW.can(st.status, "count")
+
+
+def can_submit(st: Stocktake) -> bool:
+    return STOCKTAKE_FLOW.can(st.status, "submit")
+
+
+def can_recount(st: Stocktake) -> bool:
+    return STOCKTAKE_FLOW.can(st.status, "recount")
+
+
+def can_approve(st: Stocktake) -> bool:
+    return STOCKTAKE_FLOW.can(st.status, "approve")
+
+
+def can_cancel(st: Stocktake) -> bool:
+    return STOCKTAKE_FLOW.can(st.status, "cancel")
+
+
+def _uid(user):
+    return user.id if user is not None else None
+
+
+@command
+def open_stocktake(data: dict, user, op_id: str | None = None) -> Stocktake:
+    """Open a stocktake for a warehouse, optionally one location or one category. No freeze needed."""
+    require(user, "stocktake.create")
+    wh = get_active_warehouse(data["warehouse_id"])
+    ensure_warehouse(user, wh.id)
+    loc_id = data.get("location_id")
+    if loc_id is not None:
+        loc = db.session.get(Location, loc_id)
+        if loc is None or loc.warehouse_id != wh.id:
+            raise ValidationFailed("Not a location of this warehouse.", errors={"location_id": ["Unknown."]})
+    st = Stocktake(number=numbering.document_number("ST"), warehouse_id=wh.id, location_id=loc_id,
+                   category=data.get("category"), note=data.get("note"), status="counting",
+                   opened_by_id=_uid(user), approval_level=0)
+    db.session.add(st)
+    db.session.flush()
+    return st
+
+
+def get_stocktake(stocktake_id: int, user) -> Stocktake:
+    st = crud.get_or_404(Stocktake, stocktake_id, "Stocktake")
+    ensure_warehouse(user, st.warehouse_id)
+    return st
+
+
+def _aware(dt: datetime | None) -> datetime:
+    if dt is None:
+        return utcnow()
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+@command
+def record_count(stocktake_id: int, product_id: int, location_id: int | None, quantity, counted_at, user,
+                 mode: str = "add", op_id: str | None = None) -> StocktakeCount:
+    """Record what a counter saw and when. Several counters may count at once (no version needed)."""
+    require(user, "stocktake.count")
+    if op_id:
+        done = db.session.scalar(select(StocktakeCount).where(StocktakeCount.op_id == op_id))
+        if done is not None:
+            return done
+    st = lock(Stocktake, stocktake_id, "Stocktake")  # serialises counts of one stocktake (replace is safe)
+    ensure_warehouse(user, st.warehouse_id)
+    STOCKTAKE_FLOW.next(st.status, "count")
+    if mode not in COUNT_MODES:
+        raise ValidationFailed("Unknown mode.", errors={"mode": ["One of: add, replace"]})
+    qty = Decimal(quantity)
+    if qty < 0:
+        raise ValidationFailed("A count cannot be negative.", errors={"quantity": [">= 0"]})
+    product = get_product(product_id)
+    if st.category and product.category != st.category:
+        raise ValidationFailed("The product is not in this stocktake's category.", code="out_of_scope",
+                               errors={"product_id": [f"Category is not {st.category}."]})
+    if st.location_id is not None:
+        if location_id not in (None, st.location_id):
+            raise ValidationFailed("This stocktake covers one location only.", code="out_of_scope",
+                                   errors={"location_id": [f"Must be {st.location_id}."]})
+        location_id = st.location_id
+    elif location_id is not None:
+        loc = db.session.get(Location, location_id)
+        if loc is None or loc.warehouse_id != st.warehouse_id:
+            raise ValidationFailed("Not a location of this warehouse.", errors={"location_id": ["Unknown."]})
+    now = utcnow()
+    at = _aware(counted_at)
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed("counted_at is in the future.", errors={"counted_at": ["In the future."]})
+    at = min(at, now)
+    if mode == "replace":
+        for c in st.counts:
+            if c.active and c.product_id == product.id and c.location_id == location_id:
+                c.active = False
+    count = StocktakeCount(product_id=product.id, location_id=location_id, quantity=qty, mode=mode,
+                           counted_at=at, counted_by_id=_uid(user), active=True, op_id=op_id)
+    st.counts.append(count)
+    db.session.flush()
+    return count
+
+
+def _book_at(st: Stocktake, product_id: int, at: datetime) -> Decimal:
+    if st.location_id is None:
+        return ledger.quantity_at(product_id, st.warehouse_id, at)
+    total = db.session.scalar(select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+        StockMove.product_id == product_id, StockMove.warehouse_id == st.warehouse_id,
+        StockMove.location_id == st.location_id, StockMove.created_at <= at))
+    return Decimal(total).quantize(Q)
+
+
+def _book_now(st: Stocktake, product_id: int) -> Decimal:
+    if st.location_id is None:
+        return ledger.on_hand(product_id, st.warehouse_id)
+    return _book_at(st, product_id, utcnow() + timedelta(days=3650))
+
+
+def _moved_since(st: Stocktake, product_id: int, since: datetime) -> tuple[int, Decimal]:
+    """Moves of the product in the warehouse after ``since`` that this stocktake did not post."""
+    stmt = select(func.count(), func.coalesce(func.sum(StockMove.quantity), 0)).where(
+        StockMove.product_id == product_id, StockMove.warehouse_id == st.warehouse_id,
+        StockMove.created_at > since,
+        ~((StockMove.doc_type == DOC) & (StockMove.doc_id == st.id)))
+    if st.location_id is not None:
+        stmt = stmt.where(StockMove.location_id == st.location_id)
+    n, q = db.session.execute(stmt).one()
+    return int(n), Decimal(q).quantize(Q)
+
+
+def _unit_cost(st: Stocktake, product: Product) -> Decimal:
+    lvl = ledger.level(product.id, st.warehouse_id)
+    return lvl.avg_cost if lvl is not None and lvl.quantity > 0 else product.purchase_price
+
+
+def _scope_products_with_stock(st: Stocktake) -> list[int]:
+    if st.location_id is None:
+        stmt = (select(StockLevel.product_id).join(Product, Product.id == StockLevel.product_id)
+                .where(StockLevel.warehouse_id == st.warehouse_id, StockLevel.quantity != 0))
+    else:
+        stmt = (select(StockMove.product_id).join(Product, Product.id == StockMove.product_id)
+                .where(StockMove.warehouse_id == st.warehouse_id, StockMove.location_id == st.location_id)
+                .group_by(StockMove.product_id).having(func.sum(StockMove.quantity) != 0))
+    if st.category:
+        stmt = stmt.where(Product.category == st.category)
+    return list(db.session.scalars(stmt))
+
+
+def _compute_lines(st: Stocktake) -> list[dict]:
+    """Per product: summed active counts, book at the latest counted_at, variance, value, movement flags."""
+    per: dict[int, dict] = {}
+    for c in st.counts:
+        if not c.active:
+            continue
+        d = per.setdefault(c.product_id, {"qty": Decimal(0), "first": c.counted_at, "last": c.counted_at})
+        d["qty"] += c.quantity
+        d["first"], d["last"] = min(d["first"], c.counted_at), max(d["last"], c.counted_at)
+    out = []
+    for pid, d in sorted(per.items()):
+        product = db.session.get(Product, pid)
+        book = _book_at(st, pid, d["last"])
+        n_moves, moved = _moved_since(st, pid, d["first"])
+        cost = _unit_cost(st, product)
+        variance = d["qty"] - book
+        out.append({"product_id": pid, "counted": True, "counted_qty": d["qty"], "first_counted_at": d["first"],
+                    "counted_at": d["last"], "book_qty": book, "variance": variance, "unit_cost": cost,
+                    "variance_value": costing.q4(variance * cost), "moved_after_count": moved,
+                    "flagged": n_moves > 0})
+    for pid in _scope_products_with_stock(st):
+        if pid in per:
+            continue
+        product = db.session.get(Product, pid)
+        out.append({"product_id": pid, "counted": False, "counted_qty": None, "first_counted_at": None,
+                    "counted_at": None, "book_qty": _book_now(st, pid), "variance": Decimal(0),
+                    "unit_cost": _unit_cost(st, product), "variance_value": Decimal(0),
+                    "moved_after_count": Decimal(0), "flagged": False})
+    return out
+
+
+def _load(stocktake_id: int, version: int, user, action: str) -> Stocktake:
+    st = lock(Stocktake, stocktake_id, "Stocktake")
+    ensure_warehouse(user, st.warehouse_id)
+    check_version(st, version)
+    STOCKTAKE_FLOW.next(st.status, action)
+    return st
+
+
+@command
+def submit_stocktake(stocktake_id: int, version: int, user) -> Stocktake:
+    """Close counting: compute the lines (variance at counted_at) and the uncounted products."""
+    require(user, "stocktake.count")
+    st = _load(stocktake_id, version, user, "submit")
+    if not any(c.active for c in st.counts):
+        raise ValidationFailed("Nothing has been counted yet.", code="nothing_counted", errors={"counts": ["Empty."]})
+    st.lines.clear()
+    db.session.flush()
+    for d in _compute_lines(st):
+        st.lines.append(StocktakeLine(stocktake_id=st.id, **d))
+    st.status = STOCKTAKE_FLOW.next(st.status, "submit")
+    st.submitted_by_id, st.submitted_at = _uid(user), utcnow()
+    audit_action(st, "submit")
+    db.session.flush()
+    return st
+
+
+@command
+def recount_stocktake(stocktake_id: int, version: int, product_ids: list[int], user,
+                      comment: str | None = None) -> Stocktake:
+    """Send the stocktake back to counting; the counts of ``product_ids`` must be taken again."""
+    require(user, "stocktake.approve")
+    st = _load(stocktake_id, version, user, "recount")
+    wanted = set(product_ids or [])
+    for c in st.counts:
+        if c.product_id in wanted:
+            c.active = False
+    st.lines.clear()
+    st.status = STOCKTAKE_FLOW.next(st.status, "recount")
+    audit_action(st, "recount", product_ids=sorted(wanted), comment=comment)
+    db.session.flush()
+    return st
+
+
+def _refresh(st: Stocktake, ln) -> None:
+    """Re-read book at counted_at (a move back-dated by sync counts too) and the movement since the count.
+
+    ``ln`` is a StocktakeLine or a dict copy of one (for the read-only report).
+    """
+    get = (lambda k: ln[k]) if isinstance(ln, dict) else (lambda k: getattr(ln, k))
+    put = ln.__setitem__ if isinstance(ln, dict) else (lambda k, v: setattr(ln, k, v))
+    if not get("counted") or get("first_counted_at") is None:
+        return
+    book = _book_at(st, get("product_id"), get("counted_at"))
+    variance = get("counted_qty") - book
+    n, moved = _moved_since(st, get("product_id"), get("first_counted_at"))
+    put("book_qty", book)
+    put("variance", variance)
+    put("variance_value", costing.q4(variance * get("unit_cost")))
+    put("moved_after_count", moved)
+    put("flagged", n > 0)
+
+
+@command
+def approve_stocktake(stocktake_id: int, version: int, user, zero_uncounted: bool = False,
+                      comment: str | None = None, op_id: str | None = None) -> Stocktake:
+    """Post the variance of every counted line as a stocktake move (and zero uncounted ones if asked)."""
+    require(user, "stocktake.approve")
+    st = _load(stocktake_id, version, user, "approve")
+    amount = sum((abs(ln.variance_value) for ln in st.lines), Decimal(0))
+    _, done = approvals.record(user, DOC, st, amount, "approve", comment)
+    audit_action(st, "approve", comment=comment, zero_uncounted=zero_uncounted)
+    if not done:
+        db.session.flush()
+        return st
+    for ln in st.lines:
+        _refresh(st, ln)
+    specs = []
+    for ln in st.lines:
+        if ln.counted:
+            qty = ln.variance
+        elif zero_uncounted:
+            # lock the level first so that the on-hand we zero is the one we post against
+            if st.location_id is None:
+                db.session.execute(select(StockLevel).where(StockLevel.product_id == ln.product_id,
+                                                            StockLevel.warehouse_id == st.warehouse_id)
+                                   .with_for_update())
+            qty = -_book_now(st, ln.product_id)
+            ln.variance, ln.variance_value = qty, costing.q4(qty * ln.unit_cost)
+        else:
+            continue
+        ln.posted_qty = qty
+        if qty != 0:
+            specs.append(MoveSpec(ln.product_id, st.warehouse_id, qty, "stocktake", location_id=st.location_id,
+                                  reason="uncounted_zeroed" if not ln.counted else "count",
+                                  doc_type=DOC, doc_id=st.id, doc_line_id=ln.id, op_id=op_id))
+    moves = ledger.post(specs)
+    by_line = {m.doc_line_id: m for m in moves}
+    for ln in st.lines:
+        if ln.id in by_line:
+            ln.move_id = by_line[ln.id].id
+    st.status = STOCKTAKE_FLOW.next(st.status, "approve")
+    st.zeroed_uncounted = bool(zero_uncounted)
+    st.approved_by_id, st.approved_at = _uid(user), utcnow()
+    db.session.flush()
+    return st
+
+
+@command
+def cancel_stocktake(stocktake_id: int, version: int, user) -> Stocktake:
+    require(user, "stocktake.create")
+    st = _load(stocktake_id, version, user, "cancel")
+    st.status = STOCKTAKE_FLOW.next(st.status, "cancel")
+    audit_action(st, "cancel")
+    db.session.flush()
+    return st
+
+
+def variance_report(stocktake_id: int, user) -> dict:
+    """Lines with book, counted, variance and value; totals; uncounted products (a preview while counting)."""
+    require(user, "stocktake.approve")
+    st = get_stocktake(stocktake_id, user)
+    if st.lines:
+        rows = [{c.key: getattr(ln, c.key) for c in StocktakeLine.__table__.columns} for ln in st.lines]
+        if st.status == "submitted":  # flags and book are a live view until approval
+            for r in rows:
+                _refresh(st, r)
+    else:
+        rows = _compute_lines(st)
+    for r in rows:
+        p = db.session.get(Product, r["product_id"])
+        r.update(sku=p.sku, name=p.name, unit=p.unit)
+    counted = [r for r in rows if r["counted"]]
+    gain = sum((r["variance_value"] for r in rows if r["variance_value"] > 0), Decimal(0))
+    loss = sum((r["variance_value"] for r in rows if r["variance_value"] < 0), Decimal(0))
+    return {"stocktake_id": st.id, "number": st.number, "status": st.status, "lines": counted,
+            "uncounted": [r for r in rows if not r["counted"]],
+            "flagged": sum(1 for r in counted if r["flagged"]),
+            "gain_value": gain, "loss_value": loss, "net_value": gain + loss}
+
+
+def list_stocktakes(args: dict, user) -> dict:
+    stmt = select(Stocktake)
+    ids = visible_ids(user)
+    if ids is not None:
+        stmt = stmt.where(Stocktake.warehouse_id.in_(ids))
+    for f in ("warehouse_id", "status"):
+        if args.get(f):
+            stmt = stmt.where(getattr(Stocktake, f) == args[f])
+    stmt = stmt.order_by(Stocktake.id.desc())
+    return crud.paginate(stmt, args.get("page", 1), args.get("per_page", 50))

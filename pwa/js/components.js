@@ -1,0 +1,126 @@
+/** Reusable screen parts: the scan box and the editable list of product lines. */
+import { resolveCode } from './catalog.js';
+import { getLang, t } from './i18n.js';
+import * as scanner from './scanner.js';
+import { errText, fmtQty, h, productName, toast } from './ui.js';
+
+/**
+ * A scan field with camera and photo buttons.
+ * @param {{onResolved: (hit: object, code: string) => void, onUnknown?: (code: string) => void,
+ *          onOfflinePhoto?: (dataUrl: string) => void, placeholder?: string, autofocus?: boolean}} o
+ * @returns {{el: HTMLElement, destroy: () => void, focus: () => void}}
+ */
+export function scanBox(o) {
+  const input = h('input', { type: 'text', inputmode: 'text', autocomplete: 'off', autocapitalize: 'off',
+    spellcheck: 'false', enterkeyhint: 'search', placeholder: o.placeholder || t('scan.placeholder'),
+    'aria-label': t('scan.placeholder'), 'data-testid': 'scan-input' });
+  const fileInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input',
+    'aria-hidden': 'true', tabindex: '-1' });
+  const camWrap = h('div', { class: 'camera', hidden: true });
+  const video = h('video', { muted: true, playsinline: true });
+  let cam = null;
+  const stopCam = () => { if (cam) cam.stop(); cam = null; camWrap.hidden = true; };
+  camWrap.append(video, h('button', { class: 'btn', type: 'button', onclick: stopCam }, t('common.close')));
+
+  async function handle(code, meta = {}) {
+    try {
+      const hit = await resolveCode(code);
+      if (hit) { if (navigator.vibrate) navigator.vibrate(40); o.onResolved(hit, code, meta); }
+      else if (o.onUnknown) o.onUnknown(code);
+      else toast(t('scan.unknown', { code }), 'err');
+    } catch (e) { toast(errText(e), 'err'); }
+  }
+
+  const detachInput = scanner.attachInput(input, handle);
+  const detachGlobal = scanner.listenGlobal(handle);
+  const camBtn = scanner.cameraSupported() ? h('button', { class: 'btn', type: 'button', title: t('scan.camera'),
+    'aria-label': t('scan.camera'), onclick: async () => {
+      if (cam) return stopCam();
+      camWrap.hidden = false;
+      try { cam = await scanner.startCamera(video, (code, m) => { camWrap.hidden = true; cam = null; handle(code, m); }); }
+      catch (e) { camWrap.hidden = true; toast(t('scan.camera_failed') + ' ' + (e.message || ''), 'err'); }
+    } }, '📷') : null;
+  const photoBtn = h('button', { class: 'btn', type: 'button', title: t('scan.photo'), 'aria-label': t('scan.photo'),
+    onclick: () => fileInput.click() }, '🖼');
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = '';
+    if (!file) return;
+    toast(t('scan.decoding'));
+    try {
+      const res = await scanner.decodePhoto(file);
+      if (res.offline) {
+        if (o.onOfflinePhoto) { o.onOfflinePhoto(res.dataUrl); toast(t('scan.photo_queued')); }
+        else toast(t('scan.photo_offline'), 'err');
+        return;
+      }
+      if (!res.codes.length) { toast(t('scan.no_code'), 'err'); return; }
+      handle(res.codes[0].text, { source: 'photo' });
+    } catch (e) { toast(errText(e), 'err'); }
+  });
+
+  const el = h('div', {}, h('div', { class: 'scanbox' }, input, camBtn, photoBtn, fileInput), camWrap);
+  if (o.autofocus !== false) setTimeout(() => input.focus({ preventScroll: true }), 0);
+  return {
+    el, focus: () => input.focus(),
+    destroy() { detachInput(); detachGlobal(); stopCam(); },
+  };
+}
+
+/**
+ * Editable product lines (scan adds pack quantity; +/− and typed quantities).
+ * Each line: `{key, product, qty, expected?, meta?}`; `key` defaults to the product id.
+ * @param {{signed?: boolean, showExpected?: boolean, onChange?: () => void, emptyText?: string}} o
+ */
+export function lineList(o = {}) {
+  const lines = new Map();
+  const ul = h('ul', { class: 'list', 'data-testid': 'lines' });
+
+  function render() {
+    if (!lines.size) { ul.replaceChildren(h('li', { class: 'empty' }, o.emptyText || t('lines.empty'))); return; }
+    ul.replaceChildren(...[...lines.values()].map(row));
+    if (o.onChange) o.onChange();
+  }
+
+  function row(line) {
+    const qtyIn = h('input', { type: 'number', inputmode: 'decimal', step: 'any', value: fmtQty(line.qty),
+      'aria-label': t('lines.qty'), onchange: () => { line.qty = qtyIn.value === '' ? 0 : Number(qtyIn.value); render(); } });
+    if (!o.signed) qtyIn.min = '0';
+    const step = (d) => () => { line.qty = Math.round((Number(line.qty) + d) * 10000) / 10000; if (!o.signed && line.qty < 0) line.qty = 0; render(); };
+    const exp = line.expected !== undefined && line.expected !== null ? Number(line.expected) : null;
+    const cls = exp === null ? 'line' : Number(line.qty) === exp ? 'line done' : Number(line.qty) > exp ? 'line over' : 'line';
+    return h('li', { class: cls, dataset: { product: String(line.product.id) } },
+      h('div', { class: 'info' },
+        h('div', { class: 'nm' }, productName(line.product, getLang())),
+        h('div', { class: 'muted small' }, [line.product.sku, line.product.spec, line.product.unit].filter(Boolean).join(' · '),
+          exp !== null && o.showExpected !== false ? ` · ${t('lines.expected')} ${fmtQty(exp)}` : '')),
+      h('div', { class: 'qty' },
+        h('button', { type: 'button', 'aria-label': '−', onclick: step(-1) }, '−'), qtyIn,
+        h('button', { type: 'button', 'aria-label': '+', onclick: step(1) }, '+')));
+  }
+
+  return {
+    el: ul,
+    /** Add `qty` to the product's line (creating it). */
+    add(product, qty = 1, extra = {}) {
+      const key = extra.key || product.id;
+      const cur = lines.get(key);
+      if (cur) cur.qty = Math.round((Number(cur.qty) + Number(qty)) * 10000) / 10000;
+      else lines.set(key, { key, product, qty: Number(qty), ...extra });
+      render();
+      return lines.get(key);
+    },
+    /** Set lines (e.g. from a document) without quantities. */
+    set(rows) { lines.clear(); for (const r of rows) lines.set(r.key || r.product.id, { qty: 0, ...r }); render(); },
+    find(pred) { return [...lines.values()].find(pred); },
+    values: () => [...lines.values()],
+    nonZero: () => [...lines.values()].filter((l) => Number(l.qty) !== 0),
+    clear() { lines.clear(); render(); },
+    render,
+  };
+}
+
+/** "{n} queued — will sync when online" or "saved" after an enqueue, depending on connectivity. */
+export function queuedMessage() {
+  return navigator.onLine ? t('op.sent') : t('op.queued_offline');
+}
