@@ -12,6 +12,11 @@ from backend.config import Config, normalise_db_url
 from backend.extensions import api, db, limiter, login_manager, migrate
 
 
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
 class Int32Converter(IntegerConverter):
     """``<int:…>`` limited to the 32-bit ids the database uses."""
 
@@ -64,6 +69,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from backend.auth.web import install_auth
 
     install_auth(app)
+    from backend.api.idempotency import install as install_idempotency
+
+    install_idempotency(app)  # Idempotency-Key on POST (after auth: keys are per user)
     register_blueprints(api)
     register_error_handlers(app)
 
@@ -74,6 +82,10 @@ def create_app(config: type | dict | None = None) -> Flask:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/api/v1"):
             resp.headers.setdefault("Cache-Control", "no-store")
+        elif not request.path.startswith("/api/docs"):
+            # The PWA loads only its own scripts; camera/photo blobs and data: images for previews.
+            resp.headers.setdefault("Content-Security-Policy", CSP)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
     from backend.cli import register_cli

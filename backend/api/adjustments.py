@@ -19,7 +19,7 @@ def _id(**kw):
     return ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)
 
 
-class LineIn(ma.Schema):
+class AdjustmentLineIn(ma.Schema):
     product_id = _id(required=True)
     quantity = Dec(min_value="-99999999999999", required=True, metadata={"description": "Signed: + in, − out"})
     unit_cost = Dec(allow_none=True, load_default=None, metadata={"description": "Incoming only"})
@@ -30,10 +30,10 @@ class AdjustmentIn(ma.Schema):
     warehouse_id = _id(required=True)
     reason = ma.fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_REASONS))
     note = Str(2000, allow_none=True)
-    lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=500))
+    lines = ma.fields.List(ma.fields.Nested(AdjustmentLineIn), required=True, validate=validate.Length(min=1, max=500))
 
 
-class LineOut(ma.Schema):
+class AdjustmentLineOut(ma.Schema):
     id = ma.fields.Integer()
     product_id = ma.fields.Integer()
     location_id = ma.fields.Integer(allow_none=True)
@@ -55,7 +55,7 @@ class AdjustmentOut(ma.Schema):
     submitted_by_id = ma.fields.Integer(allow_none=True)
     approval_level = ma.fields.Integer()
     posted_at = ma.fields.AwareDateTime(allow_none=True)
-    lines = ma.fields.List(ma.fields.Nested(LineOut))
+    lines = ma.fields.List(ma.fields.Nested(AdjustmentLineOut))
     allowed_actions = ma.fields.Function(lambda a: service.ADJUSTMENT_FLOW.allowed(a.status))
     created_at = ma.fields.AwareDateTime()
 
@@ -66,7 +66,7 @@ class AdjustmentListArgs(ListArgs):
     reason = ma.fields.String(validate=validate.OneOf(ADJUSTMENT_REASONS))
 
 
-class DecisionIn(ma.Schema):
+class AdjustmentDecisionIn(ma.Schema):
     version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     comment = Str(2000, allow_none=True)
 
@@ -105,7 +105,7 @@ class AdjustmentItem(MethodView):
 
 def _action(name, perm, fn, doc):
     class Action(MethodView):
-        @blp.arguments(DecisionIn)
+        @blp.arguments(AdjustmentDecisionIn)
         @blp.response(200, AdjustmentOut)
         @blp.alt_response(403, schema=ErrorSchema)
         @blp.alt_response(404, schema=ErrorSchema)

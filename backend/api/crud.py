@@ -18,7 +18,8 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
                   search_fields: tuple[str, ...], sort_fields: tuple[str, ...], unique: tuple[str, ...] = (),
                   list_args: type[ma.Schema] = ListArgs, filter_fn: Callable | None = None,
                   create_fn: Callable | None = None, update_fn: Callable | None = None,
-                  detail_schema: type[ma.Schema] | None = None, create_schema: type[ma.Schema] | None = None):
+                  detail_schema: type[ma.Schema] | None = None, create_schema: type[ma.Schema] | None = None,
+                  get_fn: Callable | None = None):
     """Register ``path`` (list, create) and ``path/<id>`` (get, patch, delete) on ``blp``."""
     patch_schema = type(f"{name}Patch", (in_schema,), {
         "version": ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))})
@@ -56,7 +57,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
         @require(view_perm)
         def get(self, obj_id):
             """Get one."""
-            return crud.get_or_404(model, obj_id, name)
+            return get_fn(obj_id) if get_fn else crud.get_or_404(model, obj_id, name)
 
         @blp.arguments(patch_schema(partial=tuple(in_schema().fields)))
         @blp.response(200, detail)

@@ -1,6 +1,9 @@
 """Finance: payments (with allocations), credit applications, receivables/payables, balances, expenses."""
 from __future__ import annotations
 
+import functools
+from decimal import ROUND_HALF_UP
+
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
@@ -16,8 +19,9 @@ from backend.services import finance as svc
 
 blp = Blueprint("finance", __name__, url_prefix="/api/v1", description="Payments, receivables, payables, expenses")
 
+DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-Money = lambda **kw: Dec(places=2, min_value=None, **kw)  # noqa: E731
+Money = lambda **kw: DecIn(places=2, min_value=None, **kw)  # noqa: E731
 DOC_TYPES = ("invoice", "credit_note", "receipt", "purchase_return")
 
 
@@ -32,7 +36,7 @@ def _errors(*codes):
 class AllocationIn(ma.Schema):
     doc_type = ma.fields.String(required=True, validate=validate.OneOf(DOC_TYPES))
     doc_id = ma.fields.Integer(required=True, **ID)
-    amount = Dec(required=True, places=2, min_value="0.01")
+    amount = DecIn(required=True, min_value="0.01")
 
 
 class PaymentIn(ma.Schema):
@@ -40,7 +44,7 @@ class PaymentIn(ma.Schema):
                                  metadata={"description": "in: received; out: paid"})
     partner_type = ma.fields.String(required=True, validate=validate.OneOf(PARTNER_TYPES))
     partner_id = ma.fields.Integer(required=True, **ID)
-    amount = Dec(required=True, places=2, min_value="0.01")
+    amount = DecIn(required=True, min_value="0.01")
     method = ma.fields.String(validate=validate.OneOf(PAYMENT_METHODS))
     reference = Str(100, allow_none=True)
     paid_on = ma.fields.Date(allow_none=True)
@@ -133,7 +137,7 @@ class BalanceArgs(ma.Schema):
 
 class ExpenseIn(ma.Schema):
     category = Str(50, required=True, min_len=1, metadata={"description": "e.g. rent, freight, utilities, salary"})
-    amount = Dec(required=True, places=2, min_value="0.01")
+    amount = DecIn(required=True, min_value="0.01")
     expense_date = ma.fields.Date(allow_none=True)
     description = Str(2000, allow_none=True)
     payee = Str(200, allow_none=True)
@@ -282,13 +286,17 @@ class Expenses(MethodView):
         return svc.create_expense(data, current_user_required())
 
 
+class ExpenseCategoriesOut(ma.Schema):
+    items = ma.fields.List(ma.fields.String())
+
+
 @blp.route("/expenses/categories")
 class ExpenseCategories(MethodView):
-    @blp.response(200, ma.fields.List(ma.fields.String()))
+    @blp.response(200, ExpenseCategoriesOut)
     @require("finance.view")
     def get(self):
-        """Categories in use."""
-        return svc.expense_categories()
+        """Categories in use: ``{items: [...]}``."""
+        return {"items": svc.expense_categories()}
 
 
 @blp.route("/expenses/<int:expense_id>")

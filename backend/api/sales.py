@@ -1,6 +1,9 @@
 """Sales orders and their documents: shipments (DN), invoices (INV), returns (SR) and credit notes (CN)."""
 from __future__ import annotations
 
+import functools
+from decimal import ROUND_HALF_UP
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -15,18 +18,19 @@ from backend.services import sales as svc
 
 blp = Blueprint("sales", __name__, url_prefix="/api/v1", description="Sales orders, shipments, invoices, returns")
 
+DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-Money = lambda **kw: Dec(places=2, min_value=None, **kw)  # noqa: E731  (output: cents)
+Money = lambda **kw: DecIn(places=2, min_value=None, **kw)  # noqa: E731  (output: cents)
 
 
 # ---------------------------------------------------------------- input
 
 class SOLineIn(ma.Schema):
     product_id = ma.fields.Integer(required=True, **ID)
-    quantity = Dec(required=True, min_value="0.0001")
-    unit_price = Dec(allow_none=True, metadata={"description": "Tax-exclusive; default: the product's sale price"})
-    discount_rate = Dec(max_value="0.9999", metadata={"description": "0.05 = 5 % off"})
-    tax_rate = Dec(allow_none=True, max_value="1", metadata={"description": "0.13 = 13 %; default: the product's"})
+    quantity = DecIn(required=True, min_value="0.0001")
+    unit_price = DecIn(allow_none=True, metadata={"description": "Tax-exclusive; default: the product's sale price"})
+    discount_rate = DecIn(max_value="0.9999", metadata={"description": "0.05 = 5 % off"})
+    tax_rate = DecIn(allow_none=True, max_value="1", metadata={"description": "0.13 = 13 %; default: the product's"})
     notes = Str(500, allow_none=True)
 
 
@@ -54,9 +58,14 @@ class TransitionIn(ma.Schema):
     comment = Str(2000, allow_none=True, metadata={"description": "Approval comment / rejection reason"})
 
 
+class RejectIn(ma.Schema):
+    version = ma.fields.Integer(required=True, **ID)
+    reason = Str(2000, required=True, min_len=1)
+
+
 class PickLine(ma.Schema):
     line_id = ma.fields.Integer(required=True, **ID)
-    quantity = Dec(required=True, min_value="0.0001")
+    quantity = DecIn(required=True, min_value="0.0001")
     location_id = ma.fields.Integer(allow_none=True, **ID)
 
 
@@ -70,7 +79,7 @@ class ShipIn(ma.Schema):
 
 class InvoiceLineIn(ma.Schema):
     line_id = ma.fields.Integer(required=True, **ID)
-    quantity = Dec(required=True, min_value="0.0001")
+    quantity = DecIn(required=True, min_value="0.0001")
 
 
 class InvoiceIn(ma.Schema):
@@ -84,7 +93,7 @@ class InvoiceIn(ma.Schema):
 
 class ReturnLineIn(ma.Schema):
     shipment_line_id = ma.fields.Integer(required=True, **ID)
-    quantity = Dec(required=True, min_value="0.0001")
+    quantity = DecIn(required=True, min_value="0.0001")
 
 
 class ReturnIn(ma.Schema):
@@ -351,14 +360,14 @@ class SalesOrderItem(MethodView):
         return svc.update_sales_order(so_id, version, data, current_user_required())
 
 
-def _transition_route(action: str, perm: str, fn, doc: str):
+def _transition_route(action: str, perm: str, fn, doc: str, schema=TransitionIn, text: str = "comment"):
     class View(MethodView):
-        @blp.arguments(TransitionIn)
+        @blp.arguments(schema)
         @blp.response(200, SODetail)
         @_errors(403, *ERR)
         @require(perm)
         def post(self, data, so_id):
-            return fn(so_id, data["version"], current_user_required(), data.get("comment"))
+            return fn(so_id, data["version"], current_user_required(), data.get(text))
 
     View.post.__doc__ = doc
     View.__name__ = f"SalesOrder{action.title()}"
@@ -369,7 +378,7 @@ _transition_route("submit", "sales.create", svc.submit_sales_order, "Submit for 
 _transition_route("approve", "sales.approve", svc.approve_sales_order,
                   "Approve (next level; ≥ 100,000 needs a second level by sales.approve.high). 409 when stock is short; "
                   "403 self_approval for your own order.")
-_transition_route("reject", "sales.approve", svc.reject_sales_order, "Reject with a reason (comment).")
+_transition_route("reject", "sales.approve", svc.reject_sales_order, "Reject with a reason.", RejectIn, "reason")
 _transition_route("cancel", "sales.create", svc.cancel_sales_order, "Cancel (only before anything shipped).")
 _transition_route("close", "sales.create", svc.close_sales_order, "Close (also short-closes a partial order).")
 

@@ -24,7 +24,7 @@ def _version():
     return ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class LineIn(ma.Schema):
+class TransferLineIn(ma.Schema):
     product_id = _id(required=True)
     quantity = Dec(min_value="0.0001", required=True)
 
@@ -33,16 +33,16 @@ class TransferIn(ma.Schema):
     from_warehouse_id = _id(required=True)
     to_warehouse_id = _id(required=True)
     note = Str(2000, allow_none=True)
-    lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=500))
+    lines = ma.fields.List(ma.fields.Nested(TransferLineIn), required=True, validate=validate.Length(min=1, max=500))
 
 
 class TransferPatch(ma.Schema):
     version = _version()
     note = Str(2000, allow_none=True)
-    lines = ma.fields.List(ma.fields.Nested(LineIn), validate=validate.Length(min=1, max=500))
+    lines = ma.fields.List(ma.fields.Nested(TransferLineIn), validate=validate.Length(min=1, max=500))
 
 
-class LineOut(ma.Schema):
+class TransferLineOut(ma.Schema):
     id = ma.fields.Integer()
     product_id = ma.fields.Integer()
     sku = ma.fields.Function(lambda ln: ln.product.sku)
@@ -80,7 +80,7 @@ class TransferOut(ma.Schema):
     shipped_at = ma.fields.AwareDateTime(allow_none=True)
     completed_at = ma.fields.AwareDateTime(allow_none=True)
     in_transit = ma.fields.Function(lambda t: str(sum((ln.in_transit for ln in t.lines), 0)))
-    lines = ma.fields.List(ma.fields.Nested(LineOut))
+    lines = ma.fields.List(ma.fields.Nested(TransferLineOut))
     discrepancies = ma.fields.List(ma.fields.Nested(DiscrepancyOut))
     allowed_actions = ma.fields.Function(lambda t: TRANSFER_FLOW.allowed(t.status))
     created_at = ma.fields.AwareDateTime()
@@ -93,11 +93,11 @@ class TransferListArgs(ListArgs):
     to_warehouse_id = _id()
 
 
-class VersionIn(ma.Schema):
+class TransferVersionIn(ma.Schema):
     version = _version()
 
 
-class ReceiveLine(ma.Schema):
+class TransferReceiveLine(ma.Schema):
     line_id = _id()
     product_id = _id()
     quantity = Dec(load_default=0)
@@ -111,20 +111,20 @@ class ReceiveLine(ma.Schema):
             raise ma.ValidationError("line_id or product_id is required.", "line_id")
 
 
-class ReceiveIn(VersionIn):
-    lines = ma.fields.List(ma.fields.Nested(ReceiveLine), load_default=list, validate=validate.Length(max=500))
+class ReceiveIn(TransferVersionIn):
+    lines = ma.fields.List(ma.fields.Nested(TransferReceiveLine), load_default=list, validate=validate.Length(max=500))
     complete = ma.fields.Boolean(load_default=False,
                                  metadata={"description": "Report everything still unaccounted as short"})
 
 
-class Resolution(ma.Schema):
+class TransferResolution(ma.Schema):
     discrepancy_id = _id(required=True)
     resolution = ma.fields.String(required=True, validate=validate.OneOf(TRANSFER_RESOLUTIONS))
     note = Str(500, allow_none=True)
 
 
-class ResolveIn(VersionIn):
-    resolutions = ma.fields.List(ma.fields.Nested(Resolution), required=True, validate=validate.Length(min=1, max=500))
+class ResolveIn(TransferVersionIn):
+    resolutions = ma.fields.List(ma.fields.Nested(TransferResolution), required=True, validate=validate.Length(min=1, max=500))
 
 
 _ERRS = (403, 404, 409, 422)
@@ -176,7 +176,7 @@ class TransferItem(MethodView):
 
 @blp.route("/transfers/<int:transfer_id>/ship")
 class TransferShip(MethodView):
-    @blp.arguments(VersionIn)
+    @blp.arguments(TransferVersionIn)
     @blp.response(200, TransferOut)
     @_errs
     @require("transfer.ship")
@@ -210,7 +210,7 @@ class TransferResolve(MethodView):
 
 @blp.route("/transfers/<int:transfer_id>/cancel")
 class TransferCancel(MethodView):
-    @blp.arguments(VersionIn)
+    @blp.arguments(TransferVersionIn)
     @blp.response(200, TransferOut)
     @_errs
     @require("transfer.create")

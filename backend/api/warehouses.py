@@ -68,7 +68,7 @@ def _visible(stmt, _args):
 crud_resource(blp, path="/warehouses", model=Warehouse, name="Warehouse", in_schema=WarehouseIn,
               out_schema=WarehouseOut, view_perm="warehouse.view", write_perm="warehouse.write",
               search_fields=("code", "name"), sort_fields=("id", "code", "name"), unique=("code",),
-              list_args=WarehouseListArgs, filter_fn=_visible)
+              list_args=WarehouseListArgs, filter_fn=_visible, get_fn=service.get_warehouse)
 
 
 @blp.route("/warehouses/<int:warehouse_id>/locations")

@@ -80,10 +80,13 @@ class SyncPhoto(Base):
     __tablename__ = "sync_photos"
     __audit__ = False
 
-    op_record_id: Mapped[int] = mapped_column(ForeignKey("sync_ops.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    op_record_id: Mapped[int] = mapped_column(ForeignKey("sync_ops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # the multipart part name the op referred to
     content_type: Mapped[str] = mapped_column(String(80))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    decoded: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -54,7 +54,7 @@ def _ensure_level(product_id: int, warehouse_id: int) -> None:
 
 def _lock_level(product_id: int, warehouse_id: int) -> StockLevel:
     stmt = (select(StockLevel).where(StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id)
-            .with_for_update().execution_options(populate_existing=True))
+            .with_for_update(of=StockLevel).execution_options(populate_existing=True))
     return db.session.scalars(stmt).one()
 
 

@@ -238,7 +238,7 @@ def approve_sales_order(so_id: int, version: int, user, comment: str | None = No
     """Grant the next approval level; the last level makes it ``approved``. Refused (409) when stock is short."""
     so = _transition(so_id, version, "approve")
     _check_stock(so)
-    level, done = approvals.record(user, DOC_TYPE, so, so.total, "approve", comment)
+    level, done = approvals.record(user, DOC_TYPE, so, so.total, "approve", comment, since=so.submitted_at)
     if done:
         so.status, so.approved_by_id, so.approved_at = "approved", user.id, utcnow()
     audit_action(so, "approve", level=level, comment=comment, final=done)
@@ -248,6 +248,9 @@ def approve_sales_order(so_id: int, version: int, user, comment: str | None = No
 
 @command
 def reject_sales_order(so_id: int, version: int, user, comment: str | None = None) -> SalesOrder:
+    """Reject with a reason (required); the submitter can edit and resubmit."""
+    if not comment or not str(comment).strip():
+        raise ValidationFailed("A reason is required.", errors={"reason": ["Required."]})
     so = _transition(so_id, version, "reject")
     level, _ = approvals.record(user, DOC_TYPE, so, so.total, "reject", comment)
     so.status, so.rejected_reason, so.approval_level = "rejected", comment, 0
@@ -279,10 +282,10 @@ def close_sales_order(so_id: int, version: int, user, comment: str | None = None
 def _pick_lines(so: SalesOrder, specs: list[dict] | None, open_qty, what: str) -> list[tuple]:
     """[(order line, quantity, spec)]; no specs = every open quantity. Refuses more than is open."""
     by_id = {ln.id: ln for ln in so.lines}
-    if not specs:
-        return [(ln, open_qty(ln), {}) for ln in so.lines if open_qty(ln) > 0]
     picked, totals = [], defaultdict(Decimal)
-    for i, spec in enumerate(specs):
+    if not specs:
+        picked = [(ln, open_qty(ln), {}) for ln in so.lines if open_qty(ln) > 0]
+    for i, spec in enumerate(specs or ()):
         ln = by_id.get(spec["line_id"])
         if ln is None:
             raise ValidationFailed(f"Line {spec['line_id']} is not on this order.",
@@ -417,7 +420,8 @@ def _pending_for_inbox(user) -> list[dict]:
     stmt = _scoped(select(SalesOrder).where(SalesOrder.status == "submitted"), SalesOrder).order_by(SalesOrder.id)
     out = []
     for so in db.session.scalars(stmt):
-        if approvals.can_decide(user, DOC_TYPE, so, so.total):
+        if approvals.can_decide(user, DOC_TYPE, so, so.total) and not (
+                so.approval_level and user.id in approvals.approvers_since(DOC_TYPE, so.id, so.submitted_at)):
             out.append(inbox.item(
                 doc_type=DOC_TYPE, doc=so, number=so.number, amount=so.total, partner=so.customer.name,
                 warehouse_id=so.warehouse_id, url=f"/api/v1/sales-orders/{so.id}",

@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from backend.domain import costing
 from backend.domain.inventory import STOCKTAKE_FLOW
@@ -166,7 +166,8 @@ def _moved_since(st: Stocktake, product_id: int, since: datetime) -> tuple[int, 
     stmt = select(func.count(), func.coalesce(func.sum(StockMove.quantity), 0)).where(
         StockMove.product_id == product_id, StockMove.warehouse_id == st.warehouse_id,
         StockMove.created_at > since,
-        ~((StockMove.doc_type == DOC) & (StockMove.doc_id == st.id)))
+        # NULL-safe "not posted by this stocktake" (NOT (NULL AND …) would drop moves without a document)
+        or_(StockMove.doc_type.is_(None), StockMove.doc_type != DOC, StockMove.doc_id != st.id))
     if st.location_id is not None:
         stmt = stmt.where(StockMove.location_id == st.location_id)
     n, q = db.session.execute(stmt).one()

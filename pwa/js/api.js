@@ -27,12 +27,13 @@ export class ApiError extends Error {
  * Call the API.
  * @param {string} method
  * @param {string} path  e.g. "/api/v1/products"
- * @param {{json?: any, form?: FormData, query?: object, signal?: AbortSignal, timeout?: number}} [opts]
+ * @param {{json?: any, form?: FormData, query?: object, signal?: AbortSignal, timeout?: number, swr?: boolean}} [opts]
+ *   swr: reference data that may be served stale by the service worker while it revalidates
  * @returns {Promise<any>} parsed JSON (null for 204)
  * @throws {ApiError}
  */
 export async function api(method, path, opts = {}) {
-  const { json, form, query, signal, timeout = 20000 } = opts;
+  const { json, form, query, signal, timeout = 20000, swr = false, headers: extra } = opts;
   let url = path;
   if (query) {
     const qs = new URLSearchParams();
@@ -40,7 +41,7 @@ export async function api(method, path, opts = {}) {
     const s = qs.toString();
     if (s) url += (url.includes('?') ? '&' : '?') + s;
   }
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...(extra || {}) };
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let body;
   if (json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
@@ -50,7 +51,8 @@ export async function api(method, path, opts = {}) {
   if (signal) signal.addEventListener('abort', () => ctl.abort(), { once: true });
   let resp;
   try {
-    resp = await fetch(url, { method, headers, body, credentials: 'same-origin', signal: ctl.signal, cache: 'no-store' });
+    resp = await fetch(url, { method, headers, body, credentials: 'same-origin', signal: ctl.signal,
+      cache: swr ? 'default' : 'no-store' });
   } catch (e) {
     throw new ApiError(0, { message: e && e.name === 'AbortError' ? 'Timeout' : 'Network error' });
   } finally {

@@ -41,7 +41,7 @@ export async function resolveCode(code) {
 /** Search products by name/SKU/model: server when online, else the offline catalog. */
 export async function search(q, { limit = 30 } = {}) {
   try {
-    const res = await api('GET', '/api/v1/products', { query: { q, per_page: limit } });
+    const res = await api('GET', '/api/v1/products', { query: { q, per_page: limit }, swr: true });
     return { items: res.items, source: 'server' };
   } catch (e) {
     if (!e.isNetwork) throw e;

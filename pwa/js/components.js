@@ -7,7 +7,7 @@ import { errText, fmtQty, h, productName, toast } from './ui.js';
 /**
  * A scan field with camera and photo buttons.
  * @param {{onResolved: (hit: object, code: string) => void, onUnknown?: (code: string) => void,
- *          onOfflinePhoto?: (dataUrl: string) => void, placeholder?: string, autofocus?: boolean}} o
+ *          onOfflinePhoto?: (blob: Blob) => void, placeholder?: string, autofocus?: boolean}} o
  * @returns {{el: HTMLElement, destroy: () => void, focus: () => void}}
  */
 export function scanBox(o) {
@@ -50,7 +50,7 @@ export function scanBox(o) {
     try {
       const res = await scanner.decodePhoto(file);
       if (res.offline) {
-        if (o.onOfflinePhoto) { o.onOfflinePhoto(res.dataUrl); toast(t('scan.photo_queued')); }
+        if (o.onOfflinePhoto) { o.onOfflinePhoto(res.blob); toast(t('scan.photo_queued')); }
         else toast(t('scan.photo_offline'), 'err');
         return;
       }

@@ -18,16 +18,20 @@ export function openDb() {
       const d = req.result;
       if (!d.objectStoreNames.contains('meta')) d.createObjectStore('meta');
       if (!d.objectStoreNames.contains('outbox')) {
-        // keyed by the per-device seq: iteration order IS the FIFO order (Workbox QueueDb keeps an id index for the same reason)
-        const s = d.createObjectStore('outbox', { keyPath: 'seq' });
+        // auto-increment key = FIFO order across users/devices (Workbox QueueDb does the same); seq is per device
+        const s = d.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true });
         s.createIndex('status', 'status');
         s.createIndex('op_id', 'op_id', { unique: true });
+        s.createIndex('device_status', ['device_id', 'status']);
       }
       if (!d.objectStoreNames.contains('products')) {
         const s = d.createObjectStore('products', { keyPath: 'id' });
         s.createIndex('sku', 'sku');
       }
-      if (!d.objectStoreNames.contains('barcodes')) d.createObjectStore('barcodes', { keyPath: 'code' });
+      if (!d.objectStoreNames.contains('barcodes')) {
+        const s = d.createObjectStore('barcodes', { keyPath: 'code' });
+        s.createIndex('id', 'id'); // pull deletes name the barcode row id
+      }
       if (!d.objectStoreNames.contains('warehouses')) d.createObjectStore('warehouses', { keyPath: 'id' });
       if (!d.objectStoreNames.contains('docs')) d.createObjectStore('docs', { keyPath: 'key' });
     };

@@ -3,7 +3,7 @@
  *  1. keyboard-wedge scanners: they "type" the code very fast and press Enter;
  *  2. the camera with BarcodeDetector (Shape Detection API) where the browser has it;
  *  3. a photo (<input type=file accept=image/* capture=environment>) decoded by the server
- *     (POST /api/v1/scan/decode) — or, offline, kept as a data URL to travel with the op.
+ *     (POST /api/v1/scan/decode) — or, offline, kept as a Blob to travel with the op (multipart push).
  */
 import { api } from './api.js';
 
@@ -119,7 +119,7 @@ export async function downscale(file, maxSide = 1600) {
 
 /**
  * Decode a photo on the server.
- * @returns {Promise<{codes: Array<{text: string, symbology?: string}>}|{offline: true, dataUrl: string}>}
+ * @returns {Promise<{codes: Array<{text: string, symbology?: string}>}|{offline: true, blob: Blob}>}
  */
 export async function decodePhoto(file) {
   const img = await downscale(file);
@@ -130,7 +130,7 @@ export async function decodePhoto(file) {
     const codes = (res && (res.codes || res.results || res.items)) || [];
     return { codes: codes.map((c) => (typeof c === 'string' ? { text: c } : { ...c, text: c.text || c.code || c.data })) };
   } catch (e) {
-    if (e.isNetwork) return { offline: true, dataUrl: await fileToDataUrl(img) };
+    if (e.isNetwork) return { offline: true, blob: img }; // kept in IndexedDB with the op
     throw e;
   }
 }

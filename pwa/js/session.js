@@ -4,6 +4,7 @@
  */
 import { api, setCsrf } from './api.js';
 import * as db from './db.js';
+import { setUser } from './outbox.js';
 
 export const session = { me: null, warehouses: [], warehouseId: null, offlineMe: false };
 
@@ -15,6 +16,7 @@ export function can(perm) {
 
 function remember(me) {
   session.me = me;
+  setUser(me.id);
   setCsrf(me.csrf_token);
   const { csrf_token: _omit, ...rest } = me; // the CSRF token stays in memory only
   return db.setMeta('me', rest);
@@ -43,6 +45,7 @@ export async function restore() {
   } catch (e) {
     if (!e.isNetwork) { session.me = null; return null; }
     session.me = await db.getMeta('me');
+    if (session.me) setUser(session.me.id);
     session.offlineMe = !!session.me;
   }
   if (session.me) await loadWarehouses();
@@ -53,6 +56,7 @@ export async function restore() {
 export async function logout() {
   try { await api('POST', '/api/v1/auth/logout'); } catch { /* offline: the cookie expires on its own */ }
   session.me = null;
+  setUser(null);
   setCsrf(null);
   await db.setMeta('me', null);
   await forgetCaches();
@@ -69,7 +73,7 @@ async function forgetCaches() {
 export async function loadWarehouses() {
   let list = null;
   try {
-    const res = await api('GET', '/api/v1/warehouses', { query: { per_page: 500, active: true } });
+    const res = await api('GET', '/api/v1/warehouses', { query: { per_page: 500, active: true }, swr: true });
     list = res.items || [];
     await db.tx(['warehouses'], 'readwrite', (s) => { s.warehouses.clear(); for (const w of list) s.warehouses.put(w); });
   } catch {

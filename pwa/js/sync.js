@@ -63,23 +63,26 @@ function slim(p) {
 }
 
 /**
- * Incremental pull with a cursor (GET /api/v1/sync/pull?cursor=…); falls back to paging the product
- * list when the server has no pull endpoint.
+ * Incremental pull: GET /api/v1/sync/pull?cursor=… pages `{cursor, has_more, reset, changes:[{entity,
+ * id, op: upsert|delete, data}]}` — a snapshot first, then changes in commit order. Falls back to paging
+ * the product list on a server without the pull endpoint.
  */
 export async function pullCatalog({ force = false } = {}) {
   let cursor = await db.getMeta('pull_cursor');
   try {
     let total = 0;
-    for (let i = 0; i < 200; i++) {
-      const res = await api('GET', PULL_URL, { query: { cursor: cursor || undefined } });
-      total += await applyPull(res || {});
-      const next = res && (res.cursor ?? res.next_cursor);
-      if (next !== undefined && next !== null) { cursor = next; await db.setMeta('pull_cursor', cursor); }
-      if (!res || !res.has_more) break;
+    for (let i = 0; i < 500; i++) {
+      const res = await api('GET', PULL_URL, { query: { cursor: cursor || undefined, limit: 1000 } });
+      if (res.reset) await resetLocal();
+      total += await applyPull(res.changes || []);
+      cursor = res.cursor;
+      await db.setMeta('pull_cursor', cursor); // after the page is stored: a crash re-pulls, never skips
+      if (!res.has_more) break;
     }
     await db.setMeta('catalog_at', Date.now());
     return { mode: 'pull', total };
   } catch (e) {
+    if (e.code === 'invalid_cursor') { await db.setMeta('pull_cursor', null); throw e; }
     if (!isMissingRoute(e)) throw e;
   }
   const at = await db.getMeta('catalog_at', 0);
@@ -87,29 +90,38 @@ export async function pullCatalog({ force = false } = {}) {
   return fullRefresh();
 }
 
-/** Apply one pull page. Accepts `{changes: {products, barcodes, warehouses, deleted}}` or the same keys at top level. */
-async function applyPull(res) {
-  const ch = res.changes || res;
-  let n = 0;
-  const products = ch.products || [];
-  if (products.length) { await storeProducts(products); n += products.length; }
-  const barcodes = ch.barcodes || [];
-  if (barcodes.length) {
-    await db.tx(['barcodes'], 'readwrite', (s) => {
-      for (const b of barcodes) {
-        if (b.deleted) s.barcodes.delete(b.code);
-        else s.barcodes.put({ code: b.code, product_id: b.product_id, quantity: b.quantity || '1' });
+/** A snapshot starts: drop what was pulled before (another user, or the user's warehouses changed). */
+async function resetLocal() {
+  await db.tx(['products', 'barcodes', 'warehouses', 'docs'], 'readwrite', async (s) => {
+    s.products.clear(); s.barcodes.clear(); s.warehouses.clear();
+    const keys = await db.req(s.docs.getAllKeys());
+    for (const k of keys) if (String(k).startsWith('doc:')) s.docs.delete(k);
+  });
+}
+
+const DOC_ENTITIES = new Set(['purchase_order', 'sales_order', 'transfer', 'stocktake']);
+
+/** Store one page of pulled changes in one transaction. */
+async function applyPull(changes) {
+  if (!changes.length) return 0;
+  await db.tx(['products', 'barcodes', 'warehouses', 'docs'], 'readwrite', async (s) => {
+    for (const c of changes) {
+      const del = c.op === 'delete' || !c.data;
+      if (c.entity === 'product') {
+        if (del || c.data.is_active === false) s.products.delete(c.id); else s.products.put(slim(c.data));
+      } else if (c.entity === 'barcode') {
+        const old = await db.req(s.barcodes.index('id').getAll(c.id));
+        for (const b of old) s.barcodes.delete(b.code);
+        if (!del) s.barcodes.put({ id: c.id, code: c.data.code, product_id: c.data.product_id, quantity: c.data.quantity || '1' });
+      } else if (c.entity === 'warehouse') {
+        if (del) s.warehouses.delete(c.id); else s.warehouses.put(c.data);
+      } else if (DOC_ENTITIES.has(c.entity)) {
+        const key = `doc:${c.entity}:${c.id}`;
+        if (del) s.docs.delete(key); else s.docs.put({ key, entity: c.entity, doc: c.data, at: Date.now() });
       }
-    });
-    n += barcodes.length;
-  }
-  if (ch.warehouses && ch.warehouses.length) { await db.putMany('warehouses', ch.warehouses); n += ch.warehouses.length; }
-  const deleted = ch.deleted || {};
-  if ((deleted.products || []).length) {
-    await db.tx(['products'], 'readwrite', (s) => { for (const id of deleted.products) s.products.delete(id); });
-  }
-  for (const [k, v] of Object.entries(ch.documents || {})) await db.put('docs', { key: `pull:${k}`, items: v, at: Date.now() });
-  return n;
+    }
+  });
+  return changes.length;
 }
 
 /** Page through GET /api/v1/products (500 a page) and replace the offline catalog. */

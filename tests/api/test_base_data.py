@@ -137,3 +137,5 @@ def test_warehouse_bound_user_sees_only_their_warehouses(login, make_warehouse):
     api = login("warehouse", warehouses=[w1])
     assert [w["code"] for w in api.get("/api/v1/warehouses").get_json()["items"]] == ["EAST"]
     assert api.get(f"/api/v1/warehouses/{w2.id}/locations").status_code == 403
+    assert api.get(f"/api/v1/warehouses/{w2.id}").status_code == 403
+    assert api.get(f"/api/v1/warehouses/{w1.id}").status_code == 200

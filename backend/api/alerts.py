@@ -1,0 +1,98 @@
+"""Low-stock alerts and per-warehouse reorder points."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from backend.api.common import Dec, ListArgs, page_schema
+from backend.api.error_schema import ErrorSchema
+from backend.api.stock import StockRow
+from backend.auth.decorators import current_user_required, require
+from backend.services import alerts as service
+
+blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Low-stock alerts and reorder points")
+
+
+def _id(**kw):
+    return ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)
+
+
+class LowStockArgs(ListArgs):
+    warehouse_id = _id()
+    product_id = _id()
+    category = ma.fields.String(validate=validate.Length(max=100))
+
+
+class LowStockRow(StockRow):
+    suggested_qty = Dec(min_value=None, metadata={"description": "Suggested order quantity"})
+
+
+class ReorderPointIn(ma.Schema):
+    product_id = _id(required=True)
+    warehouse_id = _id(required=True)
+    reorder_point = Dec(required=True)
+    reorder_qty = Dec(load_default=0)
+
+
+class ReorderPointOut(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    warehouse_id = ma.fields.Integer()
+    reorder_point = Dec()
+    reorder_qty = Dec()
+
+
+class ReorderPointArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    product_id = _id()
+    warehouse_id = _id()
+
+
+class ReorderPointKey(ma.Schema):
+    product_id = _id(required=True)
+    warehouse_id = _id(required=True)
+
+
+@blp.route("/alerts/low-stock")
+class LowStock(MethodView):
+    @blp.arguments(LowStockArgs, location="query")
+    @blp.response(200, page_schema(LowStockRow, "LowStockPage"))
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("stock.view")
+    def get(self, args):
+        """Products at or below their reorder point, with a suggested order quantity."""
+        return service.low_stock(args, current_user_required())
+
+
+@blp.route("/reorder-points")
+class ReorderPoints(MethodView):
+    @blp.arguments(ReorderPointArgs, location="query")
+    @blp.response(200, ReorderPointOut(many=True))
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("stock.view")
+    def get(self, args):
+        """Per-warehouse reorder points (they override the product's own)."""
+        return service.list_reorder_points(args, current_user_required())
+
+    @blp.arguments(ReorderPointIn)
+    @blp.response(200, ReorderPointOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("product.write")
+    def put(self, data):
+        """Set the reorder point of a product in one warehouse."""
+        return service.set_reorder_point(data, current_user_required())
+
+    @blp.arguments(ReorderPointKey, location="query")
+    @blp.response(204)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @require("product.write")
+    def delete(self, args):
+        """Remove a per-warehouse reorder point (the product's own applies again)."""
+        service.delete_reorder_point(args["product_id"], args["warehouse_id"], current_user_required())

@@ -1,0 +1,192 @@
+"""Scanning: decode a barcode photo and resolve it to products; print product labels as PDF.
+
+Thin layer over the pure library ``backend.scan``: input checks, barcode resolution, error mapping.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import marshmallow as ma
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from backend.api.common import Dec
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_or_none, require
+from backend.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from backend.extensions import db, limiter
+from backend.models.catalog import Product
+from backend.scan import ImageRejected, ImageTooLarge, NotAnImage, decode
+from backend.scan.checksum import is_valid_gtin
+from backend.scan.labels import LAYOUTS, SYMBOLOGIES, render_labels
+from backend.services.catalog import resolve_barcode
+
+blp = Blueprint("scan", __name__, url_prefix="/api/v1", description="Barcode scanning and labels")
+
+CONTEXTS = ("receive", "pick", "stocktake", "transfer", "lookup")
+MAX_LABEL_PRODUCTS = 500
+
+
+def _errors(*codes):
+    def deco(fn):
+        for c in codes:
+            fn = blp.alt_response(c, schema=ErrorSchema)(fn)
+        return fn
+    return deco
+
+
+def _scan_limit() -> str:
+    return current_app.config.get("SCAN_RATE_LIMIT", "60/minute")
+
+
+def _per_user() -> str:
+    user = current_user_or_none()
+    return f"scan:user:{user.id}" if user is not None else f"scan:ip:{request.remote_addr}"
+
+
+class ScanFiles(ma.Schema):
+    image = Upload(required=True, metadata={"description": "The photo (PNG, JPEG, GIF, BMP, WebP, TIFF; ≤ 10 MB)"})
+
+
+class ScanForm(ma.Schema):
+    context = ma.fields.String(load_default="lookup", validate=validate.OneOf(CONTEXTS),
+                               metadata={"description": "What the scan is for: " + " | ".join(CONTEXTS)})
+
+
+class ProductBrief(ma.Schema):
+    id = ma.fields.Integer()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    unit = ma.fields.String()
+    sale_price = Dec()
+    is_active = ma.fields.Boolean()
+
+
+class ScanResult(ma.Schema):
+    text = ma.fields.String()
+    symbology = ma.fields.String()
+    rect = ma.fields.List(ma.fields.Integer())
+    gtin = ma.fields.String(allow_none=True)
+    engine = ma.fields.String()
+    scan_pass = ma.fields.String(data_key="pass")
+    unknown = ma.fields.Boolean(metadata={"description": "True when no product has this barcode"})
+    product = ma.fields.Nested(ProductBrief, allow_none=True)
+    quantity = Dec(allow_none=True, metadata={"description": "Units per scan (pack size)"})
+
+
+class ScanOut(ma.Schema):
+    context = ma.fields.String()
+    results = ma.fields.List(ma.fields.Nested(ScanResult))
+    ms = ma.fields.Float(metadata={"description": "Decode time"})
+
+
+def _lookup_codes(d) -> list[str]:
+    """Codes to look up for a read: its text, then its GTIN forms (UPC-E expansion, with/without the 0)."""
+    out = [d.text]
+    if d.gtin and is_valid_gtin(d.gtin):
+        out += [d.gtin, d.gtin[1:] if len(d.gtin) == 13 and d.gtin.startswith("0") else d.gtin]
+    seen, uniq = set(), []
+    for c in out:
+        if c and c not in seen and len(c) <= 128:
+            seen.add(c)
+            uniq.append(c)
+    return uniq
+
+
+def _resolve(d) -> dict:
+    row = {"text": d.text, "symbology": d.symbology, "rect": list(d.rect), "gtin": d.gtin, "engine": d.engine,
+           "scan_pass": d.pass_name, "unknown": True, "product": None, "quantity": None}
+    for code in _lookup_codes(d):
+        hit = resolve_barcode(code)
+        if hit is not None:
+            product, qty = hit
+            row.update(unknown=False, product=product, quantity=qty)
+            break
+    return row
+
+
+@blp.route("/scan/decode")
+class ScanDecode(MethodView):
+    @limiter.limit(_scan_limit, key_func=_per_user)
+    @blp.arguments(ScanFiles, location="files")
+    @blp.arguments(ScanForm, location="form")
+    @blp.response(200, ScanOut)
+    @_errors(403, 413, 415, 422, 429)
+    @require("scan.decode")
+    def post(self, files, form):
+        """Decode the barcodes in a photo; each is resolved to its product and pack quantity (or unknown)."""
+        f = files["image"]
+        max_bytes = int(current_app.config.get("SCAN_MAX_BYTES", 10 * 1024 * 1024))
+        data = f.stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise PayloadTooLarge(f"The image is larger than {max_bytes} bytes.", errors={"image": ["Too large."]})
+        t0 = time.perf_counter()
+        try:
+            found = decode(data, budget_s=float(current_app.config.get("SCAN_BUDGET_S", 1.5)), max_bytes=max_bytes,
+                           max_pixels=int(current_app.config.get("SCAN_MAX_PIXELS", 40_000_000)))
+        except ImageTooLarge as exc:
+            raise PayloadTooLarge(str(exc), errors={"image": [str(exc)]}) from exc
+        except NotAnImage as exc:
+            raise UnsupportedMediaType(str(exc), errors={"image": [str(exc)]}) from exc
+        except ImageRejected as exc:
+            raise ValidationFailed(str(exc), errors={"image": [str(exc)]}) from exc
+        ms = round((time.perf_counter() - t0) * 1000, 1)
+        return {"context": form.get("context", "lookup"), "results": [_resolve(d) for d in found], "ms": ms}
+
+
+class LabelArgs(ma.Schema):
+    product_ids = ma.fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                                   metadata={"description": "Comma-separated product ids, e.g. 1,2,3 (max 500)"})
+    layout = ma.fields.String(load_default="a4", validate=validate.OneOf(LAYOUTS))
+    symbology = ma.fields.String(load_default="ean13", validate=validate.OneOf(SYMBOLOGIES))
+    qr = ma.fields.Boolean(load_default=False)
+    copies = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+
+
+def _parse_ids(raw: str) -> list[int]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(re.fullmatch(r"\d{1,9}", p) for p in parts):
+        raise ValidationFailed("product_ids must be comma-separated ids.", errors={"product_ids": ["Not a list of ids."]})
+    ids = list(dict.fromkeys(int(p) for p in parts))
+    if len(ids) > MAX_LABEL_PRODUCTS:
+        raise ValidationFailed(f"At most {MAX_LABEL_PRODUCTS} products per sheet.",
+                               errors={"product_ids": ["Too many ids."]})
+    return ids
+
+
+def _label_code(p: Product, symbology: str) -> str:
+    codes = [b for b in p.barcodes]
+    if symbology == "ean13":
+        for b in codes:
+            if b.code.isdigit() and len(b.code) in (12, 13) and is_valid_gtin(b.code):
+                return b.code
+    return codes[0].code if codes else p.sku
+
+
+@blp.route("/labels")
+class Labels(MethodView):
+    @blp.arguments(LabelArgs, location="query")
+    @blp.response(200, content_type="application/pdf")
+    @_errors(403, 404, 422)
+    @require("label.print")
+    def get(self, args):
+        """PDF sheet of product labels (name, SKU, price, barcode; A4 3x8 sheets or 50x30 mm thermal)."""
+        from backend.services.documents_pdf import pdf_response
+
+        ids = _parse_ids(args["product_ids"])
+        products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
+        missing = [i for i in ids if i not in products]
+        if missing:
+            raise NotFound("Unknown product ids.", errors={"product_ids": missing[:50]})
+        items = []
+        for i in ids:
+            p = products[i]
+            items += [{"name": p.name, "sku": p.sku, "price": p.sale_price,
+                       "barcode": _label_code(p, args["symbology"])}] * args["copies"]
+        pdf = render_labels(items[:MAX_LABEL_PRODUCTS * 4], layout=args["layout"], symbology=args["symbology"],
+                            qr=args["qr"])
+        return pdf_response(pdf, f"labels-{args['layout']}.pdf")

@@ -1,0 +1,382 @@
+"""Offline sync: device registration, push (ops applied exactly once), pull (changes since a cursor),
+and the rejected-ops inbox (list, resolve with a corrected op, dismiss). Contract: docs/sync-protocol.md."""
+from __future__ import annotations
+
+import json
+
+import marshmallow as ma
+from flask import Response, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from backend.api.common import ListArgs, page_schema
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_required, require
+from backend.context import Actor, acting_as
+from backend.errors import PayloadTooLarge, ValidationFailed
+from backend.services import sync, sync_ops, sync_pull
+
+blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
+
+DEVICE_ID = dict(validate=validate.Length(min=1, max=64))
+
+
+class SyncDeviceIn(ma.Schema):
+    device_id = ma.fields.String(required=True, **DEVICE_ID)
+    name = ma.fields.String(allow_none=True, validate=validate.Length(max=120))
+    platform = ma.fields.String(allow_none=True, validate=validate.Length(max=120))
+
+
+class SyncDeviceOut(ma.Schema):
+    device_id = ma.fields.String(attribute="id")
+    user_id = ma.fields.Integer()
+    name = ma.fields.String(allow_none=True)
+    platform = ma.fields.String(allow_none=True)
+    last_seq = ma.fields.Integer(metadata={"description": "Highest seq processed; the next op is last_seq + 1"})
+    is_active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+    last_push_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class SyncOpIn(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    op_id = ma.fields.UUID(required=True)
+    device_id = ma.fields.String(**DEVICE_ID)
+    seq = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**53))
+    type = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
+    type_version = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1000))
+    payload = ma.fields.Dict(required=True)
+    client_time = ma.fields.AwareDateTime(allow_none=True, default_timezone=None)
+    base_version = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class SyncPushIn(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    device_id = ma.fields.String(required=True, **DEVICE_ID)
+    ops = ma.fields.List(ma.fields.Nested(SyncOpIn), required=True)
+
+    @ma.validates_schema
+    def _same_device(self, data, **_):
+        bad = [i for i, op in enumerate(data.get("ops") or []) if op.get("device_id") not in (None, data["device_id"])]
+        if bad:
+            raise ma.ValidationError({str(i): ["device_id differs from the batch's device_id."] for i in bad}, "ops")
+
+
+class SyncOpResult(ma.Schema):
+    op_id = ma.fields.String()
+    seq = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "applied | duplicate | rejected"})
+    original_status = ma.fields.String(metadata={"description": "duplicate only: applied | rejected"})
+    record_status = ma.fields.String(metadata={"description": "duplicate only: current status of the op record"})
+    result = ma.fields.Raw(allow_none=True)
+    code = ma.fields.String()
+    message = ma.fields.String()
+    errors = ma.fields.Raw()
+    expected_seq = ma.fields.Integer()
+    photo_kept = ma.fields.Boolean()
+
+
+class SyncPushOut(ma.Schema):
+    device_id = ma.fields.String()
+    last_seq = ma.fields.Integer()
+    results = ma.fields.List(ma.fields.Nested(SyncOpResult))
+    stopped_at = ma.fields.Dict(metadata={"description": "Set when a sequence gap stopped the batch"})
+
+
+class SyncPullArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    cursor = ma.fields.String(validate=validate.Length(max=2000))
+    scope = ma.fields.String(load_default="all", validate=validate.OneOf(list(sync_pull.SCOPES)))
+    limit = ma.fields.Integer(load_default=sync_pull.DEFAULT_LIMIT,
+                              validate=validate.Range(min=1, max=sync_pull.MAX_LIMIT))
+
+
+class SyncChangeOut(ma.Schema):
+    entity = ma.fields.String()
+    id = ma.fields.Integer()
+    op = ma.fields.String(metadata={"description": "upsert | delete"})
+    data = ma.fields.Raw()
+
+
+class SyncPullOut(ma.Schema):
+    cursor = ma.fields.String()
+    has_more = ma.fields.Boolean()
+    reset = ma.fields.Boolean(metadata={"description": "True: a snapshot starts; drop local data first"})
+    changes = ma.fields.List(ma.fields.Nested(SyncChangeOut))
+
+
+class SyncPhotoOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+    decoded = ma.fields.String(allow_none=True)
+    url = ma.fields.Method("_url")
+
+    def _url(self, ph):
+        return f"/api/v1/sync/ops/{ph.op_record_id}/photos/{ph.id}"
+
+
+class SyncOpRecordOut(ma.Schema):
+    id = ma.fields.Integer()
+    op_id = ma.fields.String()
+    device_id = ma.fields.String(allow_none=True)
+    user_id = ma.fields.Integer(allow_none=True)
+    username = ma.fields.Function(lambda r: r.user.username if r.user else None)
+    seq = ma.fields.Integer(allow_none=True)
+    type = ma.fields.String()
+    type_version = ma.fields.Integer()
+    payload = ma.fields.Raw()
+    base_version = ma.fields.Integer(allow_none=True)
+    client_time = ma.fields.AwareDateTime(allow_none=True)
+    synced_at = ma.fields.AwareDateTime()
+    status = ma.fields.String()
+    result = ma.fields.Raw(allow_none=True)
+    error_code = ma.fields.String(allow_none=True)
+    error_message = ma.fields.String(allow_none=True)
+    error_details = ma.fields.Raw(allow_none=True)
+    has_photo = ma.fields.Boolean()
+    resolves_id = ma.fields.Integer(allow_none=True)
+    resolved_by_id = ma.fields.Integer(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_by_user_id = ma.fields.Integer(allow_none=True)
+    dismiss_reason = ma.fields.String(allow_none=True)
+
+
+class SyncOpDetailOut(SyncOpRecordOut):
+    photos = ma.fields.Method("_photos")
+
+    def _photos(self, rec):
+        return SyncPhotoOut(many=True).dump(sync.photos_of(current_user_required(), rec.id)) if rec.has_photo else []
+
+
+class SyncOpListArgs(ListArgs):
+    status = ma.fields.String(validate=validate.OneOf(("applied", "rejected", "resolved", "dismissed")))
+    device_id = ma.fields.String(**DEVICE_ID)
+    type = ma.fields.String(validate=validate.Length(max=40))
+    op_id = ma.fields.String(validate=validate.Length(max=64))
+    user_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    since = ma.fields.AwareDateTime(default_timezone=None)
+
+
+class SyncDismissIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class SyncResolveIn(ma.Schema):
+    op_id = ma.fields.UUID(metadata={"description": "New op_id for the corrected op (generated if omitted)"})
+    type = ma.fields.String(validate=validate.Length(min=1, max=40))
+    type_version = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+    payload = ma.fields.Dict(required=True)
+    base_version = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class SyncResolveOut(ma.Schema):
+    rejected = ma.fields.Nested(SyncOpRecordOut)
+    corrected = ma.fields.Nested(SyncOpRecordOut)
+
+
+class SyncOpTypeOut(ma.Schema):
+    type = ma.fields.String()
+    type_version = ma.fields.Integer()
+    permission = ma.fields.String()
+    requires_base_version = ma.fields.Boolean()
+    fields = ma.fields.List(ma.fields.String())
+
+
+def _as_sync(user):
+    return acting_as(Actor(user.id, user.username, "sync"), g.get("request_id"))
+
+
+def _read_batch() -> tuple[dict, dict]:
+    """The batch (JSON body, or the ``batch`` field of a multipart body) and its uploaded photos."""
+    files = {}
+    if request.mimetype == "multipart/form-data":
+        raw = request.form.get("batch")
+        if raw is None and "batch" in request.files:
+            raw = request.files["batch"].read().decode("utf-8", "replace")
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        if body is None:
+            raise ValidationFailed("A multipart push needs a JSON 'batch' field.", code="malformed_batch",
+                                   errors={"batch": ["Missing or not JSON."]})
+        for name, fs in request.files.items(multi=False):
+            if name != "batch":
+                files[name] = sync.Photo(name=name, data=fs.read(), content_type=fs.mimetype or
+                                         "application/octet-stream")
+    else:
+        body = request.get_json(silent=True)
+        if body is None:
+            raise ValidationFailed("The body must be a JSON object {device_id, ops}.", code="malformed_batch",
+                                   errors={"json": ["Invalid or missing JSON body."]})
+    if not isinstance(body, dict):
+        raise ValidationFailed("The body must be a JSON object {device_id, ops}.", code="malformed_batch",
+                               errors={"json": ["Not an object."]})
+    return body, files
+
+
+@blp.route("/devices")
+class Devices(MethodView):
+    @blp.response(200, SyncDeviceOut(many=True))
+    @require("sync.push")
+    def get(self):
+        """Devices (own; all with sync.manage)."""
+        return sync.list_devices(current_user_required())
+
+    @blp.arguments(SyncDeviceIn)
+    @blp.response(200, SyncDeviceOut)
+    @blp.alt_response(201, schema=SyncDeviceOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self, data):
+        """Register a device to the current user (idempotent; 403 device_forbidden if another user's)."""
+        dev, created = sync.register_device(current_user_required(), data["device_id"], data.get("name"),
+                                            data.get("platform"))
+        return SyncDeviceOut().dump(dev), 201 if created else 200
+
+
+@blp.route("/devices/<string:device_id>/disable")
+class DeviceDisable(MethodView):
+    @blp.response(200, SyncDeviceOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self, device_id):
+        """Disable a device (a lost phone): its pushes are refused (403 device_disabled)."""
+        return sync.set_device_active(current_user_required(), device_id, False)
+
+
+@blp.route("/devices/<string:device_id>/enable")
+class DeviceEnable(MethodView):
+    @blp.response(200, SyncDeviceOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self, device_id):
+        """Enable a disabled device again."""
+        return sync.set_device_active(current_user_required(), device_id, True)
+
+
+@blp.route("/push")
+class Push(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": SyncPushIn},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "batch": {"type": "string", "description": "The JSON batch {device_id, ops}"}},
+            "additionalProperties": {"type": "string", "format": "binary"}}}}})
+    @blp.response(200, SyncPushOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(413, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self):
+        """Apply a batch of operations in order, each exactly once (see docs/sync-protocol.md)."""
+        user = current_user_required()
+        body, files = _read_batch()
+        ops = body.get("ops")
+        if isinstance(ops, list) and len(ops) > sync.max_ops():
+            raise PayloadTooLarge(f"At most {sync.max_ops()} operations per push.", code="batch_too_large",
+                                  errors={"ops": {"max": sync.max_ops(), "sent": len(ops)}})
+        try:
+            data = SyncPushIn().load(body)
+        except ma.ValidationError as exc:
+            raise ValidationFailed("The batch is not valid; nothing was applied.", code="malformed_batch",
+                                   errors=exc.messages) from None
+        batch = []
+        for o in data["ops"]:
+            refs = sync.photo_refs(o["payload"])
+            batch.append(sync.Op(op_id=str(o["op_id"]), seq=o["seq"], type=o["type"], payload=o["payload"],
+                                 type_version=o["type_version"], client_time=o.get("client_time"),
+                                 base_version=o.get("base_version"),
+                                 photos={n: files[n] for n in refs if n in files}))
+        with _as_sync(user):
+            return sync.push(user, data["device_id"], batch)
+
+
+@blp.route("/pull")
+class Pull(MethodView):
+    @blp.arguments(SyncPullArgs, location="query")
+    @blp.response(200, SyncPullOut)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("sync.push")
+    def get(self, args):
+        """What changed since the cursor (a full snapshot first), paged; scoped to the user's warehouses."""
+        return sync_pull.pull(current_user_required(), args.get("cursor"), args["scope"], args["limit"])
+
+
+@blp.route("/op-types")
+class OpTypes(MethodView):
+    @blp.response(200, SyncOpTypeOut(many=True))
+    @require("sync.push")
+    def get(self):
+        """Operation types this server accepts."""
+        return sync_ops.describe()
+
+
+@blp.route("/ops")
+class Ops(MethodView):
+    @blp.arguments(SyncOpListArgs, location="query")
+    @blp.response(200, page_schema(SyncOpRecordOut, "SyncOpPage"))
+    @require("sync.push")
+    def get(self, args):
+        """Op records, e.g. ``?status=rejected`` (own; everyone's with sync.manage)."""
+        return sync.list_ops(current_user_required(), args)
+
+
+@blp.route("/ops/<int:rec_id>")
+class OpDetail(MethodView):
+    @blp.response(200, SyncOpDetailOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("sync.push")
+    def get(self, rec_id):
+        """One op record with its kept photos."""
+        return sync.get_op(current_user_required(), rec_id)
+
+
+@blp.route("/ops/<int:rec_id>/photos/<int:photo_id>")
+class OpPhoto(MethodView):
+    @blp.response(200)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @require("sync.push")
+    def get(self, rec_id, photo_id):
+        """The photo kept with a rejected op."""
+        ph = sync.photo(current_user_required(), rec_id, photo_id)
+        return Response(ph.data, mimetype=ph.content_type if ph.content_type.startswith("image/")
+                        else "application/octet-stream")
+
+
+@blp.route("/ops/<int:rec_id>/dismiss")
+class OpDismiss(MethodView):
+    @blp.arguments(SyncDismissIn)
+    @blp.response(200, SyncOpRecordOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self, data, rec_id):
+        """Close a rejected op without applying it; the reason is kept and audited."""
+        return sync.dismiss_op(current_user_required(), rec_id, data["reason"])
+
+
+@blp.route("/ops/<int:rec_id>/resolve")
+class OpResolve(MethodView):
+    @blp.arguments(SyncResolveIn)
+    @blp.response(200, SyncResolveOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    @require("sync.push")
+    def post(self, data, rec_id):
+        """Resolve a rejected op by applying a corrected op (new op_id, linked to the rejected one)."""
+        user = current_user_required()
+        if data.get("op_id"):
+            data["op_id"] = str(data["op_id"])
+        with _as_sync(user):
+            rec, new = sync.resolve_op(user, rec_id, data)
+        return {"rejected": rec, "corrected": new}

@@ -1,0 +1,494 @@
+"""Offline sync push: apply a device's queued operations exactly once, in order, and keep every outcome.
+
+``push(user, device_id, ops)`` processes the ops in the given order. Each op runs in its own
+transaction that (1) locks the device row, (2) looks the op_id up, (3) checks ``seq`` against the
+device's ``last_seq``, (4) applies the op through the same service as the online API, and (5) writes the
+op record and the new ``last_seq`` — so the effect, its record and the sequence commit together or not at
+all. If the service refuses the op (any ``DomainError`` or payload validation error) that transaction is
+rolled back and a second one records the rejection (re-checking under the lock), which also advances
+``last_seq``: one bad op never blocks the queue. Anything else (database down, a crash) fails the request;
+everything committed so far stays, and a resend of the whole batch answers those ops as ``duplicate``.
+
+Outcomes per op: ``applied`` (result), ``duplicate`` (the stored outcome, nothing applied again),
+``rejected`` (code, message, errors). A ``seq`` beyond ``last_seq + 1`` stops the batch with
+``sequence_gap`` (not recorded: the device must send the missing ops first).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, has_app_context
+from sqlalchemy import delete, select
+
+from backend.context import current_actor, current_request_id
+from backend.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from backend.extensions import db
+from backend.models.audit import AuditLog
+from backend.models.base import utcnow
+from backend.models.sync import SyncDevice, SyncOp, SyncPhoto
+from backend.services import sync_changes  # noqa: F401  (installs the pull change-log listeners)
+from backend.services import sync_ops
+from backend.services.uow import command, transaction
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_OPS = 500
+RETENTION_DAYS = 30
+
+
+# ---------------------------------------------------------------- envelopes and hashing
+
+
+@dataclass
+class Photo:
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Op:
+    op_id: str
+    seq: int
+    type: str
+    payload: dict
+    type_version: int = 1
+    client_time: datetime | None = None
+    base_version: int | None = None
+    photos: dict[str, Photo] = field(default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        body = {"type": self.type, "v": self.type_version, "payload": self.payload, "base": self.base_version,
+                "photos": {n: p.sha256 for n, p in sorted(self.photos.items())}}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+                              .encode()).hexdigest()
+
+
+def normalise_op_id(value: str) -> str:
+    return str(uuid.UUID(str(value)))
+
+
+def max_ops() -> int:
+    return int(current_app.config.get("SYNC_MAX_BATCH_OPS", DEFAULT_MAX_OPS)) if has_app_context() \
+        else DEFAULT_MAX_OPS
+
+
+def photo_refs(payload: Any) -> list[str]:
+    """Names of the photos an op payload refers to (``"photo": "<part name>"`` anywhere in it)."""
+    out = []
+    if isinstance(payload, dict):
+        if isinstance(payload.get("photo"), str):
+            out.append(payload["photo"])
+        for v in payload.values():
+            if isinstance(v, (dict, list)):
+                out.extend(photo_refs(v))
+    elif isinstance(payload, list):
+        for v in payload:
+            out.extend(photo_refs(v))
+    return out
+
+
+def _fill_photos(payload: Any, decoded: dict[str, str], target: str) -> Any:
+    """Copy of payload where every ``photo`` reference gains its decoded code in ``target``."""
+    if isinstance(payload, dict):
+        out = {k: _fill_photos(v, decoded, target) for k, v in payload.items()}
+        ref = payload.get("photo")
+        if isinstance(ref, str) and ref in decoded and not out.get(target):
+            out[target] = decoded[ref]
+        out.pop("photo", None)
+        return out
+    if isinstance(payload, list):
+        return [_fill_photos(v, decoded, target) for v in payload]
+    return payload
+
+
+def decode_photo(data: bytes) -> list[str]:
+    """Distinct barcode texts found in a photo (``backend.scan``). Raises ImageRejected for non-images."""
+    from backend.scan import decode
+
+    texts = []
+    for r in decode(data):
+        if r.text not in texts:
+            texts.append(r.text)
+    return texts
+
+
+class UnreadableBarcode(DomainError):
+    status, code, default_message = 422, "unreadable_barcode", "No barcode could be read from the photo."
+
+
+def _decode_all(op: Op) -> tuple[dict[str, str], DomainError | None]:
+    decoded: dict[str, str] = {}
+    for name in photo_refs(op.payload):
+        photo = op.photos.get(name)
+        if photo is None:
+            return decoded, ValidationFailed(f"Photo part {name!r} is missing from the request.",
+                                             code="missing_photo", errors={"photo": name})
+        try:
+            texts = decode_photo(photo.data)
+        except Exception as exc:  # ImageRejected (not an image, corrupt, too large) or a decoder failure
+            return decoded, UnreadableBarcode(f"The photo {name!r} cannot be read: {exc}",
+                                              errors={"photo": name, "reason": getattr(exc, "code", "decode_failed")})
+        if not texts:
+            return decoded, UnreadableBarcode(f"No barcode found in photo {name!r}.", errors={"photo": name})
+        if len(texts) > 1:
+            return decoded, UnreadableBarcode(f"Several different barcodes in photo {name!r}.",
+                                              code="ambiguous_barcode", errors={"photo": name, "found": texts})
+        decoded[name] = texts[0]
+    return decoded, None
+
+
+# ---------------------------------------------------------------- devices
+
+
+def _lock_device(device_id: str) -> SyncDevice | None:
+    return db.session.scalars(select(SyncDevice).where(SyncDevice.id == device_id).with_for_update()
+                              .execution_options(populate_existing=True)).first()
+
+
+def _own(device: SyncDevice, user) -> None:
+    if device.user_id != user.id:
+        raise PermissionDenied("This device is registered to another user.", code="device_forbidden",
+                               errors={"device_id": device.id})
+    if not device.is_active:
+        raise PermissionDenied("This device has been disabled.", code="device_disabled",
+                               errors={"device_id": device.id})
+
+
+@command
+def register_device(user, device_id: str, name: str | None = None, platform: str | None = None
+                    ) -> tuple[SyncDevice, bool]:
+    """Register a device to ``user`` (idempotent for the same user; another user's device is refused)."""
+    dev = _lock_device(device_id)
+    if dev is not None:
+        _own(dev, user)
+        if name is not None:
+            dev.name = name
+        if platform is not None:
+            dev.platform = platform
+        return dev, False
+    dev = SyncDevice(id=device_id, user_id=user.id, name=name, platform=platform, last_seq=0)
+    db.session.add(dev)
+    db.session.flush()
+    return dev, True
+
+
+@command
+def set_device_active(user, device_id: str, active: bool) -> SyncDevice:
+    dev = _lock_device(device_id)
+    if dev is None:
+        raise NotFound("Device not found.", errors={"device_id": device_id})
+    if dev.user_id != user.id and not user.can("sync.manage"):
+        raise NotFound("Device not found.", errors={"device_id": device_id})
+    dev.is_active = active
+    return dev
+
+
+def list_devices(user) -> list[SyncDevice]:
+    stmt = select(SyncDevice).order_by(SyncDevice.created_at)
+    if not user.can("sync.manage"):
+        stmt = stmt.where(SyncDevice.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- push
+
+
+def _outcome(rec: SyncOp) -> dict:
+    if rec.error_code:
+        return {"code": rec.error_code, "message": rec.error_message, "errors": rec.error_details or {}}
+    return {"result": rec.result}
+
+
+def _duplicate(rec: SyncOp, op: Op) -> dict:
+    # the first outcome: applied/rejected (a rejected op may since have been resolved or dismissed)
+    first = "rejected" if rec.error_code else "applied"
+    return {"op_id": op.op_id, "seq": op.seq, "status": "duplicate", "original_status": first,
+            "record_status": rec.status, **_outcome(rec)}
+
+
+def _error_body(exc: Exception) -> dict:
+    if isinstance(exc, DomainError):
+        return {"code": exc.code, "message": exc.message, "errors": exc.errors}
+    if isinstance(exc, ma.ValidationError):
+        return {"code": "validation_error", "message": "The operation's payload is not valid.",
+                "errors": exc.messages}
+    return {"code": "internal_error", "message": "Internal error.", "errors": {}}
+
+
+def _by_key(key: str) -> SyncOp | None:
+    return db.session.scalar(select(SyncOp).where(SyncOp.dedupe_key == key))
+
+
+def _record(user, device: SyncDevice, op: Op, key: str, status: str, result: dict | None = None,
+            error: dict | None = None) -> SyncOp:
+    rec = SyncOp(dedupe_key=key, op_id=op.op_id, device_id=device.id, user_id=user.id, seq=op.seq, type=op.type[:40],
+                 type_version=op.type_version, payload=op.payload, payload_hash=op.hash,
+                 base_version=op.base_version, client_time=op.client_time, synced_at=utcnow(), status=status,
+                 result=result, has_photo=bool(op.photos) and error is not None)
+    if error:
+        rec.error_code, rec.error_message, rec.error_details = error["code"], error["message"], error["errors"]
+    db.session.add(rec)
+    if error and op.photos:
+        db.session.flush()
+        for ph in op.photos.values():
+            db.session.add(SyncPhoto(op_record_id=rec.id, name=ph.name, content_type=ph.content_type[:80],
+                                     size=len(ph.data), sha256=ph.sha256, data=ph.data,
+                                     decoded=(error.get("decoded") or {}).get(ph.name)))
+    return rec
+
+
+def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, base_version: int | None = None,
+           client_time=None, device_id: str | None = None, seq: int | None = None,
+           decoded: dict[str, str] | None = None) -> dict:
+    """Validate and apply one op through its service (inside the caller's transaction). Raises on refusal."""
+    t = sync_ops.get(type_, type_version)
+    if not user.can(t.permission):
+        raise PermissionDenied(f"Missing permission {t.permission}.", errors={"permission": t.permission})
+    if t.requires_base_version and base_version is None:
+        raise ValidationFailed("This operation needs base_version (the document version the device saw).",
+                               errors={"base_version": ["Missing data for required field."]})
+    data = t.schema().load(payload)
+    if decoded:
+        data = _fill_photos(data, decoded, t.photo_target)
+    ctx = sync_ops.OpContext(op_id=op_id, user=user, device_id=device_id, seq=seq, base_version=base_version,
+                             client_time=client_time, decoded=decoded or {})
+    result = t.handler(ctx, data) or {}
+    if decoded:
+        result = {**result, "decoded": decoded}
+    return json.loads(json.dumps(result, default=str))
+
+
+def _step(user, device_id: str, op: Op, decoded: dict[str, str], error: dict | None) -> dict:
+    """One locked pass over an op: duplicate / gap / reused checks, then apply or record ``error``."""
+    dev = _lock_device(device_id)
+    _own(dev, user)
+    expected = dev.last_seq + 1
+    key = op.op_id
+    rec = _by_key(key)
+    reused = False
+    if rec is not None:
+        if rec.payload_hash == op.hash and rec.device_id == device_id:
+            return _duplicate(rec, op)
+        key = f"{op.op_id}:{op.hash[:40]}"
+        rec = _by_key(key)
+        if rec is not None:
+            return _duplicate(rec, op)
+        reused = True
+    if op.seq > expected:
+        return {"op_id": op.op_id, "seq": op.seq, "status": "rejected", "code": "sequence_gap",
+                "message": f"Expected seq {expected}; send the missing operations first.",
+                "errors": {"expected_seq": expected}, "expected_seq": expected}
+    advance = op.seq == expected
+    if reused:
+        error = {"code": "op_id_reused", "message": "This op_id was already used for a different operation.",
+                 "errors": {"op_id": op.op_id}}
+    elif not advance:
+        error = {"code": "sequence_reused",
+                 "message": f"seq {op.seq} was already used by another operation of this device.",
+                 "errors": {"expected_seq": expected}}
+    if error is None:
+        result = run_op(user, op.op_id, op.type, op.type_version, op.payload, base_version=op.base_version,
+                        client_time=op.client_time, device_id=device_id, seq=op.seq, decoded=decoded)
+        _record(user, dev, op, key, "applied", result=result)
+        out = {"op_id": op.op_id, "seq": op.seq, "status": "applied", "result": result}
+    else:
+        _record(user, dev, op, key, "rejected", error=error)
+        out = {"op_id": op.op_id, "seq": op.seq, "status": "rejected", "code": error["code"],
+               "message": error["message"], "errors": error["errors"]}
+    if advance:
+        dev.last_seq = op.seq
+    dev.last_push_at = utcnow()
+    return out
+
+
+def process_op(user, device_id: str, op: Op) -> dict:
+    """Apply one op exactly once (its own transaction); see the module docstring."""
+    decoded: dict[str, str] = {}
+    pre_error = None
+    if op.photos or photo_refs(op.payload):
+        rec = _by_key(op.op_id)  # cheap replay check before the (slow) decode
+        if rec is not None and rec.payload_hash == op.hash and rec.device_id == device_id:
+            return _duplicate(rec, op)
+        db.session.rollback()  # end the read transaction before the write one
+        decoded, exc = _decode_all(op)
+        if exc is not None:
+            pre_error = {**_error_body(exc), "decoded": decoded}
+    if pre_error is None:
+        try:
+            with transaction():
+                return _step(user, device_id, op, decoded, None)
+        except (DomainError, ma.ValidationError) as exc:
+            if isinstance(exc, PermissionDenied) and exc.code in ("device_forbidden", "device_disabled"):
+                raise
+            pre_error = _error_body(exc)
+    with transaction():
+        err = {k: v for k, v in pre_error.items() if k != "decoded"}
+        out = _step(user, device_id, op, decoded, err)
+        if out["status"] == "rejected" and op.photos and out.get("code") == err["code"]:
+            out["photo_kept"] = True
+        return out
+
+
+def push(user, device_id: str, ops: list[Op]) -> dict:
+    """Process a batch in order; stop at a sequence gap. Returns ``{device_id, last_seq, results}``."""
+    if len(ops) > max_ops():
+        from backend.errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"At most {max_ops()} operations per push.", code="batch_too_large",
+                              errors={"ops": {"max": max_ops(), "sent": len(ops)}})
+    seqs = [o.seq for o in ops]
+    if any(b <= a for a, b in zip(seqs, seqs[1:])):
+        raise ValidationFailed("ops must be in increasing seq order.", code="malformed_batch",
+                               errors={"ops": ["seq must increase within a batch."]})
+    ids = [o.op_id for o in ops]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("The same op_id appears twice in the batch.", code="malformed_batch",
+                               errors={"ops": ["Duplicate op_id in batch."]})
+    dev = db.session.get(SyncDevice, device_id)
+    if dev is None:
+        dev, _ = register_device(user, device_id)
+    else:
+        _own(dev, user)
+    results = []
+    stopped = None
+    for op in ops:
+        out = process_op(user, device_id, op)
+        results.append(out)
+        if out["status"] == "rejected" and out.get("code") == "sequence_gap":
+            stopped = out
+            break
+    db.session.rollback()
+    last = db.session.scalar(select(SyncDevice.last_seq).where(SyncDevice.id == device_id))
+    body = {"device_id": device_id, "last_seq": int(last or 0), "results": results}
+    if stopped:
+        body["stopped_at"] = {"op_id": stopped["op_id"], "seq": stopped["seq"], "expected_seq": stopped["expected_seq"]}
+    return body
+
+
+# ---------------------------------------------------------------- rejected ops: list, resolve, dismiss
+
+
+def _visible_op(user, rec_id: int, lock: bool = False) -> SyncOp:
+    stmt = select(SyncOp).where(SyncOp.id == rec_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    rec = db.session.scalars(stmt).first()
+    if rec is None or (rec.user_id != user.id and not user.can("sync.manage")):
+        raise NotFound("Operation not found.", errors={"id": rec_id})
+    return rec
+
+
+def get_op(user, rec_id: int) -> SyncOp:
+    return _visible_op(user, rec_id)
+
+
+def list_ops(user, args: dict) -> dict:
+    from backend.services.crud import paginate
+
+    stmt = select(SyncOp)
+    if not user.can("sync.manage"):
+        stmt = stmt.where(SyncOp.user_id == user.id)
+    elif args.get("user_id"):
+        stmt = stmt.where(SyncOp.user_id == args["user_id"])
+    for f in ("status", "device_id", "type", "op_id"):
+        if args.get(f):
+            stmt = stmt.where(getattr(SyncOp, f) == args[f])
+    if args.get("since"):
+        stmt = stmt.where(SyncOp.synced_at >= args["since"])
+    stmt = stmt.order_by(SyncOp.synced_at.desc(), SyncOp.id.desc())
+    return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
+
+
+def photos_of(user, rec_id: int) -> list[SyncPhoto]:
+    rec = _visible_op(user, rec_id)
+    return list(db.session.scalars(select(SyncPhoto).where(SyncPhoto.op_record_id == rec.id).order_by(SyncPhoto.id)))
+
+
+def photo(user, rec_id: int, photo_id: int) -> SyncPhoto:
+    rec = _visible_op(user, rec_id)
+    ph = db.session.get(SyncPhoto, photo_id)
+    if ph is None or ph.op_record_id != rec.id:
+        raise NotFound("Photo not found.")
+    return ph
+
+
+def _audit(rec: SyncOp, action: str, before: dict, after: dict, **details) -> None:
+    actor = current_actor()
+    db.session.add(AuditLog(user_id=actor.user_id if actor else None, username=actor.username if actor else None,
+                            source=actor.source if actor else "system", entity="sync_ops", entity_id=str(rec.id),
+                            action=action, changes={"before": before, "after": after, "details": details},
+                            request_id=current_request_id()))
+
+
+def _open(rec: SyncOp) -> None:
+    if rec.status != "rejected":
+        raise Conflict(f"The operation is {rec.status}, not rejected.", code="invalid_transition",
+                       errors={"status": rec.status})
+
+
+@command
+def dismiss_op(user, rec_id: int, reason: str) -> SyncOp:
+    """Close a rejected op without applying it (the reason is kept and audited)."""
+    rec = _visible_op(user, rec_id, lock=True)
+    _open(rec)
+    rec.status, rec.dismiss_reason = "dismissed", reason
+    rec.closed_at, rec.closed_by_user_id = utcnow(), user.id
+    _audit(rec, "dismiss", {"status": "rejected"}, {"status": "dismissed"}, reason=reason, op_id=rec.op_id,
+           type=rec.type, error_code=rec.error_code)
+    db.session.flush()
+    return rec
+
+
+@command
+def resolve_op(user, rec_id: int, data: dict) -> tuple[SyncOp, SyncOp]:
+    """Resolve a rejected op with a corrected op (new op_id, linked to it), applied now as ``user``.
+
+    The correction, its record and the closing of the rejected op commit together; if the correction is
+    refused nothing changes and the error is answered (4xx).
+    """
+    rec = _visible_op(user, rec_id, lock=True)
+    _open(rec)
+    new_id = normalise_op_id(data.get("op_id") or uuid.uuid4())
+    if _by_key(new_id) is not None:
+        raise Conflict("This op_id was already used.", code="op_id_reused", errors={"op_id": new_id})
+    type_ = data.get("type") or rec.type
+    version = data.get("type_version") or rec.type_version
+    payload = data["payload"]
+    base_version = data.get("base_version")
+    result = run_op(user, new_id, type_, version, payload, base_version=base_version)
+    op = Op(op_id=new_id, seq=0, type=type_, payload=payload, type_version=version, base_version=base_version)
+    new = SyncOp(dedupe_key=new_id, op_id=new_id, device_id=None, user_id=user.id, seq=None, type=type_,
+                 type_version=version, payload=payload, payload_hash=op.hash, base_version=base_version,
+                 client_time=None, synced_at=utcnow(), status="applied", result=result, resolves_id=rec.id)
+    db.session.add(new)
+    db.session.flush()
+    rec.status, rec.resolved_by_id = "resolved", new.id
+    rec.closed_at, rec.closed_by_user_id = utcnow(), user.id
+    _audit(rec, "resolve", {"status": "rejected"}, {"status": "resolved"}, corrected_op_id=new_id,
+           corrected_record_id=new.id, op_id=rec.op_id, type=rec.type, error_code=rec.error_code)
+    db.session.flush()
+    return rec, new
+
+
+@command
+def prune(days: int = RETENTION_DAYS) -> int:
+    """Delete op records older than ``days`` (at least 30) that no one needs any more (applied, resolved,
+    dismissed). Rejected ops are kept until a person resolves them."""
+    days = max(int(days), RETENTION_DAYS)
+    cutoff = utcnow() - timedelta(days=days)
+    res = db.session.execute(delete(SyncOp).where(SyncOp.synced_at < cutoff, SyncOp.status != "rejected")
+                             .execution_options(synchronize_session=False))
+    return res.rowcount or 0

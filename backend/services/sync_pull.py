@@ -1,0 +1,213 @@
+"""``GET /api/v1/sync/pull``: what changed since a cursor, so a phone can work offline.
+
+A first pull (no cursor) pages through a full snapshot of every entity in the scope, ordered by entity
+then id, pinned to the change sequence read when the snapshot began (``hw``). After the snapshot the
+cursor switches to the change phase: rows of ``sync_changes`` with ``seq > cursor`` in ``seq`` order (see
+backend/services/sync_changes.py for why this never misses a late commit). For each changed entity the
+current row is sent (``upsert``) or, when it no longer exists or left the user's view (another warehouse,
+a document that is no longer open), a ``delete``. Changes made while a snapshot was being paged are
+delivered again by the change phase (upserts are idempotent).
+
+Cursors are opaque (base64url JSON); they carry the scope and a fingerprint of the user's warehouse set —
+if the user's warehouses change, the next pull restarts with a snapshot (``reset: true``).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable
+
+from sqlalchemy import or_, select
+
+from backend.errors import ValidationFailed
+from backend.extensions import db
+from backend.models.catalog import Barcode, Product
+from backend.models.sync import SyncChange
+from backend.models.warehouses import Location, Warehouse
+from backend.services import sync_changes
+from backend.services.sync_changes import track
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 5000
+
+
+def _model(module: str, name: str):
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+@dataclass
+class Entity:
+    name: str
+    group: str  # scope a client can ask for
+    model: Callable[[], Any]
+    where: Callable[[Any, set[int] | None], list] = lambda m, wh: []
+    lines: tuple[Callable[[], Any], str] | None = None  # (line model, foreign key column to the document)
+    exclude: tuple[str, ...] = ()
+
+    def available(self) -> bool:
+        return self.model() is not None
+
+
+def _wh(col):
+    return lambda m, wh: [] if wh is None else [getattr(m, col).in_(wh)]
+
+
+def _open(statuses, *wh_cols):
+    def where(m, wh):
+        clauses = [m.status.in_(statuses)]
+        if wh is not None:
+            clauses.append(or_(*(getattr(m, c).in_(wh) for c in wh_cols)))
+        return clauses
+
+    return where
+
+
+ENTITIES: list[Entity] = [
+    Entity("warehouse", "warehouses", lambda: Warehouse, lambda m, wh: [] if wh is None else [m.id.in_(wh)],
+           exclude=("notes",)),
+    Entity("location", "warehouses", lambda: Location, _wh("warehouse_id")),
+    Entity("product", "catalog", lambda: Product, exclude=("notes",)),
+    Entity("barcode", "catalog", lambda: Barcode),
+    Entity("purchase_order", "documents", lambda: _model("backend.models.purchasing", "PurchaseOrder"),
+           _open(("submitted", "approved", "partially_received"), "warehouse_id"),
+           lines=(lambda: _model("backend.models.purchasing", "PurchaseOrderLine"), "order_id"),
+           exclude=("notes", "reject_reason")),
+    Entity("sales_order", "documents", lambda: _model("backend.models.sales", "SalesOrder"),
+           _open(("submitted", "approved", "partially_shipped"), "warehouse_id"),
+           lines=(lambda: _model("backend.models.sales", "SalesOrderLine"), "order_id"),
+           exclude=("notes", "rejected_reason")),
+    Entity("transfer", "documents", lambda: _model("backend.models.inventory", "Transfer"),
+           _open(("draft", "in_transit", "partially_received", "discrepancy"), "from_warehouse_id",
+                 "to_warehouse_id"),
+           lines=(lambda: _model("backend.models.inventory", "TransferLine"), "transfer_id")),
+    # stocktakes are counted blind: the header only, no theoretical quantities
+    Entity("stocktake", "documents", lambda: _model("backend.models.inventory", "Stocktake"),
+           _open(("counting",), "warehouse_id")),
+]
+BY_NAME = {e.name: e for e in ENTITIES}
+SCOPES = {"all": [e.name for e in ENTITIES]}
+for _e in ENTITIES:
+    SCOPES.setdefault(_e.group, []).append(_e.name)
+
+# documents and their lines announce a change of the document
+for _cls, _ent, _attr in (("PurchaseOrder", "purchase_order", "id"), ("PurchaseOrderLine", "purchase_order", "order_id"),
+                          ("SalesOrder", "sales_order", "id"), ("SalesOrderLine", "sales_order", "order_id"),
+                          ("Transfer", "transfer", "id"), ("TransferLine", "transfer", "transfer_id"),
+                          ("Stocktake", "stocktake", "id")):
+    track(_cls, _ent, _attr)
+
+
+def _json(v):
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return v
+
+
+def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: int | None = None) -> list[dict]:
+    m = ent.model()
+    cols = [c for c in m.__table__.columns if c.key not in ent.exclude]
+    stmt = select(*cols).where(*ent.where(m, wh))
+    if ids is not None:
+        stmt = stmt.where(m.id.in_(ids))
+    else:
+        stmt = stmt.where(m.id > after).order_by(m.id).limit(limit)
+    out = [{k: _json(v) for k, v in r._mapping.items()} for r in db.session.execute(stmt)]
+    if ent.lines and out:
+        lm, fk = ent.lines[0](), ent.lines[1]
+        if lm is not None:
+            by_doc: dict[int, list] = {d["id"]: [] for d in out}
+            lcols = list(lm.__table__.columns)
+            for r in db.session.execute(select(*lcols).where(getattr(lm, fk).in_(list(by_doc))).order_by(lm.id)):
+                d = {k: _json(v) for k, v in r._mapping.items()}
+                by_doc[d[fk]].append(d)
+            for d in out:
+                d["lines"] = by_doc[d["id"]]
+    return out
+
+
+def _fingerprint(wh: set[int] | None) -> str:
+    return "all" if wh is None else hashlib.sha1(",".join(map(str, sorted(wh))).encode()).hexdigest()[:12]
+
+
+def _encode(c: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(c, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> dict:
+    try:
+        c = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(c, dict) or c.get("v") != 1 or c.get("ph") not in ("s", "c"):
+            raise ValueError
+        return c
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("The cursor is not valid; pull without a cursor.", code="invalid_cursor",
+                               errors={"cursor": ["Not a cursor from this server."]}) from None
+
+
+def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
+    """One page of changes: ``{cursor, has_more, reset, changes: [{entity, id, op, data?}]}``."""
+    if scope not in SCOPES:
+        raise ValidationFailed(f"Unknown scope {scope!r}.", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
+    limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
+    wh = user.warehouse_ids
+    names = [n for n in SCOPES[scope] if BY_NAME[n].available()]
+    fp = _fingerprint(wh)
+    c = _decode(cursor) if cursor else None
+    reset = c is None
+    if c is not None and (c.get("sc") != scope or c.get("w") != fp):
+        c, reset = None, True  # another scope, or the user's warehouses changed: start again
+    if c is None:
+        c = {"v": 1, "sc": scope, "w": fp, "ph": "s", "hw": sync_changes.current_seq(db.session), "e": 0, "a": 0}
+    changes: list[dict] = []
+    if c["ph"] == "s":
+        e, after = c["e"], c["a"]
+        while e < len(names) and len(changes) < limit:
+            ent = BY_NAME[names[e]]
+            room = limit - len(changes)
+            rows = _rows(ent, wh, after=after, limit=room)
+            changes.extend({"entity": ent.name, "id": r["id"], "op": "upsert", "data": r} for r in rows)
+            if len(rows) < room:  # this entity is exhausted
+                e, after = e + 1, 0
+            else:
+                after = rows[-1]["id"]
+        if e < len(names):
+            nxt = {**c, "e": e, "a": after}
+            return {"cursor": _encode(nxt), "has_more": True, "reset": reset, "changes": changes}
+        c = {"v": 1, "sc": scope, "w": fp, "ph": "c", "s": c["hw"]}
+        if len(changes) >= limit:
+            more = db.session.scalar(select(SyncChange.id).where(SyncChange.seq > c["s"]).limit(1)) is not None
+            return {"cursor": _encode(c), "has_more": more, "reset": reset, "changes": changes}
+    # change phase
+    room = limit - len(changes)
+    rows = db.session.execute(select(SyncChange.entity, SyncChange.entity_id, SyncChange.seq)
+                              .where(SyncChange.seq > c["s"], SyncChange.entity.in_(names))
+                              .order_by(SyncChange.seq).limit(room + 1)).all()
+    more = len(rows) > room
+    rows = rows[:room]
+    by_ent: dict[str, list[int]] = {}
+    for r in rows:
+        by_ent.setdefault(r.entity, []).append(r.entity_id)
+    current: dict[tuple[str, int], dict] = {}
+    for name, ids in by_ent.items():
+        for i in range(0, len(ids), 500):
+            for d in _rows(BY_NAME[name], wh, ids=ids[i:i + 500]):
+                current[(name, d["id"])] = d
+    for r in rows:
+        d = current.get((r.entity, r.entity_id))
+        changes.append({"entity": r.entity, "id": r.entity_id, "op": "upsert", "data": d} if d is not None
+                       else {"entity": r.entity, "id": r.entity_id, "op": "delete"})
+    if rows:
+        c = {**c, "s": rows[-1].seq}
+    return {"cursor": _encode(c), "has_more": more, "reset": reset, "changes": changes}

@@ -1,0 +1,54 @@
+/**
+ * Operation types the PWA records in the outbox and their payload builders — the ONE place that knows
+ * the wire format of the op registry (backend/services/sync_ops.py, docs/sync-protocol.md).
+ * Payload schemas there are strict (unknown or null ids are refused), so empty fields are left out.
+ */
+import { enqueue, uuid } from './outbox.js';
+
+export const OP = {
+  ADJUST: 'stock.adjust',
+  RECEIVE_PO: 'po.receive',
+  SHIP_SO: 'so.ship',
+  COUNT: 'stocktake.count',
+  TRANSFER_SHIP: 'transfer.ship',
+  TRANSFER_RECEIVE: 'transfer.receive',
+};
+
+const q = (n) => String(n); // quantities travel as decimal strings (no float rounding on the server)
+/** Drop undefined/null/'' values (strict schemas). */
+const clean = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+const orderLines = (lines) => lines.map((l) => clean({ line_id: l.line_id, product_id: l.product_id, quantity: q(l.quantity) }));
+
+/** Stock adjustment (其他出入库): `lines: [{product_id, quantity (signed)}]`. */
+export const adjust = ({ warehouse_id, reason, note, lines }, label) =>
+  enqueue(OP.ADJUST, clean({ warehouse_id, reason, note,
+    lines: lines.map((l) => ({ product_id: l.product_id, quantity: q(l.quantity) })) }), { label });
+
+/** Receive against a purchase order — a physical fact, applied against the order as it is at push time. */
+export const receivePo = ({ order_id, lines, note }, label) =>
+  enqueue(OP.RECEIVE_PO, clean({ order_id, note, lines: orderLines(lines) }), { label });
+
+/** Ship (pick) a sales order. */
+export const shipSo = ({ order_id, lines, notes }, label) =>
+  enqueue(OP.SHIP_SO, clean({ order_id, notes, lines: orderLines(lines) }), { label });
+
+/** Ship a draft transfer. */
+export const shipTransfer = ({ transfer_id }, label) => enqueue(OP.TRANSFER_SHIP, { transfer_id }, { label });
+
+/** Receive (part of) a transfer at the destination. */
+export const receiveTransfer = ({ transfer_id, lines, complete = false }, label) =>
+  enqueue(OP.TRANSFER_RECEIVE, { transfer_id, complete,
+    lines: lines.map((l) => clean({ line_id: l.line_id, quantity: q(l.quantity) })) }, { label });
+
+/**
+ * One stocktake count: what the counter saw and WHEN (the server computes the variance at counted_at,
+ * so stock moving after the count is not counted twice). Give `product_id`, or `photo` (a Blob taken
+ * offline: sent as a multipart part and decoded on the server at push time).
+ */
+export function count({ stocktake_id, product_id, quantity, counted_at, photo, location_id, note }, label) {
+  const photos = {};
+  let photoRef;
+  if (photo && !product_id) { photoRef = `photo-${uuid().slice(0, 8)}`; photos[photoRef] = photo; }
+  return enqueue(OP.COUNT, clean({ stocktake_id, product_id, photo: photoRef, location_id, note,
+    quantity: q(quantity), counted_at: counted_at || new Date().toISOString() }), { label, photos });
+}

@@ -1,0 +1,51 @@
+/** Home: one tile per thing this user may do (from /auth/me permissions), plus sync status. */
+import { t } from '../i18n.js';
+import * as outbox from '../outbox.js';
+import { can, session } from '../session.js';
+import { syncNow, state as syncState } from '../sync.js';
+import { fmtTime, h, warehouseSelect } from '../ui.js';
+import { setWarehouse } from '../session.js';
+
+export const TILES = [
+  { route: '#/lookup', ico: '🔍', key: 'nav.lookup', perm: 'product.view' },
+  { route: '#/receive', ico: '📥', key: 'nav.receive', perm: 'purchase.receive' },
+  { route: '#/ship', ico: '📦', key: 'nav.ship', perm: 'sales.ship' },
+  { route: '#/stocktake', ico: '📋', key: 'nav.stocktake', perm: 'stocktake.count' },
+  { route: '#/transfer', ico: '🔁', key: 'nav.transfer', perm: 'transfer.create' },
+  { route: '#/transfer-in', ico: '🚚', key: 'nav.transfer_in', perm: 'transfer.receive' },
+  { route: '#/adjustment', ico: '⚖️', key: 'nav.adjustment', perm: 'stock.adjust' },
+  { route: '#/approvals', ico: '✅', key: 'nav.approvals',
+    perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve'] },
+  { route: '#/outbox', ico: '📤', key: 'nav.outbox', perm: 'sync.push' },
+  { route: '#/settings', ico: '⚙️', key: 'nav.settings' },
+];
+
+export default {
+  id: 'home', title: 'app.name',
+  render(root, ctx) {
+    const me = session.me;
+    const status = h('div', { class: 'muted small', 'data-testid': 'sync-status' });
+    async function refresh() {
+      const c = await outbox.counts();
+      status.textContent = [t('home.queued', { n: c.pending }), c.rejected ? t('home.conflicts', { n: c.rejected }) : '',
+        syncState.lastSync ? t('home.last_sync', { at: fmtTime(syncState.lastSync) }) : ''].filter(Boolean).join(' · ');
+    }
+    refresh();
+    ctx.on(window, 'jxc:outbox', refresh);
+    ctx.on(window, 'jxc:sync', refresh);
+    const tiles = TILES.filter((x) => !x.perm || can(x.perm)).map((x) =>
+      h('a', { class: 'tile', href: x.route, 'data-testid': `tile-${x.route.slice(2)}` },
+        h('span', { class: 'ico', 'aria-hidden': 'true' }, x.ico), h('span', { class: 'lbl' }, t(x.key))));
+    const wh = session.warehouses.length > 1
+      ? h('label', {}, t('common.warehouse'), warehouseSelect(session.warehouses, session.warehouseId,
+        { onchange: (e) => setWarehouse(e.target.value), 'data-testid': 'home-warehouse' }))
+      : null;
+    root.append(
+      h('div', { class: 'card' },
+        h('div', { class: 'row' },
+          h('div', { class: 'grow' }, h('div', {}, t('home.hello', { name: me.display_name || me.username })), status),
+          h('button', { class: 'btn', type: 'button', 'data-testid': 'sync-now', onclick: () => syncNow({ force: true }) }, t('sync.now'))),
+        wh),
+      h('nav', { class: 'tiles', 'aria-label': t('app.name') }, tiles));
+  },
+};

@@ -1,0 +1,53 @@
+/** Outbox & Conflicts: what is queued, what the server refused (kept until the user resolves it). */
+import { t } from '../i18n.js';
+import * as outbox from '../outbox.js';
+import { state as syncState, syncNow } from '../sync.js';
+import { errText, fmtTime, h, mount, toast } from '../ui.js';
+
+export default {
+  id: 'outbox', title: 'nav.outbox', perm: 'sync.push',
+  render(root, ctx) {
+    const pend = h('ul', { class: 'list', 'data-testid': 'pending-list' });
+    const conf = h('ul', { class: 'list', 'data-testid': 'conflict-list' });
+    const info = h('p', { class: 'muted small', 'data-testid': 'outbox-info' });
+    const btn = h('button', { class: 'btn primary block', type: 'button', 'data-testid': 'outbox-sync',
+      onclick: async () => {
+        if (!navigator.onLine) { toast(t('sync.offline'), 'err'); return; }
+        btn.disabled = true;
+        try { await syncNow({ force: true }); } finally { btn.disabled = false; }
+        if (syncState.lastError) toast(syncState.lastError, 'err');
+      } }, t('sync.now'));
+
+    const opRow = (op, extra) => h('li', { dataset: { opId: op.op_id, seq: String(op.seq), type: op.type }, class: 'op' },
+      h('div', { class: 'row' }, h('div', { class: 'grow' }, h('strong', {}, op.label || op.type)),
+        h('span', { class: `pill ${op.status === 'rejected' ? 'err' : 'warn'}` }, t(`op.status.${op.status}`))),
+      h('div', { class: 'muted small' }, `#${op.seq} · ${fmtTime(op.client_time)} · ${op.type}`),
+      op.last_error && op.status === 'pending' ? h('div', { class: 'muted small' }, t('op.last_error', { msg: op.last_error })) : null,
+      extra);
+
+    async function refresh() {
+      const [p, r] = await Promise.all([outbox.pending(), outbox.rejected()]);
+      mount(pend, p.length ? p.map((op) => opRow(op)) : h('li', { class: 'empty' }, t('outbox.empty')));
+      mount(conf, r.length ? r.map((op) => opRow(op, [
+        h('div', { class: 'err-text', 'data-testid': 'conflict-error' },
+          `${op.error && op.error.code ? `[${op.error.code}] ` : ''}${(op.error && op.error.message) || ''}`),
+        h('div', { class: 'btn-row' },
+          h('button', { class: 'btn', type: 'button', 'data-testid': 'conflict-retry', onclick: async () => {
+            try { await outbox.resolve(op.id); toast(t('conflict.retried')); } catch (e) { toast(errText(e), 'err'); }
+          } }, t('conflict.retry')),
+          h('button', { class: 'btn danger', type: 'button', 'data-testid': 'conflict-dismiss', onclick: async () => {
+            const reason = window.prompt(t('conflict.dismiss_confirm'));
+            if (!reason || !reason.trim()) return;
+            try { await outbox.dismiss(op.id, reason.trim()); } catch (e) { toast(errText(e), 'err'); }
+          } }, t('conflict.dismiss'))),
+      ])) : h('li', { class: 'empty' }, t('conflict.none')));
+      info.textContent = [syncState.lastSync ? t('home.last_sync', { at: fmtTime(syncState.lastSync) }) : '',
+        syncState.pushMissing ? t('sync.no_endpoint') : '', syncState.lastError || ''].filter(Boolean).join(' · ');
+    }
+    ctx.on(window, 'jxc:outbox', refresh);
+    ctx.on(window, 'jxc:sync', refresh);
+    refresh();
+    root.append(btn, info, h('h2', {}, t('outbox.pending')), pend, h('h2', { id: 'conflicts' }, t('conflict.title')),
+      h('p', { class: 'muted small' }, t('conflict.help')), conf);
+  },
+};

@@ -1,0 +1,154 @@
+/**
+ * JXC service worker (plain, no Workbox runtime; the strategies follow "The Offline Cookbook" and
+ * workbox-strategies / workbox-recipes offlineFallback):
+ *  - app shell: versioned precache, cache-first; old caches deleted on activate;
+ *  - navigations: network-first, falling back to the cached shell (the SPA renders offline), then offline.html;
+ *  - reference GETs (products, barcodes, warehouses, categories): stale-while-revalidate (network-first
+ *    when the page sends `cache: 'no-store'`, e.g. the full catalog refresh);
+ *  - every other /api request (all writes, /auth, /sync, documents): network-only. Writes are never
+ *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
+ * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
+ */
+const VERSION = 'v1';
+const SHELL_CACHE = `jxc-shell-${VERSION}`;
+const REF_CACHE = 'jxc-ref-v1';
+const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
+
+const SHELL = [
+  '/',
+  '/index.html',
+  '/offline.html',
+  '/manifest.webmanifest',
+  '/css/app.css',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/icons/icon-maskable-512.png',
+  '/js/api.js',
+  '/js/app.js',
+  '/js/catalog.js',
+  '/js/components.js',
+  '/js/db.js',
+  '/js/i18n.js',
+  '/js/ops.js',
+  '/js/outbox.js',
+  '/js/scanner.js',
+  '/js/session.js',
+  '/js/sync.js',
+  '/js/ui.js',
+  '/js/views/adjustment.js',
+  '/js/views/approvals.js',
+  '/js/views/docwork.js',
+  '/js/views/home.js',
+  '/js/views/login.js',
+  '/js/views/lookup.js',
+  '/js/views/outbox.js',
+  '/js/views/receive.js',
+  '/js/views/settings.js',
+  '/js/views/ship.js',
+  '/js/views/stocktake.js',
+  '/js/views/transfer.js',
+  '/js/views/transfer_in.js',
+];
+
+// Reference data worth showing stale while offline (read-only, rarely changing).
+const REF_GET = [/^\/api\/v1\/products(\/\d+)?$/, /^\/api\/v1\/products\/categories$/, /^\/api\/v1\/barcodes\/[^/]+$/,
+  /^\/api\/v1\/warehouses(\/\d+)?$/];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL_CACHE);
+    // cache: 'reload' bypasses the HTTP cache so a new VERSION really fetches fresh files
+    await cache.addAll(SHELL.map((u) => new Request(u, { cache: 'reload' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith('jxc-') && !KEEP.has(n)).map((n) => caches.delete(n)));
+    if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  const type = event.data && event.data.type;
+  if (type === 'clear-api-cache') event.waitUntil(caches.delete(REF_CACHE)); // logout: no user data stays behind
+  if (type === 'skip-waiting') self.skipWaiting();
+});
+
+// Chromium Background Sync: wake a page to replay the outbox (the page owns the queue and the CSRF token).
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'jxc-outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((cs) => cs.forEach((c) => c.postMessage({ type: 'replay-outbox' }))));
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) {
+    if (req.method === 'GET' && REF_GET.some((re) => re.test(url.pathname))) {
+      // the page asks for no-store when it needs the truth now (catalog refresh): network first
+      event.respondWith(req.cache === 'no-store' ? networkFirst(req) : staleWhileRevalidate(event, req));
+    }
+    else event.respondWith(networkOnly(req));
+    return;
+  }
+  if (req.method !== 'GET') return;
+  if (req.mode === 'navigate') { event.respondWith(navigation(event)); return; }
+  event.respondWith(cacheFirst(req));
+});
+
+/** Network only; without network a JSON 503 in the API's error shape (the page treats it as offline). */
+async function networkOnly(req) {
+  try { return await fetch(req); } catch {
+    return new Response(JSON.stringify({ code: 'offline', status: 503, message: 'Offline', errors: {} }),
+      { status: 503, headers: { 'Content-Type': 'application/json' } });
+  }
+}
+
+async function navigation(event) {
+  try {
+    const preload = await event.preloadResponse;
+    if (preload) return preload;
+    return await fetch(event.request);
+  } catch {
+    const cache = await caches.open(SHELL_CACHE);
+    // every route is the SPA shell (hash routing), so the cached index serves any navigation
+    return (await cache.match('/index.html')) || (await cache.match('/offline.html')) || Response.error();
+  }
+}
+
+async function cacheFirst(req) {
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(req, { ignoreSearch: true });
+  if (hit) return hit;
+  try { return await fetch(req); } catch { return Response.error(); }
+}
+
+async function networkFirst(req) {
+  const cache = await caches.open(REF_CACHE);
+  try {
+    const resp = await fetch(req);
+    if (resp.ok) cache.put(req, resp.clone());
+    return resp;
+  } catch {
+    return (await cache.match(req)) || networkOnly(req);
+  }
+}
+
+async function staleWhileRevalidate(event, req) {
+  const cache = await caches.open(REF_CACHE);
+  const cached = await cache.match(req);
+  const network = fetch(req).then((resp) => {
+    if (resp.ok) cache.put(req, resp.clone());
+    return resp;
+  }).catch(() => null);
+  if (cached) {
+    event.waitUntil(network);
+    return cached;
+  }
+  return (await network) || networkOnly(req);
+}

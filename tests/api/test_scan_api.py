@@ -1,0 +1,114 @@
+"""POST /api/v1/scan/decode and GET /api/v1/labels."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+FIX = Path(__file__).parents[1] / "scan" / "fixtures"
+
+
+def _post(api, data: bytes, name="photo.jpg", **form):
+    return api.post("/api/v1/scan/decode", data={"image": (io.BytesIO(data), name), **form},
+                    content_type="multipart/form-data")
+
+
+def test_decode_resolves_known_and_unknown_codes(admin, make_product):
+    p = make_product(sku="WATER-1", name="矿泉水", barcodes=[{"code": "6901234567892", "symbology": "ean13",
+                                                             "quantity": "12"}])
+    r = _post(admin, (FIX / "ean13_clean.jpg").read_bytes(), context="receive")
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["context"] == "receive"
+    (res,) = body["results"]
+    assert res["text"] == "6901234567892" and res["unknown"] is False
+    assert res["product"]["id"] == p.id and res["product"]["name"] == "矿泉水"
+    assert float(res["quantity"]) == 12
+    r = _post(admin, (FIX / "code128_clean.jpg").read_bytes())
+    (res,) = r.get_json()["results"]
+    assert res["text"] == "JXC-SKU-00042" and res["unknown"] is True and res["product"] is None
+
+
+def test_upc_a_resolves_through_gtin(admin, make_product):
+    p = make_product(barcodes=[{"code": "0036000291452", "symbology": "ean13"}])
+    (res,) = _post(admin, (FIX / "upca_clean.jpg").read_bytes()).get_json()["results"]
+    assert res["symbology"] == "upca" and res["product"]["id"] == p.id
+
+
+def test_no_barcode_gives_empty_results(admin):
+    r = _post(admin, (FIX / "none_text.png").read_bytes(), name="x.png")
+    assert r.status_code == 200 and r.get_json()["results"] == []
+
+
+@pytest.mark.parametrize("data,status", [
+    (b"just some text", 415),
+    (b"%PDF-1.4 not an image", 415),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, 422),  # PNG magic, garbage header
+])
+def test_bad_uploads_are_refused_cleanly(admin, data, status):
+    r = _post(admin, data)
+    assert r.status_code == status, r.get_json()
+    assert r.get_json()["status"] == status and r.get_json()["code"]
+
+
+def test_oversized_upload_is_413(admin, app):
+    big = b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 10)
+    r = _post(admin, big)
+    assert r.status_code == 413
+
+
+def test_decompression_bomb_is_413(admin):
+    buf = io.BytesIO()
+    Image.new("1", (9000, 9000), 1).save(buf, "PNG")  # 81 MP in a few KB
+    assert len(buf.getvalue()) < 200_000
+    assert _post(admin, buf.getvalue(), name="bomb.png").status_code == 413
+
+
+def test_missing_image_and_bad_context_are_422(admin):
+    r = admin.post("/api/v1/scan/decode", data={"context": "pick"}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    r = _post(admin, (FIX / "ean13_clean.jpg").read_bytes(), context="teleport")
+    assert r.status_code == 422
+
+
+def test_login_required(client):
+    r = client.post("/api/v1/scan/decode", data={"image": (io.BytesIO(b"x"), "a.jpg")},
+                    content_type="multipart/form-data")
+    assert r.status_code in (401, 403)
+    assert client.get("/api/v1/labels?product_ids=1").status_code in (401, 403)
+
+
+def test_rate_limited_per_user(app, login):
+    from backend.extensions import limiter
+    api = login("admin")
+    old = app.config.get("SCAN_RATE_LIMIT"), limiter.enabled
+    app.config["SCAN_RATE_LIMIT"] = "2/minute"
+    limiter.enabled = True
+    try:
+        codes = [_post(api, b"not an image").status_code for _ in range(3)]
+        assert codes[:2] == [415, 415] and codes[2] == 429
+        other = login("admin")  # another user has their own allowance
+        assert _post(other, b"not an image").status_code == 415
+    finally:
+        app.config["SCAN_RATE_LIMIT"], limiter.enabled = old
+        limiter.reset()
+
+
+def test_labels_pdf(admin, make_product):
+    a = make_product(name="农夫山泉 550ml", barcodes=[{"code": "6901234567892", "symbology": "ean13"}])
+    b = make_product(name="Drill")
+    for layout in ("a4", "thermal_50x30"):
+        for sym in ("ean13", "code128"):
+            r = admin.get(f"/api/v1/labels?product_ids={a.id},{b.id}&layout={layout}&symbology={sym}&qr=1")
+            assert r.status_code == 200, r.get_json()
+            assert r.mimetype == "application/pdf" and r.data.startswith(b"%PDF-")
+
+
+def test_labels_errors(admin, make_product):
+    p = make_product()
+    assert admin.get(f"/api/v1/labels?product_ids={p.id},99999").status_code == 404
+    assert admin.get("/api/v1/labels?product_ids=abc").status_code == 422
+    assert admin.get(f"/api/v1/labels?product_ids={p.id}&layout=letter").status_code == 422
+    assert admin.get("/api/v1/labels").status_code == 422

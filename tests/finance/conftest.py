@@ -1,0 +1,9 @@
+"""Finance tests reuse the sales world (customer, warehouse, stocked products) and order helpers."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "sales"))
+
+from sales_helpers import *  # noqa: E402,F401,F403

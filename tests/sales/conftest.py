@@ -1,0 +1,9 @@
+"""Sales fixtures: a customer/warehouse/products world, stock, and helpers that drive orders through the API."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sales_helpers import *  # noqa: E402,F401,F403
