@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v1';
+const VERSION = 'v2';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
@@ -26,9 +26,11 @@ const SHELL = [
   '/js/api.js',
   '/js/app.js',
   '/js/catalog.js',
+  '/js/charts.js',
   '/js/components.js',
   '/js/db.js',
   '/js/i18n.js',
+  '/js/icons.js',
   '/js/ops.js',
   '/js/outbox.js',
   '/js/scanner.js',
@@ -43,6 +45,7 @@ const SHELL = [
   '/js/views/lookup.js',
   '/js/views/outbox.js',
   '/js/views/receive.js',
+  '/js/views/reports.js',
   '/js/views/settings.js',
   '/js/views/ship.js',
   '/js/views/stocktake.js',
@@ -125,7 +128,12 @@ async function cacheFirst(req) {
   const cache = await caches.open(SHELL_CACHE);
   const hit = await cache.match(req, { ignoreSearch: true });
   if (hit) return hit;
-  try { return await fetch(req); } catch { return Response.error(); }
+  try {
+    const resp = await fetch(req);
+    // safety net for a file missing from SHELL: once fetched online it is there offline too
+    if (resp.ok && resp.type === 'basic') cache.put(req, resp.clone());
+    return resp;
+  } catch { return Response.error(); }
 }
 
 async function networkFirst(req) {

@@ -71,9 +71,10 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": database_url})
+                      "SQLALCHEMY_DATABASE_URI": database_url,
+                      "BACKUP_DIR": str(tmp_path_factory.mktemp("backups"))})  # ops: never instance/backups
     app.test_client_class = IsolatedClient
     with app.app_context():
         Base.metadata.drop_all(db.engine)

@@ -20,7 +20,7 @@ blp = Blueprint("sales", __name__, url_prefix="/api/v1", description="Sales orde
 
 DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-Money = lambda **kw: DecIn(places=2, min_value=None, **kw)  # noqa: E731  (output: cents)
+Money = lambda **kw: DecIn(places=2, min_value=None, **kw)
 
 
 # ---------------------------------------------------------------- input

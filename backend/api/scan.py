@@ -17,7 +17,12 @@ from marshmallow import validate
 from backend.api.common import Dec
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
-from backend.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from backend.errors import (
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from backend.extensions import db, limiter
 from backend.models.catalog import Product
 from backend.scan import ImageRejected, ImageTooLarge, NotAnImage, decode

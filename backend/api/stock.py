@@ -1,7 +1,7 @@
 """Stock read API: levels (with value, in-transit and reorder point) and the move history."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -60,8 +60,8 @@ class MoveArgs(ListArgs):
     kind = ma.fields.String(validate=validate.OneOf(MOVE_KINDS))
     doc_type = ma.fields.String(validate=validate.Length(max=30))
     op_id = ma.fields.String(validate=validate.Length(max=64))
-    since = ma.fields.AwareDateTime(default_timezone=timezone.utc)
-    until = ma.fields.AwareDateTime(default_timezone=timezone.utc)
+    since = ma.fields.AwareDateTime(default_timezone=UTC)
+    until = ma.fields.AwareDateTime(default_timezone=UTC)
     order = ma.fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
 
 

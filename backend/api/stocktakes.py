@@ -1,7 +1,7 @@
 """Stocktakes (盘点): blind counting by several counters, variance at counted_at, approval posts the variance."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -37,7 +37,7 @@ class StocktakeCountIn(ma.Schema):
     product_id = _id(required=True)
     location_id = _id(allow_none=True, load_default=None)
     quantity = Dec(required=True)
-    counted_at = ma.fields.AwareDateTime(default_timezone=timezone.utc, load_default=None,
+    counted_at = ma.fields.AwareDateTime(default_timezone=UTC, load_default=None,
                                          metadata={"description": "When the counter saw it (default: now)"})
     mode = ma.fields.String(load_default="add", validate=validate.OneOf(COUNT_MODES))
 

@@ -241,7 +241,7 @@ class Devices(MethodView):
         """Register a device to the current user (idempotent; 403 device_forbidden if another user's)."""
         dev, created = sync.register_device(current_user_required(), data["device_id"], data.get("name"),
                                             data.get("platform"))
-        return SyncDeviceOut().dump(dev), 201 if created else 200
+        return dev, 201 if created else 200
 
 
 @blp.route("/devices/<string:device_id>/disable")

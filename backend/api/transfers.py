@@ -10,7 +10,7 @@ from backend.api.common import Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.domain.inventory import TRANSFER_FLOW
-from backend.models.inventory import DISCREPANCY_KINDS, TRANSFER_RESOLUTIONS
+from backend.models.inventory import TRANSFER_RESOLUTIONS
 from backend.services import transfers as service
 
 blp = Blueprint("transfers", __name__, url_prefix="/api/v1", description="Transfers between warehouses")

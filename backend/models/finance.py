@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, Money, TimestampMixin, VersionedMixin, utcnow
@@ -50,7 +58,7 @@ class Payment(VersionedMixin, TimestampMixin, Base):
 
     @property
     def allocated(self) -> Decimal:
-        return sum((a.amount for a in self.allocations), Decimal("0"))
+        return sum((a.amount for a in self.allocations), Decimal(0))
 
     @property
     def unallocated(self) -> Decimal:
@@ -103,7 +111,7 @@ class ExpenseAttachment(Base):
     """The attachment's bytes (kept in the database so app servers stay stateless)."""
 
     __tablename__ = "expense_attachments"
-    __audit_exclude__ = {"data"}
+    __audit_exclude__ = frozenset({"data"})
 
     expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)

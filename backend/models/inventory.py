@@ -30,7 +30,7 @@ class Adjustment(VersionedMixin, TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True, default="draft")
-    total_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))  # absolute value at creation
+    total_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # absolute value at creation
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approval_level: Mapped[int] = mapped_column(default=0)
     posted_at: Mapped[datetime | None]
@@ -82,10 +82,10 @@ class TransferLine(Base):
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Qty())  # planned
-    shipped_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
-    received_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
-    reported_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))  # short/damaged reported
-    resolved_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))  # of reported, resolved
+    shipped_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    received_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    reported_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # short/damaged reported
+    resolved_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # of reported, resolved
     unit_cost: Mapped[Decimal | None] = mapped_column(Money())  # average cost at shipment
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
     product = relationship("Product", lazy="joined")
@@ -112,7 +112,7 @@ class TransferDiscrepancy(VersionedMixin, TimestampMixin, Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     kind: Mapped[str] = mapped_column(String(20))  # short | damaged
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))  # at the shipment cost
+    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # at the shipment cost
     note: Mapped[str | None] = mapped_column(String(500))
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(String(20))
@@ -178,11 +178,11 @@ class StocktakeLine(Base):
     counted_qty: Mapped[Decimal | None] = mapped_column(Qty())
     first_counted_at: Mapped[datetime | None]
     counted_at: Mapped[datetime | None]  # latest count of the product
-    book_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))  # at counted_at (now if uncounted)
-    variance: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
-    unit_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
-    variance_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
-    moved_after_count: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))  # net moves since count
+    book_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # at counted_at (now if uncounted)
+    variance: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    unit_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    variance_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    moved_after_count: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # net moves since count
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     posted_qty: Mapped[Decimal | None] = mapped_column(Qty())
     move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"))
@@ -199,8 +199,8 @@ class ReorderPoint(VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="CASCADE"), index=True)
-    reorder_point: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
-    reorder_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
+    reorder_point: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    reorder_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
 
 
 Index("ix_stocktake_counts_product", StocktakeCount.stocktake_id, StocktakeCount.product_id)

@@ -15,7 +15,7 @@ class Webhook(VersionedMixin, TimestampMixin, Base):
     """An external URL that receives signed JSON events (``events``: names or patterns like ``product.*``)."""
 
     __tablename__ = "webhooks"
-    __audit_exclude__ = {"secret"}
+    __audit_exclude__ = ("secret",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
@@ -23,9 +23,6 @@ class Webhook(VersionedMixin, TimestampMixin, Base):
     events: Mapped[list] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(128))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    deliveries = relationship("WebhookDelivery", back_populates="webhook", passive_deletes=True,
-                              lazy="noload")
 
 
 class WebhookDelivery(Base):
@@ -51,7 +48,7 @@ class WebhookDelivery(Base):
     duration_ms: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    webhook = relationship("Webhook", back_populates="deliveries")
+    webhook = relationship("Webhook")
 
 
 Index("ix_webhook_deliveries_due", WebhookDelivery.status, WebhookDelivery.next_attempt_at)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin, utcnow
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def cents(x) -> Decimal:

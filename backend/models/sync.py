@@ -35,7 +35,7 @@ class SyncDevice(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_push_at: Mapped[datetime | None]
-    user = relationship("User", lazy="joined")
+    user = relationship("User", lazy="select")
 
 
 class SyncOp(Base):

@@ -4,8 +4,28 @@
 ``labels.render_labels(products, ...)`` renders printable label sheets as PDF bytes.
 """
 from .decode import DEFAULT_BUDGET_S, Decoded, decode, decode_gray
-from .images import (DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, CorruptImage, ImageRejected, ImageTooLarge, NotAnImage,
-                     load_gray, validate)
+from .images import (
+                     DEFAULT_MAX_BYTES,
+                     DEFAULT_MAX_PIXELS,
+                     CorruptImage,
+                     ImageRejected,
+                     ImageTooLarge,
+                     NotAnImage,
+                     load_gray,
+                     validate,
+)
 
-__all__ = ["decode", "decode_gray", "Decoded", "ImageRejected", "NotAnImage", "CorruptImage", "ImageTooLarge",
-           "validate", "load_gray", "DEFAULT_BUDGET_S", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS"]
+__all__ = [
+                     "DEFAULT_BUDGET_S",
+                     "DEFAULT_MAX_BYTES",
+                     "DEFAULT_MAX_PIXELS",
+                     "CorruptImage",
+                     "Decoded",
+                     "ImageRejected",
+                     "ImageTooLarge",
+                     "NotAnImage",
+                     "decode",
+                     "decode_gray",
+                     "load_gray",
+                     "validate",
+]

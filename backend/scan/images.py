@@ -74,7 +74,7 @@ def image_size(data: bytes) -> tuple[int, int]:
                 return im.size
     except Image.DecompressionBombError as exc:  # Pillow refuses > 2x its own limit
         raise ImageTooLarge(f"Image has too many pixels ({exc}).") from exc
-    except Exception as exc:  # noqa: BLE001  (any parse failure is a corrupt image)
+    except Exception as exc:
         raise CorruptImage(f"Unreadable image header: {exc}") from exc
 
 
@@ -116,7 +116,7 @@ def _to_gray(img: np.ndarray) -> np.ndarray:
 
 def load_gray(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Validate then decode to a contiguous uint8 grayscale array (raises ImageRejected)."""
-    fmt, w, h = validate(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    fmt, _w, _h = validate(data, max_bytes=max_bytes, max_pixels=max_pixels)
     img = None
     if fmt != "gif":  # OpenCV is fastest; Pillow handles GIF and anything OpenCV refuses
         img = cv2.imdecode(np.frombuffer(bytes(data), np.uint8), cv2.IMREAD_UNCHANGED)
@@ -131,7 +131,7 @@ def load_gray(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: in
                         bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
                         im = Image.alpha_composite(bg, im)
                     img = np.asarray(im.convert("L"))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise CorruptImage(f"Cannot decode image: {exc}") from exc
     gray = _to_gray(img)
     if gray.size == 0:

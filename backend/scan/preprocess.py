@@ -112,7 +112,7 @@ def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640
         area = cv2.contourArea(cnt)
         if area < area_min:
             break
-        (cx, cy), (rw, rh), ang = cv2.minAreaRect(cnt)
+        _, (rw, rh), ang = cv2.minAreaRect(cnt)
         if rw < rh:
             ang += 90.0
         x, y, w, h = cv2.boundingRect(cnt)

@@ -29,9 +29,15 @@ from backend.models.warehouses import Location
 from backend.services import approvals, crud, ledger, numbering
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
+from backend.services.stock import (
+    ensure_warehouse,
+    get_active_warehouse,
+    get_product,
+    lock,
+    require,
+    visible_ids,
+)
 from backend.services.uow import command
-
 
 DOC = "adjustment"
 

@@ -22,7 +22,13 @@ from backend.domain.inventory import suggested_order_qty
 from backend.extensions import db
 from backend.models.inventory import ReorderPoint
 from backend.services import stock
-from backend.services.stock import ensure_warehouse, get_active_warehouse, get_product, require, visible_ids
+from backend.services.stock import (
+    ensure_warehouse,
+    get_active_warehouse,
+    get_product,
+    require,
+    visible_ids,
+)
 from backend.services.uow import command
 
 

@@ -23,15 +23,29 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from datetime import date, datetime, time, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, Time, TypeDecorator
-from sqlalchemy import func, inspect, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Time,
+    TypeDecorator,
+    func,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
 
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
@@ -89,7 +103,7 @@ def _encode(v: Any) -> Any:
         return str(v)
     if isinstance(v, datetime):
         if v.tzinfo is not None:
-            v = v.astimezone(timezone.utc)
+            v = v.astimezone(UTC)
         return v.isoformat()
     if isinstance(v, (date, time)):
         return v.isoformat()
@@ -228,7 +242,7 @@ def _dump_pg(out: Path) -> dict:
         raise Conflict("pg_dump is not installed; use the portable format.", code="tool_missing")
     uri, env = _pg_conninfo()
     r = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-acl", f"--file={out}", uri],
-                       env=env, capture_output=True, text=True, timeout=3600)
+                       env=env, capture_output=True, text=True, timeout=3600, check=False)
     if r.returncode != 0:
         out.unlink(missing_ok=True)
         raise Conflict("pg_dump failed.", code="backup_failed", errors={"stderr": r.stderr[-1000:]})
@@ -292,7 +306,7 @@ def list_backups() -> list[dict]:
                 meta = {}
         st = p.stat()
         meta.update({"name": p.name, "size": st.st_size})
-        meta.setdefault("created_at", datetime.fromtimestamp(st.st_mtime, timezone.utc).isoformat())
+        meta.setdefault("created_at", datetime.fromtimestamp(st.st_mtime, UTC).isoformat())
         meta.setdefault("format", next((k for k, s in SUFFIX.items() if p.name.endswith(s)), "unknown"))
         meta.pop("path", None)
         out.append(meta)
@@ -497,7 +511,7 @@ def _is_gzip(path: Path) -> bool:
 
 def _pg_dump_revision(path: Path, env: dict) -> str | None:
     r = subprocess.run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)],
-                       env=env, capture_output=True, text=True, timeout=600)
+                       env=env, capture_output=True, text=True, timeout=600, check=False)
     if r.returncode != 0:
         raise BackupError("pg_restore cannot read this file.", errors={"stderr": r.stderr[-500:]})
     lines = r.stdout.splitlines()
@@ -527,7 +541,7 @@ def _restore_pg(path: Path, force: bool) -> dict:
     db.engine.dispose()
     r = subprocess.run(["pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
                         "--no-owner", "--no-acl", f"--dbname={uri}", str(path)],
-                       env=env, capture_output=True, text=True, timeout=3600)
+                       env=env, capture_output=True, text=True, timeout=3600, check=False)
     if r.returncode != 0:
         raise Conflict("pg_restore failed; the database was left unchanged.", code="restore_failed",
                        errors={"stderr": r.stderr[-1000:]})

@@ -24,6 +24,7 @@ from backend.models.sales import ZERO, CreditNote, Invoice, cents
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number
+from backend.services.sales import lock_row
 from backend.services.uow import command
 
 
@@ -72,7 +73,9 @@ def _get_doc(doc_type: str, doc_id: int, *, lock: bool = False):
     kind = doc_kinds().get(doc_type)
     if kind is None:
         raise ValidationFailed(f"Cannot allocate to {doc_type}.", errors={"doc_type": [f"One of {sorted(doc_kinds())}"]})
-    doc = db.session.get(kind.model, doc_id, with_for_update=lock or None, populate_existing=lock)
+    if lock:
+        lock_row(kind.model, doc_id)
+    doc = db.session.get(kind.model, doc_id, populate_existing=lock)
     if doc is None:
         raise NotFound(f"{doc_type} {doc_id} not found.", errors={"doc_id": doc_id})
     return kind, doc
@@ -162,7 +165,8 @@ def record_payment(data: dict, user) -> Payment:
 @command
 def allocate_payment(payment_id: int, version: int, specs: list[dict], user) -> Payment:
     """Allocate more of a payment's unallocated amount."""
-    pay = db.session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+    lock_row(Payment, payment_id)
+    pay = db.session.get(Payment, payment_id, populate_existing=True)
     if pay is None:
         raise NotFound(f"Payment {payment_id} not found.")
     check_version(pay, version)
@@ -202,6 +206,14 @@ def apply_credit_note(cn: CreditNote, user) -> list[Allocation]:
     """Settle the order's open invoices (oldest first) with a new credit note; the rest stays as credit."""
     invoices = db.session.scalars(select(Invoice).where(Invoice.order_id == cn.order_id).order_by(Invoice.id)).all()
     return _auto_apply("credit_note", cn, "invoice", invoices, user)
+
+
+def apply_open_credits(inv: Invoice, user) -> list[Allocation]:
+    """Settle a new invoice with the order's credit notes that still have credit (goods returned before invoicing)."""
+    out = []
+    for cn in db.session.scalars(select(CreditNote).where(CreditNote.order_id == inv.order_id).order_by(CreditNote.id)):
+        out += _auto_apply("credit_note", cn, "invoice", [inv], user)
+    return out
 
 
 def apply_purchase_return(ret, user) -> list[Allocation]:
@@ -344,6 +356,7 @@ def delete_expense(expense_id: int, version: int, user) -> None:
     att = db.session.get(ExpenseAttachment, exp.id)
     if att is not None:
         db.session.delete(att)
+        db.session.flush()  # before the expense: no relationship orders these two deletes
     db.session.delete(exp)
     db.session.flush()
 

@@ -65,9 +65,13 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         return []
     actor = current_actor()
     pairs = sorted({(m.product_id, m.warehouse_id) for m in moves})
+    pids, wids = {p for p, _ in pairs}, {w for _, w in pairs}
+    known_p = set(db.session.scalars(select(Product.id).where(Product.id.in_(pids))))
+    known_w = set(db.session.scalars(select(Warehouse.id).where(Warehouse.id.in_(wids))))
     for pid, wid in pairs:
-        if db.session.get(Product, pid) is None or db.session.get(Warehouse, wid) is None:
+        if pid not in known_p or wid not in known_w:
             raise ValidationFailed("Unknown product or warehouse.", errors={"product_id": pid, "warehouse_id": wid})
+    for pid, wid in pairs:
         _ensure_level(pid, wid)
     levels = {(pid, wid): _lock_level(pid, wid) for pid, wid in pairs}  # lock in a fixed order: no deadlocks
     out = []
@@ -83,7 +87,8 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         if dq > 0:
             cost = m.unit_cost
             if cost is None:
-                cost = lvl.avg_cost if qty > 0 else db.session.get(Product, m.product_id).purchase_price
+                cost = lvl.avg_cost if qty > 0 else db.session.scalar(
+                    select(Product.purchase_price).where(Product.id == m.product_id))
             if Decimal(cost) < 0:
                 raise ValidationFailed("Unit cost cannot be negative.", errors={"unit_cost": str(cost)})
             new_qty, new_value, move_value = costing.receive(qty, value, dq, Decimal(cost))

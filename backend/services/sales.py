@@ -13,13 +13,31 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from backend.domain.states import StateMachine
-from backend.errors import Conflict, InsufficientStock, NotFound, ValidationFailed, check_version
+from backend.errors import (
+    Conflict,
+    InsufficientStock,
+    NotFound,
+    ValidationFailed,
+    check_version,
+)
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.catalog import Product
 from backend.models.partners import Customer
-from backend.models.sales import (ZERO, CreditNote, CreditNoteLine, Invoice, InvoiceLine, SalesOrder,
-                                  SalesOrderLine, SalesReturn, SalesReturnLine, Shipment, ShipmentLine, line_amounts)
+from backend.models.sales import (
+    ZERO,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
+    Shipment,
+    ShipmentLine,
+    line_amounts,
+)
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, inbox, ledger
 from backend.services.audit import audit_action
@@ -54,7 +72,7 @@ def can_approve(so): return can(so, "approve")  # noqa: E704
 def can_reject(so): return can(so, "reject")  # noqa: E704
 def can_cancel(so): return can(so, "cancel")  # noqa: E704
 def can_ship(so): return can(so, "ship")  # noqa: E704
-def can_invoice(so): return can(so, "invoice") and any(ln.shipped_qty > ln.invoiced_qty for ln in so.lines)  # noqa
+def can_invoice(so): return can(so, "invoice") and any(ln.shipped_qty > ln.invoiced_qty for ln in so.lines)
 def can_return(so): return can(so, "return")  # noqa: E704
 def can_close(so): return can(so, "close")  # noqa: E704
 def can_edit(so): return can(so, "edit")  # noqa: E704
@@ -62,10 +80,17 @@ def can_edit(so): return can(so, "edit")  # noqa: E704
 
 # ---------------------------------------------------------------- reading
 
+def lock_row(model, row_id: int) -> None:
+    """SELECT … FOR UPDATE on the bare row (PostgreSQL refuses it across the eager outer joins); no-op on SQLite,
+    where write commands already hold the database lock."""
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+
+
 def get_sales_order(so_id: int, *, lock: bool = False) -> SalesOrder:
     """The order (404 when missing or outside the user's warehouses); ``lock`` for transitions."""
-    so = db.session.get(SalesOrder, so_id, with_for_update=lock or None,
-                        populate_existing=lock)
+    if lock:
+        lock_row(SalesOrder, so_id)
+    so = db.session.get(SalesOrder, so_id, populate_existing=lock)
     if so is None:
         raise NotFound(f"Sales order {so_id} not found.", errors={"id": so_id})
     ensure_warehouse_access(so.warehouse_id)
@@ -339,6 +364,8 @@ def invoice_sales_order(so_id: int, version: int, user, lines: list[dict] | None
                         invoice_date: date | None = None, due_date: date | None = None,
                         notes: str | None = None) -> Invoice:
     """Issue an invoice (INV) for shipped, not yet invoiced quantities (all of them when ``lines`` is empty)."""
+    from backend.services import finance
+
     so = _transition(so_id, version, "invoice")
     picked = _pick_lines(so, lines, lambda ln: ln.shipped_qty - ln.invoiced_qty, "invoice")
     inv_date = invoice_date or utcnow().date()
@@ -354,6 +381,8 @@ def invoice_sales_order(so_id: int, version: int, user, lines: list[dict] | None
         ln.invoiced_qty += qty
     inv.compute_totals()
     db.session.add(inv)
+    db.session.flush()
+    finance.apply_open_credits(inv, user)  # goods returned before they were invoiced
     if so.status == "shipped" and all(ln.invoiced_qty >= ln.quantity for ln in so.lines):
         so.status = "invoiced"
     audit_action(so, "invoice", invoice=inv.number, total=inv.total)

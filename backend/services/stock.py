@@ -128,12 +128,9 @@ def _stock_query(args: dict, user):
     return stmt, rp_point, qty
 
 
-STOCK_SORT = {"sku": Product.sku, "name": Product.name, "category": Product.category}
-
-
 def list_stock(args: dict, user) -> dict:
     """Stock levels with value, in-transit (incoming) quantity and the effective reorder point."""
-    stmt, rp_point, qty = _stock_query(args, user)
+    stmt, _, _ = _stock_query(args, user)
     sub = stmt.subquery()
     total, total_value = db.session.execute(
         select(func.count(), func.coalesce(func.sum(sub.c.value), 0))).one()
@@ -144,8 +141,8 @@ def list_stock(args: dict, user) -> dict:
     if col is None:
         from backend.errors import ValidationFailed
 
-        raise ValidationFailed(f"Cannot sort by {key!r}.", errors={"sort": ["One of: sku, name, category, "
-                                                                          "quantity, value, warehouse"]})
+        allowed = "One of: sku, name, category, quantity, value, warehouse"
+        raise ValidationFailed(f"Cannot sort by {key!r}.", errors={"sort": [allowed]})
     page, per_page = args.get("page", 1), args.get("per_page", 50)
     rows = db.session.execute(select(sub).order_by(col.desc() if desc else col.asc(), sub.c.product_id,
                                                    sub.c.warehouse_id)
@@ -211,5 +208,12 @@ def verify_ledger(tolerance: Decimal = Decimal("0.01")) -> list[dict]:
     return bad
 
 
-__all__ = ["list_stock", "list_moves", "in_transit_by_destination", "verify_ledger", "require",
-           "ensure_warehouse", "lock"]
+__all__ = [
+    "ensure_warehouse",
+    "in_transit_by_destination",
+    "list_moves",
+    "list_stock",
+    "lock",
+    "require",
+    "verify_ledger",
+]

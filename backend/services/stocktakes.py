@@ -21,7 +21,7 @@ Stable service API (online API and offline sync ops call the same functions)::
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -32,13 +32,26 @@ from backend.errors import ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.catalog import Product
-from backend.models.inventory import COUNT_MODES, Stocktake, StocktakeCount, StocktakeLine
+from backend.models.inventory import (
+    COUNT_MODES,
+    Stocktake,
+    StocktakeCount,
+    StocktakeLine,
+)
 from backend.models.ledger import StockLevel, StockMove
 from backend.models.warehouses import Location
 from backend.services import approvals, crud, ledger, numbering
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import Q, ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
+from backend.services.stock import (
+    Q,
+    ensure_warehouse,
+    get_active_warehouse,
+    get_product,
+    lock,
+    require,
+    visible_ids,
+)
 from backend.services.uow import command
 
 DOC = "stocktake"
@@ -97,7 +110,7 @@ def get_stocktake(stocktake_id: int, user) -> Stocktake:
 def _aware(dt: datetime | None) -> datetime:
     if dt is None:
         return utcnow()
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 @command
@@ -306,9 +319,9 @@ def approve_stocktake(stocktake_id: int, version: int, user, zero_uncounted: boo
         elif zero_uncounted:
             # lock the level first so that the on-hand we zero is the one we post against
             if st.location_id is None:
-                db.session.execute(select(StockLevel).where(StockLevel.product_id == ln.product_id,
-                                                            StockLevel.warehouse_id == st.warehouse_id)
-                                   .with_for_update())
+                db.session.execute(select(StockLevel.quantity).where(StockLevel.product_id == ln.product_id,
+                                                                     StockLevel.warehouse_id == st.warehouse_id)
+                                   .with_for_update())  # columns only: no eager outer join under FOR UPDATE
             qty = -_book_now(st, ln.product_id)
             ln.variance, ln.variance_value = qty, costing.q4(qty * ln.unit_cost)
         else:

@@ -433,18 +433,20 @@ def _po_reject(ctx: OpContext, p: dict) -> dict:
 class StocktakeCount(ProductRef):
     stocktake_id = ma.fields.Integer(required=True, **ID)
     quantity = _dec(min=Decimal(0), required=True)
-    counted_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    counted_at = ma.fields.AwareDateTime(required=True, default_timezone=None,
+                                         metadata={"description": "When the goods were counted (not sent)"})
     location_id = ma.fields.Integer(allow_none=True, **ID)
-    note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
+    mode = ma.fields.String(load_default="add", validate=validate.OneOf(("add", "replace")))
 
 
 @op_type("stocktake.count", schema=StocktakeCount, permission="stocktake.count", service="backend.services.stocktakes")
 def _stocktake_count(ctx: OpContext, p: dict) -> dict:
+    """A count is compared with the book quantity at ``counted_at``: moves after it are not double counted."""
     from backend.services import stocktakes
 
     pid, factor = resolve_product(p)
-    qty = Decimal(p["quantity"]) * (factor if not p.get("product_id") else 1)
-    cnt = stocktakes.record_count(p["stocktake_id"], pid, qty, ctx.user, counted_at=p["counted_at"],
-                                  op_id=ctx.op_id, location_id=p.get("location_id"))
-    return {"stocktake_id": p["stocktake_id"], "count_id": getattr(cnt, "id", None), "product_id": pid,
-            "quantity": str(qty)}
+    qty = Decimal(p["quantity"]) * factor
+    cnt = stocktakes.record_count(p["stocktake_id"], pid, p.get("location_id"), qty, p["counted_at"], ctx.user,
+                                  mode=p["mode"], op_id=ctx.op_id)
+    return {"stocktake_id": p["stocktake_id"], "count_id": cnt.id, "product_id": pid, "quantity": str(qty),
+            "counted_at": cnt.counted_at.isoformat()}

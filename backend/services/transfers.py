@@ -28,11 +28,23 @@ from backend.domain.inventory import TRANSFER_FLOW, transfer_status_after_receip
 from backend.errors import PermissionDenied, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
-from backend.models.inventory import TRANSFER_RESOLUTIONS, Transfer, TransferDiscrepancy, TransferLine
+from backend.models.inventory import (
+    TRANSFER_RESOLUTIONS,
+    Transfer,
+    TransferDiscrepancy,
+    TransferLine,
+)
 from backend.services import crud, ledger, numbering
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import ensure_warehouse, get_active_warehouse, get_product, lock, require, visible_ids
+from backend.services.stock import (
+    ensure_warehouse,
+    get_active_warehouse,
+    get_product,
+    lock,
+    require,
+    visible_ids,
+)
 from backend.services.uow import command
 
 DOC = "transfer"

@@ -12,16 +12,18 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import re
 import secrets
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select, update
@@ -31,7 +33,7 @@ from backend.context import current_actor, current_request_id
 from backend.errors import NotFound, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.audit import AuditLog
-from backend.models.base import utcnow
+from backend.models.base import QTY_SCALE, utcnow
 from backend.models.ops import Webhook, WebhookDelivery
 from backend.services import crud
 from backend.services.audit import _jsonable
@@ -119,7 +121,11 @@ def _event_from_audit(rec: AuditLog) -> dict | None:
 
 
 def _event_from_insert(obj: Any, name: str) -> dict:
-    data = {f: _jsonable(getattr(obj, f, None)) for f in STOCK_MOVE_FIELDS if hasattr(obj, f)}
+    data = {}
+    for f in STOCK_MOVE_FIELDS:
+        if hasattr(obj, f):
+            v = getattr(obj, f)
+            data[f] = _jsonable(v.quantize(QTY_SCALE) if isinstance(v, Decimal) else v)
     actor = current_actor()
     return {"event": name, "entity": obj.__tablename__, "entity_id": str(getattr(obj, "id", "")),
             "action": "create", "data": data,
@@ -279,14 +285,6 @@ def backoff_seconds(attempts: int) -> float:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is a failed delivery, not a silent GET
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def _claim(limit: int) -> list[int]:
     """Lease due deliveries to this worker (several workers never send the same row at once)."""
     now = utcnow()
@@ -308,24 +306,32 @@ def _claim(limit: int) -> list[int]:
 def _send(url: str, secret: str, delivery: dict) -> tuple[int | None, str | None, str | None, int]:
     body = json.dumps(delivery["payload"], ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     ts = str(int(time.time()))
-    req = urllib.request.Request(url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json; charset=utf-8", "User-Agent": "JXC-Webhooks/1",
         "X-JXC-Event": delivery["event"], "X-JXC-Event-Id": delivery["event_id"],
-        "X-JXC-Delivery": str(delivery["id"]), "X-JXC-Timestamp": ts, "X-JXC-Signature": sign(secret, ts, body)})
+        "X-JXC-Delivery": str(delivery["id"]), "X-JXC-Timestamp": ts, "X-JXC-Signature": sign(secret, ts, body)}
     started = time.monotonic()
     status, text, error = None, None, None
+    conn = None
     try:
-        with _opener.open(req, timeout=float(_cfg("WEBHOOK_TIMEOUT_SECONDS", 10))) as resp:
-            status, text = resp.status, resp.read(2000).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        try:
-            text = exc.read(2000).decode("utf-8", "replace")
-        except Exception:  # noqa: BLE001 — the body is informational only
-            text = None
-        error = f"HTTP {exc.code}"
+        u = urlsplit(url)
+        timeout = float(_cfg("WEBHOOK_TIMEOUT_SECONDS", 10))
+        if u.scheme == "https":
+            conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout,
+                                               context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+        path = (u.path or "/") + (f"?{u.query}" if u.query else "")
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()  # redirects are not followed: a 3xx is a failed delivery
+        status, text = resp.status, resp.read(2000).decode("utf-8", "replace")
+        if not 200 <= status < 300:
+            error = f"HTTP {status}"
     except Exception as exc:  # noqa: BLE001 — network errors of every kind are a failed attempt
         error = f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        if conn is not None:
+            conn.close()
     return status, text, error, int((time.monotonic() - started) * 1000)
 
 

@@ -7,21 +7,31 @@ import * as outbox from './outbox.js';
 import { can, restore, session } from './session.js';
 import { startAutoSync, requestBackgroundSync } from './sync.js';
 import { h } from './ui.js';
-import adjustment from './views/adjustment.js';
-import approvals from './views/approvals.js';
 import home from './views/home.js';
 import login from './views/login.js';
-import lookup from './views/lookup.js';
-import outboxView from './views/outbox.js';
-import receive from './views/receive.js';
-import settings from './views/settings.js';
-import ship from './views/ship.js';
-import stocktake from './views/stocktake.js';
-import transfer from './views/transfer.js';
-import transferIn from './views/transfer_in.js';
 
-const VIEWS = Object.fromEntries([login, home, lookup, receive, ship, stocktake, transfer, transferIn, adjustment, approvals,
-  outboxView, settings].map((v) => [v.id, v]));
+// Screens load on first use: a fast boot, and one screen that fails to load (e.g. a file missing from
+// the offline cache) cannot take the whole app down. The service worker precaches them all.
+const LAZY = {
+  lookup: () => import('./views/lookup.js'),
+  receive: () => import('./views/receive.js'),
+  ship: () => import('./views/ship.js'),
+  stocktake: () => import('./views/stocktake.js'),
+  transfer: () => import('./views/transfer.js'),
+  'transfer-in': () => import('./views/transfer_in.js'),
+  adjustment: () => import('./views/adjustment.js'),
+  approvals: () => import('./views/approvals.js'),
+  outbox: () => import('./views/outbox.js'),
+  settings: () => import('./views/settings.js'),
+  reports: () => import('./views/reports.js'),
+};
+
+/** The view module for a route name (home for unknown names); null when it cannot be loaded. */
+async function loadView(name) {
+  if (name === 'login') return login;
+  if (!LAZY[name]) return home;
+  try { return (await LAZY[name]()).default; } catch (e) { console.error(e); return null; } // eslint-disable-line no-console
+}
 
 const $ = (id) => document.getElementById(id);
 let cleanups = [];
@@ -43,14 +53,23 @@ async function render() {
   let { name, params } = parse();
   if (!session.me && name !== 'login') { name = 'login'; if (location.hash !== '#/login') history.replaceState(null, '', '#/login'); }
   if (session.me && name === 'login') name = 'home';
-  let view = VIEWS[name] || VIEWS.home;
-  if (view.perm && !can(view.perm)) view = VIEWS.home;
+  delete $('app').dataset.ready;
+  let view = await loadView(name);
+  if (seq !== renderSeq) return; // another navigation started meanwhile
   const root = $('app');
+  if (!view) {
+    root.replaceChildren(h('p', { class: 'empty' }, t('app.view_unavailable')), h('a', { class: 'btn block', href: '#/home' }, t('app.name')));
+    root.dataset.view = 'unavailable';
+    root.dataset.ready = '1';
+    return;
+  }
+  if (view.perm && !can(view.perm)) view = home;
   root.replaceChildren();
   root.dataset.view = view.id;
   $('title').textContent = t(view.title);
   $('topbar').hidden = view.id === 'login';
   $('nav-back').hidden = view.id === 'home';
+  $('nav-back').setAttribute('aria-label', t('common.back'));
   document.title = `${t(view.title)} · ${t('app.name')}`;
   const ctx = {
     params, nav,
@@ -85,8 +104,19 @@ function updateNet() {
   document.body.classList.toggle('offline', !navigator.onLine);
 }
 
+let updateReady = false;
+
 async function registerSw() {
   if (!('serviceWorker' in navigator)) return;
+  // A new version took over (skipWaiting + clients.claim). Modules already in memory are the old ones,
+  // so reload — but never in the middle of a form: at once on home/login, else on the next way home.
+  const hadController = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (!hadController) return; // first install, nothing old is running
+    updateReady = true;
+    if (['home', 'login'].includes($('app').dataset.view)) location.reload();
+  });
+  window.addEventListener('hashchange', () => { if (updateReady && /^#\/(home)?$/.test(location.hash)) location.reload(); });
   try {
     await navigator.serviceWorker.register('/service-worker.js', { scope: '/' });
   } catch (e) { console.warn('service worker not registered', e); } // eslint-disable-line no-console
@@ -104,7 +134,7 @@ async function boot() {
   window.addEventListener('offline', updateNet);
   window.addEventListener('jxc:unauthorized', () => {
     // the server says we are not logged in (expired/revoked): ask again, keeping the outbox
-    if (session.me && !session.offlineMe) { session.me = null; nav('#/login'); }
+    if (session.me) { session.me = null; nav('#/login'); }
   });
   onLangChange(() => { updateNet(); updateBadge(); render(); });
   updateNet();
@@ -112,6 +142,8 @@ async function boot() {
   await render();
   updateBadge();
   if (session.me) startAutoSync();
+  // ask the browser not to evict IndexedDB under storage pressure: the outbox may hold unsynced work
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   window.addEventListener('hashchange', () => { if (session.me) startAutoSync(); });
   document.documentElement.dataset.booted = '1';
 }

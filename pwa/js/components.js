@@ -1,6 +1,7 @@
 /** Reusable screen parts: the scan box and the editable list of product lines. */
 import { resolveCode } from './catalog.js';
 import { getLang, t } from './i18n.js';
+import { icon } from './icons.js';
 import * as scanner from './scanner.js';
 import { errText, fmtQty, h, productName, toast } from './ui.js';
 
@@ -39,9 +40,9 @@ export function scanBox(o) {
       camWrap.hidden = false;
       try { cam = await scanner.startCamera(video, (code, m) => { camWrap.hidden = true; cam = null; handle(code, m); }); }
       catch (e) { camWrap.hidden = true; toast(t('scan.camera_failed') + ' ' + (e.message || ''), 'err'); }
-    } }, '📷') : null;
+    } }, icon('camera', 24)) : null;
   const photoBtn = h('button', { class: 'btn', type: 'button', title: t('scan.photo'), 'aria-label': t('scan.photo'),
-    onclick: () => fileInput.click() }, '🖼');
+    onclick: () => fileInput.click() }, icon('photo', 24));
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files && fileInput.files[0];
     fileInput.value = '';
@@ -70,7 +71,7 @@ export function scanBox(o) {
 /**
  * Editable product lines (scan adds pack quantity; +/− and typed quantities).
  * Each line: `{key, product, qty, expected?, meta?}`; `key` defaults to the product id.
- * @param {{signed?: boolean, showExpected?: boolean, onChange?: () => void, emptyText?: string}} o
+ * @param {{signed?: boolean, showExpected?: boolean, expectedLabel?: string, onChange?: () => void, emptyText?: string}} o
  */
 export function lineList(o = {}) {
   const lines = new Map();
@@ -93,7 +94,7 @@ export function lineList(o = {}) {
       h('div', { class: 'info' },
         h('div', { class: 'nm' }, productName(line.product, getLang())),
         h('div', { class: 'muted small' }, [line.product.sku, line.product.spec, line.product.unit].filter(Boolean).join(' · '),
-          exp !== null && o.showExpected !== false ? ` · ${t('lines.expected')} ${fmtQty(exp)}` : '')),
+          exp !== null && o.showExpected !== false ? ` · ${o.expectedLabel || t('lines.expected')} ${fmtQty(exp)}` : '')),
       h('div', { class: 'qty' },
         h('button', { type: 'button', 'aria-label': '−', onclick: step(-1) }, '−'), qtyIn,
         h('button', { type: 'button', 'aria-label': '+', onclick: step(1) }, '+')));

@@ -122,7 +122,10 @@ let flushing = null;
  * @returns {Promise<{sent:number, applied:number, rejected:number, error?: ApiError, missing?: boolean}>}
  */
 export function flush() {
-  if (!flushing) flushing = doFlush().finally(() => { flushing = null; });
+  // one flush per tab; the Web Lock also keeps two tabs from pushing the same batch at once
+  // (harmless — the server answers "duplicate" — but wasteful)
+  const run = () => (navigator.locks ? navigator.locks.request('jxc-outbox-flush', doFlush) : doFlush());
+  if (!flushing) flushing = run().finally(() => { flushing = null; });
   return flushing;
 }
 

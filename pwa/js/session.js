@@ -2,7 +2,7 @@
  * The signed-in user (from /auth/me), cached in IndexedDB so the app can start offline, plus the
  * warehouse list and the user's current warehouse.
  */
-import { api, setCsrf } from './api.js';
+import { api, ApiError, setCsrf } from './api.js';
 import * as db from './db.js';
 import { setUser } from './outbox.js';
 
@@ -39,7 +39,9 @@ export async function login(username, password) {
  */
 export async function restore() {
   try {
-    const me = await api('GET', '/api/v1/auth/me');
+    // known offline: start from the cached user at once (the first sync asks /auth/me later)
+    if (!navigator.onLine) throw new ApiError(0, { message: 'offline' });
+    const me = await api('GET', '/api/v1/auth/me', { timeout: 6000 });
     await remember(me);
     session.offlineMe = false;
   } catch (e) {
@@ -67,6 +69,8 @@ export async function logout() {
 
 async function forgetCaches() {
   await db.clear('docs');
+  // the pulled documents were just dropped: the next pull must start again from a snapshot
+  await db.setMeta('pull_cursor', null);
 }
 
 /** Warehouses the user may use (network, else the IndexedDB copy) and the current one. */

@@ -5,9 +5,10 @@
  * Background Sync would be nicer but is Chromium-only (Offline Cookbook, "Background sync"), so the page
  * drives replay itself. The server dedupes by op_id, so an overlap between triggers is harmless.
  */
-import { api, isMissingRoute } from './api.js';
+import { api, hasCsrf, isMissingRoute } from './api.js';
 import * as db from './db.js';
 import * as outbox from './outbox.js';
+import { restore, session } from './session.js';
 
 const PULL_URL = '/api/v1/sync/pull';
 const FULL_REFRESH_MS = 10 * 60 * 1000;
@@ -24,14 +25,35 @@ function emit() { window.dispatchEvent(new CustomEvent('jxc:sync', { detail: { .
  * @param {{force?: boolean}} [opts] force: refresh the catalog even if it is fresh
  */
 export function syncNow(opts = {}) {
-  if (!running) running = run(opts).finally(() => { running = null; state.running = false; emit(); });
+  if (!running) {
+    running = run(opts).then((res) => { scheduleRetry(res && res.netError); return res; })
+      .finally(() => { running = null; state.running = false; emit(); });
+  }
   return running;
 }
 
+// A network failure while the browser says "online" (flaky Wi-Fi, captive portal, the first request
+// right after reconnecting) is retried with exponential backoff: 2 s, 4 s … 5 min. Any success resets it.
+let retryTimer = null;
+let retryDelay = 0;
+function scheduleRetry(netError) {
+  clearTimeout(retryTimer);
+  if (!netError || !navigator.onLine || !session.me) { retryDelay = 0; return; }
+  retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 300000);
+  retryTimer = setTimeout(() => syncNow(), retryDelay);
+}
+
 async function run({ force = false } = {}) {
-  if (!navigator.onLine) return { offline: true };
+  if (!navigator.onLine || !session.me) return { offline: !navigator.onLine };
   state.running = true; state.lastError = null; emit();
+  // started offline from the cached user: fetch /auth/me first for a CSRF token (and to learn
+  // whether the session is still valid — a 401 sends the user to the login screen, outbox kept)
+  if (!hasCsrf()) {
+    await restore();
+    if (!session.me || !hasCsrf()) return { netError: !!session.me };
+  }
   const push = await outbox.flush();
+  if (push.error && push.error.isNetwork) return { push, netError: true };
   state.pushMissing = !!push.missing;
   if (push.error && !push.missing) state.lastError = push.error.message;
   let pulled = null;

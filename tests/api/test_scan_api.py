@@ -80,20 +80,26 @@ def test_login_required(client):
     assert client.get("/api/v1/labels?product_ids=1").status_code in (401, 403)
 
 
-def test_rate_limited_per_user(app, login):
+def test_rate_limited_per_user(app, database_url, make_user):
+    from conftest import ApiClient
+
+    from backend import create_app
+    from backend.config import TestConfig
     from backend.extensions import limiter
-    api = login("admin")
-    old = app.config.get("SCAN_RATE_LIMIT"), limiter.enabled
-    app.config["SCAN_RATE_LIMIT"] = "2/minute"
-    limiter.enabled = True
+
+    cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    cfg.update(SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=True, SCAN_RATE_LIMIT="2 per minute",
+               RATELIMIT_STORAGE_URI="memory://", LOGIN_RATE_LIMIT="100 per minute")
     try:
-        codes = [_post(api, b"not an image").status_code for _ in range(3)]
-        assert codes[:2] == [415, 415] and codes[2] == 429
-        other = login("admin")  # another user has their own allowance
-        assert _post(other, b"not an image").status_code == 415
-    finally:
-        app.config["SCAN_RATE_LIMIT"], limiter.enabled = old
+        throttled = create_app(cfg)
+        a = ApiClient(throttled, make_user("admin").username)
+        codes = [_post(a, b"not an image").status_code for _ in range(3)]
+        assert codes == [415, 415, 429]
+        b = ApiClient(throttled, make_user("admin").username)  # another user has their own allowance
+        assert _post(b, b"not an image").status_code == 415
+    finally:  # the limiter is a process-wide extension: give the other tests their disabled one back
         limiter.reset()
+        limiter.init_app(app)
 
 
 def test_labels_pdf(admin, make_product):

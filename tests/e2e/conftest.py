@@ -7,32 +7,18 @@ test uses its own user/device instead.
 """
 from __future__ import annotations
 
-import os
 import threading
 from decimal import Decimal
 
 import pytest
-
-CHROMIUM = os.environ.get("JXC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-VIEWPORT = {"width": 390, "height": 844}
-PASSWORD = "password123"
+from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORT, chromium_available
 
 # seeded catalog: (sku, name, name_en, barcodes [(code, pack qty)])
 PRODUCTS = [
     ("E2E-001", "十字螺丝刀", "Phillips screwdriver", [("6901234567892", "1"), ("16901234567899", "12")]),
-    ("E2E-002", "卷尺", "Tape measure", [("6900000000017", "1")]),
-    ("E2E-003", "劳保手套", "Work gloves", [("6900000000024", "1")]),
+    ("E2E-002", "卷尺", "Tape measure", [("6900000000014", "1")]),
+    ("E2E-003", "劳保手套", "Work gloves", [("6900000000021", "1")]),
 ]
-
-
-def chromium_available() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return os.path.exists(CHROMIUM)
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +41,19 @@ class LiveServer:
         with self.app.app_context(), acting_as(Actor(None, "e2e", "cli")):
             create_user(name, PASSWORD, [role], warehouse_ids=warehouses or [])
         return name
+
+    def approved_po(self, warehouse: str, lines: list[tuple[str, str]]) -> dict:
+        """A purchase order created and submitted by one manager and approved by another."""
+        a, b = self.client(self.user("manager")), self.client(self.user("manager"))
+        r = a.post("/api/v1/purchase-orders", json={
+            "supplier_id": self.data["supplier"], "warehouse_id": self.data["warehouses"][warehouse],
+            "lines": [{"product_id": self.data["products"][sku], "quantity": q} for sku, q in lines]})
+        assert r.status_code == 201, r.get_json()
+        po = r.get_json()
+        po = a.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]}).get_json()
+        r = b.post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]})
+        assert r.status_code == 200 and r.get_json()["status"] == "approved", r.get_json()
+        return r.get_json()
 
     def client(self, username):
         """A logged-in API client on the app (the same database the browser writes to)."""
@@ -102,11 +101,15 @@ def live_server(tmp_path_factory):
     with app.app_context():
         Base.metadata.create_all(db.engine)
         with acting_as(Actor(None, "e2e", "cli")):
+            from backend.models.partners import Customer, Supplier
+
+            data["supplier"] = crud.create(Supplier, {"code": "S-E2E", "name": "五金供应商"}).id
+            data["customer"] = crud.create(Customer, {"code": "C-E2E", "name": "建材商店"}).id
             for code in ("WH1", "WH2"):
                 data["warehouses"][code] = crud.create(Warehouse, {"code": code, "name": f"仓库 {code}"}).id
             for sku, name, name_en, codes in PRODUCTS:
                 p = create_product({"sku": sku, "name": name, "name_en": name_en, "unit": "个",
-                                    "purchase_price": Decimal("5"), "sale_price": Decimal("9.9"),
+                                    "purchase_price": Decimal(5), "sale_price": Decimal("9.9"),
                                     "barcodes": [{"code": c, "quantity": Decimal(q)} for c, q in codes]})
                 data["products"][sku] = p.id
         db.session.remove()
@@ -122,8 +125,9 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15000)  # generous: CI machines and parallel suites can be slow
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield b
@@ -135,7 +139,7 @@ def browser(live_server):
 def context(browser, live_server):
     ctx = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, device_scale_factor=2, is_mobile=True,
                               has_touch=True, locale="zh-CN", service_workers="allow")
-    ctx.set_default_timeout(10000)
+    ctx.set_default_timeout(15000)
     yield ctx
     ctx.close()
 
@@ -146,33 +150,3 @@ def page(context):
     p.errors = []
     p.on("pageerror", lambda e: p.errors.append(str(e)))
     yield p
-
-
-def login(page, username, password=PASSWORD):
-    """Open the app and log in through the form; waits for the home screen."""
-    page.goto("/")
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.locator('#app[data-view="home"][data-ready="1"]').wait_for()
-
-
-def wait_sw_ready(page):
-    """Wait until the service worker is active and controls the page (app shell precached)."""
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
-        page.wait_for_function("() => !!navigator.serviceWorker.controller")
-
-
-def outbox_rows(page):
-    """Rows of the IndexedDB outbox, read straight from IndexedDB."""
-    return page.evaluate("""() => new Promise((resolve, reject) => {
-      const r = indexedDB.open('jxc');
-      r.onsuccess = () => {
-        const tx = r.result.transaction('outbox', 'readonly');
-        const q = tx.objectStore('outbox').getAll();
-        q.onsuccess = () => { r.result.close(); resolve(q.result); };
-        q.onerror = () => reject(q.error);
-      };
-      r.onerror = () => reject(r.error);
-    })""")

@@ -10,7 +10,7 @@ PWA = Path(__file__).resolve().parents[2] / "pwa"
 
 def test_the_service_worker_precaches_exactly_the_shell_files():
     sw = (PWA / "service-worker.js").read_text()
-    listed = set(re.findall(r"^\s+'(/[^']*)',$", sw, re.M))
+    listed = set(re.findall(r"^\s+'(/[^']*)',$", sw, re.MULTILINE))
     on_disk = {"/" + p.relative_to(PWA).as_posix() for p in PWA.rglob("*")
                if p.is_file() and p.suffix in {".js", ".css", ".html", ".png", ".webmanifest"}
                and p.name != "service-worker.js"}
@@ -28,14 +28,36 @@ def test_the_manifest_makes_the_app_installable():
 
 def test_every_ui_string_used_exists_in_both_languages():
     table = (PWA / "js" / "i18n.js").read_text()
-    rows = dict(re.findall(r"^\s+'([\w.]+)': \[('.*'), ('.*')\],$", table, re.M) and
-                [(k, (zh, en)) for k, zh, en in re.findall(r"^\s+'([\w.]+)': \[('.*'), ('.*')\],$", table, re.M)])
+    row = re.compile(r"^\s+'([\w.]+)': \['(.*)', '(.*)'\],$", re.MULTILINE)
+    rows = {k: (zh, en) for k, zh, en in row.findall(table)}
     used = set()
     for f in (PWA / "js").rglob("*.js"):
         src = f.read_text()
         used |= set(re.findall(r"\bt\('([\w.]+)'", src))
-        used |= set(re.findall(r"\b(?:key|title|submitKey): '([a-z_]+\.[\w.]+)'", src))
+        used |= set(re.findall(r"\b(?:key|title|submitKey|expectedKey): '([a-z_]+\.[\w.]+)'", src))
     missing = sorted(k for k in used if k not in rows)
     assert not missing
-    for k, (zh, en) in rows.items():
-        assert zh.strip("'") and en.strip("'"), k
+    assert all(zh and en for zh, en in rows.values())
+
+
+def test_every_adjustment_reason_and_document_status_has_a_label():
+    table = (PWA / "js" / "i18n.js").read_text()
+    reasons = re.findall(r"\['(\w+)', -?[01]\]", (PWA / "js" / "views" / "adjustment.js").read_text())
+    assert reasons
+    for r in reasons:
+        assert f"'reason.{r}':" in table
+    for status in ("approved", "partially_received", "partially_shipped", "in_transit", "counting"):
+        assert f"'status.{status}':" in table
+
+
+def test_the_pwa_speaks_the_servers_vocabulary():
+    """Op types the outbox records exist in the server's op registry; adjustment reasons match."""
+    from backend.models.inventory import ADJUSTMENT_REASONS
+    from backend.services import sync_ops
+
+    ops_js = (PWA / "js" / "ops.js").read_text()
+    block = ops_js[ops_js.index("export const OP = {"):ops_js.index("};", ops_js.index("export const OP = {"))]
+    types = set(re.findall(r":\s*'([\w.]+)'", block))
+    assert types and types <= {name for name, _v in sync_ops.REGISTRY}
+    reasons = re.findall(r"\['(\w+)', -?[01]\]", (PWA / "js" / "views" / "adjustment.js").read_text())
+    assert sorted(reasons) == sorted(ADJUSTMENT_REASONS)

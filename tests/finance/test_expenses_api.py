@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import io
 
+from sales_helpers import ok
+
 from backend.extensions import db
 from backend.models.finance import Expense
-from sales_helpers import ok
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

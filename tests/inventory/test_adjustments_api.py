@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 import pytest
+from inv_helpers import assert_ledger_ok, on_hand, stock_in
 
 from backend.extensions import db
 from backend.models.inventory import Adjustment
 from backend.models.ledger import StockMove
-from inv_helpers import assert_ledger_ok, on_hand, stock_in
 
 
 def test_small_outgoing_adjustment_posts_at_once_with_reason_and_note(login, make_product, make_warehouse):
@@ -113,7 +113,7 @@ def test_nobody_approves_their_own_adjustment_and_threshold_is_configurable(app,
     stock_in(p, w, 10, cost="10")
     manager = login("manager")
     old = app.config["ADJUSTMENT_APPROVAL_THRESHOLD"]
-    app.config["ADJUSTMENT_APPROVAL_THRESHOLD"] = Decimal("5")
+    app.config["ADJUSTMENT_APPROVAL_THRESHOLD"] = Decimal(5)
     try:
         adj = manager.post("/api/v1/adjustments", json={"warehouse_id": w.id, "reason": "sample",
                                                         "lines": [{"product_id": p.id, "quantity": -1}]}).get_json()

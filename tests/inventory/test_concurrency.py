@@ -142,7 +142,8 @@ def test_100_concurrent_takes_of_1_from_10_units_exactly_10_succeed(server):
     assert moves["total"] == 11
     assert min(Decimal(m["balance_after"]) for m in moves["items"]) == 0
     _check_ledger(server)
-    assert elapsed < 30
+    # ~8 s on an idle 2-CPU box, 20–30 s when other suites load it: generous bound (JXC_CONC_MAX_S overrides)
+    assert elapsed < float(os.environ.get("JXC_CONC_MAX_S", "60"))
 
 
 def test_two_concurrent_ships_of_one_transfer_exactly_one_wins(server):
@@ -150,8 +151,8 @@ def test_two_concurrent_ships_of_one_transfer_exactly_one_wins(server):
         _, t = _call(server, "clerk", "POST", "/api/v1/transfers", {
             "from_warehouse_id": server["w1"], "to_warehouse_id": server["w2"],
             "lines": [{"product_id": server["q"], "quantity": "5"}]})
-        results = _race(lambda: _call(server, "clerk", "POST", f"/api/v1/transfers/{t['id']}/ship",
-                                      {"version": t["version"]}), 2)
+        results = _race(lambda t=t: _call(server, "clerk", "POST", f"/api/v1/transfers/{t['id']}/ship",
+                                          {"version": t["version"]}), 2)
         assert sorted(c for c, _ in results) == [200, 409], results
         _, moves = _call(server, "clerk", "GET", f"/api/v1/stock/moves?doc_type=transfer&doc_id={t['id']}")
         assert moves["total"] == 1
@@ -159,14 +160,14 @@ def test_two_concurrent_ships_of_one_transfer_exactly_one_wins(server):
 
 
 def test_two_concurrent_stocktake_approvals_exactly_one_wins(server):
-    for _ in range(3):
+    for i in range(3):
         _, st = _call(server, "clerk", "POST", "/api/v1/stocktakes", {"warehouse_id": server["w1"]})
         _call(server, "clerk", "POST", f"/api/v1/stocktakes/{st['id']}/counts",
-              {"product_id": server["q"], "quantity": "1"})
+              {"product_id": server["q"], "quantity": str(i + 2)})  # differs from the book every round
         _, st = _call(server, "clerk", "GET", f"/api/v1/stocktakes/{st['id']}")
         _, st = _call(server, "clerk", "POST", f"/api/v1/stocktakes/{st['id']}/submit", {"version": st["version"]})
-        results = _race(lambda: _call(server, "boss", "POST", f"/api/v1/stocktakes/{st['id']}/approve",
-                                      {"version": st["version"]}), 2)
+        results = _race(lambda st=st: _call(server, "boss", "POST", f"/api/v1/stocktakes/{st['id']}/approve",
+                                           {"version": st["version"]}), 2)
         assert sorted(c for c, _ in results) == [200, 409], results
         _, moves = _call(server, "clerk", "GET", f"/api/v1/stock/moves?doc_type=stocktake&doc_id={st['id']}")
         assert moves["total"] == 1
@@ -176,5 +177,5 @@ def test_two_concurrent_stocktake_approvals_exactly_one_wins(server):
 def _check_ledger(server):
     env = {**os.environ, "DATABASE_URL": server["url"], "SECRET_KEY": "x"}
     res = subprocess.run([sys.executable, "-m", "flask", "--app", "backend", "check-ledger"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     assert res.returncode == 0, res.stdout + res.stderr

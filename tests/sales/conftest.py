@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sales_helpers import *  # noqa: E402,F401,F403
+from sales_helpers import *

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import pytest
+from sales_helpers import D, level, ok
 from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.ledger import StockMove
 from backend.models.sales import SalesOrder
-from sales_helpers import D, level, ok
 
 
 def test_a_return_comes_back_at_the_original_cost_with_a_credit_note_that_reduces_the_receivable(
         world, login, approved_so, stock_in):
     p0 = world.products[0]
-    so, seller, _ = approved_so([(0, "10", "25", "0.1", "0.13")])  # net 225.00, tax 29.25, total 254.25
+    so, _, _ = approved_so([(0, "10", "25", "0.1", "0.13")])  # net 225.00, tax 29.25, total 254.25
     keeper, clerk = login("warehouse"), login("finance")
     dn = ok(keeper.post(f"/api/v1/sales-orders/{so['id']}/ship", json={"version": so["version"]}), 201)
     assert dn["lines"][0]["unit_cost"] == "10.0000"
@@ -161,3 +161,20 @@ def test_bad_transition_input_is_refused_without_changes(world, login, approved_
     assert db.session.query(StockMove).filter(StockMove.kind == "shipment").count() == 0
     assert ok(keeper.get(f"/api/v1/sales-orders/{so['id']}"))["version"] == so["version"]
     assert keeper.get("/api/v1/sales-orders/99999").status_code == 404
+
+
+def test_a_return_before_invoicing_leaves_a_credit_that_settles_the_later_invoice(world, login, approved_so):
+    so, _, _ = approved_so()  # 10 × 25 + 13 % = 282.50
+    keeper, clerk = login("warehouse"), login("finance")
+    dn = ok(keeper.post(f"/api/v1/sales-orders/{so['id']}/ship", json={"version": so["version"]}), 201)
+    so = ok(keeper.get(f"/api/v1/sales-orders/{so['id']}"))
+    sr = ok(keeper.post(f"/api/v1/sales-orders/{so['id']}/returns", json={
+        "version": so["version"], "lines": [{"shipment_line_id": dn["lines"][0]["id"], "quantity": "2"}]}), 201)
+    assert sr["credit_note"]["open_amount"] == "56.50"  # 2 × 25 + 13 %: nothing invoiced yet
+    assert [(i["doc_type"], i["open"]) for i in ok(clerk.get("/api/v1/finance/receivables"))] == [
+        ("credit_note", "-56.50")]
+    so = ok(clerk.get(f"/api/v1/sales-orders/{so['id']}"))
+    inv = ok(clerk.post(f"/api/v1/sales-orders/{so['id']}/invoice", json={"version": so["version"]}), 201)
+    assert (inv["total"], inv["open_amount"]) == ("282.50", "226.00")
+    assert [(i["doc_type"], i["open"]) for i in ok(clerk.get("/api/v1/finance/receivables"))] == [
+        ("invoice", "226.00")]

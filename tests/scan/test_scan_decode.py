@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from backend.scan import Decoded, decode, decode_gray
-from backend.scan.checksum import code39_full_ascii, is_valid_gtin, retail_key, upca_to_upce, upce_to_upca
+from backend.scan.checksum import (
+    code39_full_ascii,
+    is_valid_gtin,
+    retail_key,
+    upca_to_upce,
+    upce_to_upca,
+)
 
 HERE = Path(__file__).parent
 FIX = HERE / "fixtures"
@@ -29,7 +34,7 @@ def test_generated_photos_are_read(name):
     assert [d.text for d in got] == [MANIFEST[name]], name
     d = got[0]
     assert isinstance(d, Decoded) and d.symbology and d.pass_name and d.engine in ("zxing", "zbar")
-    x, y, w, h = d.rect
+    _x, _y, w, h = d.rect
     assert w >= 0 and h >= 0 and len(d.points) >= 1
 
 
@@ -56,7 +61,7 @@ def test_time_budget_bounds_the_cascade():
     t0 = time.perf_counter()
     assert decode_gray(noise, budget_s=0.05) == []
     assert time.perf_counter() - t0 < 1.0  # one pass may overrun the budget, not the whole cascade
-    ok, png = cv2.imencode(".png", noise)
+    _ok, png = cv2.imencode(".png", noise)
     assert decode(png.tobytes(), budget_s=0.01) == []
 
 

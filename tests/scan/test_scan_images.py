@@ -8,7 +8,15 @@ import zlib
 import pytest
 from PIL import Image
 
-from backend.scan import CorruptImage, ImageRejected, ImageTooLarge, NotAnImage, decode, load_gray, validate
+from backend.scan import (
+    CorruptImage,
+    ImageRejected,
+    ImageTooLarge,
+    NotAnImage,
+    decode,
+    load_gray,
+    validate,
+)
 
 
 def _png(w=64, h=32, mode="L", color=255) -> bytes:

@@ -9,7 +9,13 @@ import pytest
 from reportlab.graphics.shapes import Group, Rect
 
 from backend.scan import decode_gray
-from backend.scan.labels import barcode_drawing, cjk_font, ean13_value, qr_drawing, render_labels
+from backend.scan.labels import (
+    barcode_drawing,
+    cjk_font,
+    ean13_value,
+    qr_drawing,
+    render_labels,
+)
 
 PRODUCTS = [
     {"name": "农夫山泉 饮用天然水 550ml", "sku": "NF-550", "price": "2.00", "barcode": "6901234567892"},

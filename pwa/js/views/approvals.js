@@ -35,7 +35,11 @@ export default {
       const decide = (action) => async () => {
         if (action === 'reject' && !comment.value.trim()) { toast(t('approvals.reason_needed'), 'err'); comment.focus(); return; }
         try {
-          await api('POST', `${base}/${action}`, { json: { version: it.version, comment: comment.value.trim() || null } });
+          const text = comment.value.trim() || null;
+          // purchase orders take the rejection text as `reason`; the other documents as `comment`
+          const body = action === 'reject' && it.doc_type === 'purchase_order' ? { version: it.version, reason: text }
+            : { version: it.version, comment: text };
+          await api('POST', `${base}/${action}`, { json: body });
           toast(t(action === 'approve' ? 'approvals.approved' : 'approvals.rejected'));
           load();
         } catch (e) { toast(errText(e), 'err'); if (e.status === 409) load(); }

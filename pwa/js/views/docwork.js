@@ -67,7 +67,7 @@ export function docWorkView(cfg) {
       doc = cached.doc;
       root.append(h('p', { class: 'muted small' }, t('docs.cached')));
     }
-    const lines = lineList({ showExpected: true });
+    const lines = lineList({ showExpected: true, expectedLabel: t(cfg.expectedKey || 'lines.expected') });
     const rows = [];
     for (const ln of doc.lines || []) {
       const remaining = cfg.remaining ? cfg.remaining(ln) : ln.remaining_qty !== undefined ? Number(ln.remaining_qty) : Number(ln.quantity) - Number(ln[cfg.doneKey] || 0);
@@ -102,7 +102,7 @@ export function docWorkView(cfg) {
     root.append(
       h('div', { class: 'card' }, h('div', { class: 'row' }, h('strong', { class: 'grow' }, doc.number),
         h('span', { class: 'pill' }, t(`status.${doc.status}`))),
-      h('div', { class: 'muted small' }, [cfg.partner ? cfg.partner(doc) : doc[cfg.partnerField], `v${doc.version}`].filter(Boolean).join(' · '))),
+      h('div', { class: 'muted small' }, [cfg.partner ? cfg.partner(doc) : doc[cfg.partnerField], doc.warehouse_code].filter(Boolean).join(' · '))),
       h('div', { class: 'card' }, h('label', {}, t('scan.title')), sb.el),
       lines.el, h('div', { class: 'btn-row' }, fillAll, submit));
     if (!rows.length) root.append(h('p', { class: 'empty' }, t('docs.nothing_open')));

@@ -1,5 +1,6 @@
 /** Home: one tile per thing this user may do (from /auth/me permissions), plus sync status. */
 import { t } from '../i18n.js';
+import { icon } from '../icons.js';
 import * as outbox from '../outbox.js';
 import { can, session } from '../session.js';
 import { syncNow, state as syncState } from '../sync.js';
@@ -7,17 +8,17 @@ import { fmtTime, h, warehouseSelect } from '../ui.js';
 import { setWarehouse } from '../session.js';
 
 export const TILES = [
-  { route: '#/lookup', ico: '🔍', key: 'nav.lookup', perm: 'product.view' },
-  { route: '#/receive', ico: '📥', key: 'nav.receive', perm: 'purchase.receive' },
-  { route: '#/ship', ico: '📦', key: 'nav.ship', perm: 'sales.ship' },
-  { route: '#/stocktake', ico: '📋', key: 'nav.stocktake', perm: 'stocktake.count' },
-  { route: '#/transfer', ico: '🔁', key: 'nav.transfer', perm: 'transfer.create' },
-  { route: '#/transfer-in', ico: '🚚', key: 'nav.transfer_in', perm: 'transfer.receive' },
-  { route: '#/adjustment', ico: '⚖️', key: 'nav.adjustment', perm: 'stock.adjust' },
-  { route: '#/approvals', ico: '✅', key: 'nav.approvals',
+  { route: '#/lookup', ico: 'search', key: 'nav.lookup', perm: 'product.view' },
+  { route: '#/receive', ico: 'receive', key: 'nav.receive', perm: 'purchase.receive' },
+  { route: '#/ship', ico: 'ship', key: 'nav.ship', perm: 'sales.ship' },
+  { route: '#/stocktake', ico: 'count', key: 'nav.stocktake', perm: 'stocktake.count' },
+  { route: '#/transfer', ico: 'transfer', key: 'nav.transfer', perm: 'transfer.create' },
+  { route: '#/transfer-in', ico: 'truck', key: 'nav.transfer_in', perm: 'transfer.receive' },
+  { route: '#/adjustment', ico: 'adjust', key: 'nav.adjustment', perm: 'stock.adjust' },
+  { route: '#/approvals', ico: 'approve', key: 'nav.approvals',
     perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve'] },
-  { route: '#/outbox', ico: '📤', key: 'nav.outbox', perm: 'sync.push' },
-  { route: '#/settings', ico: '⚙️', key: 'nav.settings' },
+  { route: '#/outbox', ico: 'sync', key: 'nav.outbox', perm: 'sync.push' },
+  { route: '#/settings', ico: 'settings', key: 'nav.settings' },
 ];
 
 export default {
@@ -35,7 +36,7 @@ export default {
     ctx.on(window, 'jxc:sync', refresh);
     const tiles = TILES.filter((x) => !x.perm || can(x.perm)).map((x) =>
       h('a', { class: 'tile', href: x.route, 'data-testid': `tile-${x.route.slice(2)}` },
-        h('span', { class: 'ico', 'aria-hidden': 'true' }, x.ico), h('span', { class: 'lbl' }, t(x.key))));
+        h('span', { class: 'ico' }, icon(x.ico)), h('span', { class: 'lbl' }, t(x.key))));
     const wh = session.warehouses.length > 1
       ? h('label', {}, t('common.warehouse'), warehouseSelect(session.warehouses, session.warehouseId,
         { onchange: (e) => setWarehouse(e.target.value), 'data-testid': 'home-warehouse' }))

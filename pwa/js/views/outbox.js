@@ -1,4 +1,5 @@
 /** Outbox & Conflicts: what is queued, what the server refused (kept until the user resolves it). */
+import { api } from '../api.js';
 import { t } from '../i18n.js';
 import * as outbox from '../outbox.js';
 import { state as syncState, syncNow } from '../sync.js';
@@ -10,6 +11,7 @@ export default {
     const pend = h('ul', { class: 'list', 'data-testid': 'pending-list' });
     const conf = h('ul', { class: 'list', 'data-testid': 'conflict-list' });
     const info = h('p', { class: 'muted small', 'data-testid': 'outbox-info' });
+    const remote = h('ul', { class: 'list', 'data-testid': 'remote-conflicts' });
     const btn = h('button', { class: 'btn primary block', type: 'button', 'data-testid': 'outbox-sync',
       onclick: async () => {
         if (!navigator.onLine) { toast(t('sync.offline'), 'err'); return; }
@@ -41,13 +43,31 @@ export default {
             try { await outbox.dismiss(op.id, reason.trim()); } catch (e) { toast(errText(e), 'err'); }
           } }, t('conflict.dismiss'))),
       ])) : h('li', { class: 'empty' }, t('conflict.none')));
+      loadRemote(new Set(r.map((op) => op.op_id)));
       info.textContent = [syncState.lastSync ? t('home.last_sync', { at: fmtTime(syncState.lastSync) }) : '',
         syncState.pushMissing ? t('sync.no_endpoint') : '', syncState.lastError || ''].filter(Boolean).join(' · ');
+    }
+    // Rejections the server still holds for this user but this phone does not (another device, or
+    // local storage cleared): listed so nothing refused is ever invisible; dismiss works from here.
+    async function loadRemote(local) {
+      let items = [];
+      try { items = ((await api('GET', '/api/v1/sync/ops', { query: { status: 'rejected', per_page: 50 } })).items || []); } catch { /* offline */ }
+      items = items.filter((rec) => !local.has(rec.op_id));
+      mount(remote, items.map((rec) => h('li', { class: 'op', dataset: { opId: rec.op_id } },
+        h('div', { class: 'row' }, h('strong', { class: 'grow' }, rec.type), h('span', { class: 'pill err' }, t('op.status.rejected'))),
+        h('div', { class: 'muted small' }, `${t('conflict.other_device')} · ${fmtTime(rec.client_time || rec.synced_at)}`),
+        h('div', { class: 'err-text' }, `[${rec.error_code}] ${rec.error_message || ''}`),
+        h('button', { class: 'btn danger block', type: 'button', onclick: async () => {
+          const reason = window.prompt(t('conflict.dismiss_confirm'));
+          if (!reason || !reason.trim()) return;
+          try { await api('POST', `/api/v1/sync/ops/${rec.id}/dismiss`, { json: { reason: reason.trim() } }); refresh(); }
+          catch (e) { toast(errText(e), 'err'); }
+        } }, t('conflict.dismiss')))));
     }
     ctx.on(window, 'jxc:outbox', refresh);
     ctx.on(window, 'jxc:sync', refresh);
     refresh();
     root.append(btn, info, h('h2', {}, t('outbox.pending')), pend, h('h2', { id: 'conflicts' }, t('conflict.title')),
-      h('p', { class: 'muted small' }, t('conflict.help')), conf);
+      h('p', { class: 'muted small' }, t('conflict.help')), conf, remote);
   },
 };

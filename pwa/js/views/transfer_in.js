@@ -8,7 +8,7 @@ const whName = (id) => { const w = session.warehouses.find((x) => x.id === id); 
 
 export default docWorkView({
   id: 'transfer-in', title: 'nav.transfer_in', perm: 'transfer.receive', base: '/api/v1/transfers', entity: 'transfer',
-  statuses: ['in_transit', 'partially_received'], doneKey: 'received_qty', submitKey: 'receive.submit',
+  statuses: ['in_transit', 'partially_received'], doneKey: 'received_qty', submitKey: 'receive.submit', expectedKey: 'lines.to_receive',
   listQuery: () => (session.warehouseId ? { to_warehouse_id: session.warehouseId } : {}),
   remaining: (ln) => Number(ln.in_transit ?? (Number(ln.shipped_qty || ln.quantity) - Number(ln.received_qty || 0) - Number(ln.reported_qty || 0))),
   partner: (tr) => `${whName(tr.from_warehouse_id)} → ${whName(tr.to_warehouse_id)}`,

@@ -1,0 +1,119 @@
+"""CSV/XLSX export and import of base data (one route per entity, each with the entity's permission)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import require
+from backend.models.base import utcnow
+from backend.services import importexport as service
+
+blp = Blueprint("importexport", __name__, url_prefix="/api/v1", description="CSV/XLSX import and export")
+
+CSV_MIME = "text/csv; charset=utf-8"
+
+
+class ExportArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    format = ma.fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class ImportArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    dry_run = ma.fields.Boolean(load_default=False, metadata={"description": "Validate only; nothing is written"})
+
+
+class ImportFile(ma.Schema):
+    file = Upload(required=True, metadata={"description": ".csv (UTF-8 or GBK) or .xlsx"})
+
+
+class RowError(ma.Schema):
+    row = ma.fields.Integer()
+    key = ma.fields.String(allow_none=True)
+    code = ma.fields.String()
+    message = ma.fields.String()
+    errors = ma.fields.Raw()
+
+
+class ImportReport(ma.Schema):
+    entity = ma.fields.String()
+    dry_run = ma.fields.Boolean()
+    ok = ma.fields.Boolean()
+    rows = ma.fields.Integer()
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(RowError))
+
+
+def _file_doc(what: str) -> dict:
+    return {"responses": {"200": {"description": what, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        service.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+def _download(entity: str, fmt: str, template: bool = False) -> Response:
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    name = f"{entity}-{'template' if template else stamp}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "xlsx":
+        return Response(service.xlsx_bytes(entity, template=template), mimetype=service.XLSX_MIME, headers=headers)
+    if template:
+        return Response(service.csv_template(entity), content_type=CSV_MIME, headers=headers)
+    return Response(service.csv_chunks(entity), content_type=CSV_MIME, headers=headers)
+
+
+def _register(spec: service.Entity) -> None:
+    entity = spec.name
+
+    class Export(MethodView):
+        @blp.arguments(ExportArgs, location="query")
+        @blp.doc(**_file_doc(f"All {entity} as CSV (UTF-8 with BOM) or XLSX"))
+        @blp.alt_response(422, schema=ErrorSchema)
+        @require(spec.view_perm)
+        def get(self, args):
+            """Export (the import reads the same columns)."""
+            return _download(entity, args["format"])
+
+    class Import(MethodView):
+        @blp.arguments(ImportArgs, location="query")
+        @blp.arguments(ImportFile, location="files")
+        @blp.response(200, ImportReport)
+        @blp.alt_response(413, schema=ErrorSchema)
+        @blp.alt_response(415, schema=ErrorSchema)
+        @blp.alt_response(422, schema=ErrorSchema)
+        @require(spec.write_perm)
+        def post(self, args, files):
+            """Import a .csv/.xlsx: rows matched on the key update, others are created — all or nothing."""
+            f = files["file"]
+            max_bytes, _ = service.limits()
+            content = f.read(max_bytes + 1)
+            return service.import_file(entity, f.filename or "", content, dry_run=args["dry_run"])
+
+    class Template(MethodView):
+        @blp.arguments(ExportArgs, location="query")
+        @blp.doc(**_file_doc(f"An empty {entity} import file (header row only)"))
+        @blp.alt_response(422, schema=ErrorSchema)
+        @require(spec.write_perm)
+        def get(self, args):
+            """Empty import template."""
+            return _download(entity, args["format"], template=True)
+
+    for cls, kind in ((Export, "Export"), (Import, "Import"), (Template, "Template")):
+        cls.__name__ = f"{kind}{entity.title()}"
+    blp.route(f"/export/{entity}")(Export)
+    blp.route(f"/import/{entity}")(Import)
+    blp.route(f"/import/{entity}/template")(Template)
+
+
+for _spec in service.iter_entities():
+    _register(_spec)

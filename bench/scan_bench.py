@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Scan benchmark: decode rate per symbology and ms per image on one core, three decoders compared.
+
+    taskset -c 0 .venv/bin/python bench/scan_bench.py ../shared/scan-samples [--markdown]
+
+Decoders: ``pyzbar-raw`` (pyzbar.decode on the grayscale image), ``zxing-cpp`` (zxingcpp.read_barcodes,
+default options) and ``cascade`` (backend.scan.decode, the product decoder: bytes in, validated results).
+Scoring follows ../shared/scan-samples/README.md (a different text is a WRONG read; any read on
+falsepositives/ is wrong). The headline total covers the 1D + QR sets without ean13-5 (very blurry,
+reported apart) and without Data Matrix (pyzbar cannot read it; reported apart). Times include image
+decoding for all three. Pin to one core with ``taskset -c 0`` for comparable figures.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import cv2
+import numpy as np
+
+from backend.scan import decode as cascade_decode
+from backend.scan.checksum import upce_to_upca
+from backend.scan.images import load_gray
+
+ONE_D_AND_QR = ("ean13", "ean8", "upca", "upce", "code128", "code39", "code93", "itf", "codabar", "qrcode")
+APART = ("ean13-5",)
+
+
+def same(expected: str, got: str) -> bool:
+    e, g = expected.replace("\r\n", "\n").strip(), got.replace("\r\n", "\n").strip()
+    if e == g or (len(e) == 12 and g == "0" + e):
+        return True
+    if re.fullmatch(r"[A-Da-d].*[A-Da-d]", g) and g[1:-1] == e:
+        return True
+    up = upce_to_upca(e)
+    return bool(up) and len(g) in (8, 12, 13) and g.lstrip("0") == up.lstrip("0")
+
+
+def pyzbar_raw(data: bytes) -> list[str]:
+    from pyzbar import pyzbar
+    g = load_gray(data)
+    return [r.data.decode("utf-8", "replace") for r in pyzbar.decode(g)]
+
+
+def zxing_raw(data: bytes) -> list[str]:
+    import zxingcpp
+    g = load_gray(data)
+    return [r.text for r in zxingcpp.read_barcodes(g)]
+
+
+def cascade(data: bytes) -> list[str]:
+    return [d.text for d in cascade_decode(data)]
+
+
+DECODERS = {"pyzbar-raw": pyzbar_raw, "zxing-cpp": zxing_raw, "cascade": cascade}
+
+
+def images(root: str):
+    for s in sorted(os.listdir(root)):
+        d = os.path.join(root, s)
+        if not os.path.isdir(d):
+            continue
+        for n in sorted(os.listdir(d)):
+            if n.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp")):
+                t = os.path.join(d, os.path.splitext(n)[0] + ".txt")
+                exp = open(t, encoding="utf-8", errors="replace").read() if os.path.exists(t) else None
+                yield s, os.path.join(d, n), exp
+
+
+def group(set_name: str) -> str:
+    if set_name.startswith("falsepositives"):
+        return "falsepositives"
+    if set_name in APART:
+        return set_name
+    return set_name.split("-")[0]
+
+
+def run(root: str, names: list[str]):
+    items = [(s, open(p, "rb").read(), exp) for s, p, exp in images(root)]
+    for _, data, _ in items[:3]:  # warm up imports and caches
+        for n in names:
+            DECODERS[n](data)
+    out = {}
+    for n in names:
+        fn = DECODERS[n]
+        per = defaultdict(lambda: {"n": 0, "ok": 0, "wrong": 0})
+        ms_all = []
+        for s, data, exp in items:
+            t0 = time.perf_counter()
+            try:
+                got = fn(data)
+            except Exception:  # noqa: BLE001
+                got = []
+            ms = (time.perf_counter() - t0) * 1000
+            g = group(s)
+            if not g.startswith("datamatrix"):
+                ms_all.append(ms)
+            c = per[g]
+            c["n"] += 1
+            if exp is None:
+                c["wrong"] += bool(got)
+                continue
+            hit = any(same(exp, x) for x in got)
+            c["ok"] += hit
+            c["wrong"] += bool(got) and not hit
+        out[n] = (per, ms_all)
+    return out
+
+
+def pct(a, b):
+    return f"{100 * a / b:.1f} %" if b else "–"
+
+
+def table(results, names) -> str:
+    groups = sorted({g for per, _ in results.values() for g in per})
+    main = [g for g in groups if g in ONE_D_AND_QR]
+    lines = ["| set | images | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
+
+    def row(label, gs):
+        n = sum(results[names[0]][0][g]["n"] for g in gs)
+        cells = []
+        for name in names:
+            per = results[name][0]
+            ok = sum(per[g]["ok"] for g in gs)
+            wrong = sum(per[g]["wrong"] for g in gs)
+            cells.append(f"{ok}/{n} ({pct(ok, n)})" + (f", **{wrong} wrong**" if wrong else ""))
+        lines.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
+
+    for g in main:
+        row(g, [g])
+    row("**total 1D + QR** (without ean13-5)", main)
+    for g in groups:
+        if g not in main and g != "falsepositives":
+            row(f"{g} (apart)", [g])
+    if "falsepositives" in groups:
+        n = results[names[0]][0]["falsepositives"]["n"]
+        lines.append("| falsepositives: images with any read | %d | " % n + " | ".join(
+            str(results[name][0]["falsepositives"]["wrong"]) for name in names) + " |")
+    lines.append("| ms per image p50 / p95 (1D + QR sets, ean13-5, falsepositives) | | " + " | ".join(
+        f"{statistics.median(results[name][1]):.0f} / {statistics.quantiles(results[name][1], n=20)[18]:.0f}"
+        for name in names) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir", nargs="?", default="../shared/scan-samples")
+    ap.add_argument("--decoders", default="pyzbar-raw,zxing-cpp,cascade")
+    a = ap.parse_args()
+    names = a.decoders.split(",")
+    cv2.setNumThreads(1)
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    res = run(a.dir, names)
+    print(f"<!-- {len(list(images(a.dir)))} images, cores available: {affinity}, numpy {np.__version__} -->")
+    print(table(res, names))
+
+
+if __name__ == "__main__":
+    main()
