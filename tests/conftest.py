@@ -156,6 +156,12 @@ class ApiClient:
 
 
 @pytest.fixture
+def api_client_cls():
+    """ApiClient for tests that build their own app (importing conftest is ambiguous under xdist)."""
+    return ApiClient
+
+
+@pytest.fixture
 def make_user():
     """make_user("warehouse", warehouses=[wh]) → a committed User with password PASSWORD."""
     from backend.services.users import create_user

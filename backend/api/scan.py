@@ -12,6 +12,9 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from marshmallow import validate
 
 from backend.api.common import Dec
@@ -30,7 +33,19 @@ from backend.scan.checksum import is_valid_gtin
 from backend.scan.labels import LAYOUTS, SYMBOLOGIES, render_labels
 from backend.services.catalog import resolve_barcode
 
-blp = Blueprint("scan", __name__, url_prefix="/api/v1", description="Barcode scanning and labels")
+class _MultipartParser(FlaskParser):
+    """Reads a multipart body whole: its files *and* its form fields, so one schema documents one
+    ``multipart/form-data`` request body (flask-smorest documents only one body location per route)."""
+
+    def load_files(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class _ScanBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _MultipartParser()
+
+
+blp = _ScanBlueprint("scan", __name__, url_prefix="/api/v1", description="Barcode scanning and labels")
 
 CONTEXTS = ("receive", "pick", "stocktake", "transfer", "lookup")
 MAX_LABEL_PRODUCTS = 500
@@ -53,11 +68,17 @@ def _per_user() -> str:
     return f"scan:user:{user.id}" if user is not None else f"scan:ip:{request.remote_addr}"
 
 
-class ScanFiles(ma.Schema):
-    image = Upload(required=True, metadata={"description": "The photo (PNG, JPEG, GIF, BMP, WebP, TIFF; ≤ 10 MB)"})
+class _FileUpload(Upload):
+    """A multipart file part; a plain form field of the same name is not a file."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError("Must be a file part (multipart/form-data).")
+        return value
 
 
-class ScanForm(ma.Schema):
+class ScanUpload(ma.Schema):
+    image = _FileUpload(required=True, metadata={"description": "The photo (PNG, JPEG, GIF, BMP, WebP, TIFF; ≤ 10 MB)"})
     context = ma.fields.String(load_default="lookup", validate=validate.OneOf(CONTEXTS),
                                metadata={"description": "What the scan is for: " + " | ".join(CONTEXTS)})
 
@@ -117,14 +138,13 @@ def _resolve(d) -> dict:
 @blp.route("/scan/decode")
 class ScanDecode(MethodView):
     @limiter.limit(_scan_limit, key_func=_per_user)
-    @blp.arguments(ScanFiles, location="files")
-    @blp.arguments(ScanForm, location="form")
+    @blp.arguments(ScanUpload, location="files")
     @blp.response(200, ScanOut)
     @_errors(403, 413, 415, 422, 429)
     @require("scan.decode")
-    def post(self, files, form):
+    def post(self, form):
         """Decode the barcodes in a photo; each is resolved to its product and pack quantity (or unknown)."""
-        f = files["image"]
+        f = form["image"]
         max_bytes = int(current_app.config.get("SCAN_MAX_BYTES", 10 * 1024 * 1024))
         data = f.stream.read(max_bytes + 1)
         if len(data) > max_bytes:

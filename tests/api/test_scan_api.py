@@ -70,7 +70,9 @@ def test_missing_image_and_bad_context_are_422(admin):
     r = admin.post("/api/v1/scan/decode", data={"context": "pick"}, content_type="multipart/form-data")
     assert r.status_code == 422
     r = _post(admin, (FIX / "ean13_clean.jpg").read_bytes(), context="teleport")
-    assert r.status_code == 422
+    assert r.status_code == 422 and "context" in r.get_json()["errors"]["files"]
+    r = admin.post("/api/v1/scan/decode", data={"image": "not a file part"}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "image" in r.get_json()["errors"]["files"]
 
 
 def test_login_required(client):
@@ -80,8 +82,8 @@ def test_login_required(client):
     assert client.get("/api/v1/labels?product_ids=1").status_code in (401, 403)
 
 
-def test_rate_limited_per_user(app, database_url, make_user):
-    from conftest import ApiClient
+def test_rate_limited_per_user(app, database_url, make_user, api_client_cls):
+    ApiClient = api_client_cls  # noqa: N806
 
     from backend import create_app
     from backend.config import TestConfig

@@ -6,10 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
-
-from backend.extensions import db
-from backend.models.base import Base
 
 
 class Receiver:
@@ -51,31 +47,3 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
-
-
-def snapshot(exclude_audit_of: tuple[str, ...] = ("database",)) -> dict[str, list[tuple]]:
-    """Every row of every table (audit rows about backups/restores left out)."""
-    db.session.commit()
-    out = {}
-    with db.engine.connect() as conn:
-        for t in Base.metadata.sorted_tables:
-            rows = conn.execute(select(t).order_by(*(t.primary_key.columns or t.columns))).all()
-            if t.name == "audit_log":
-                rows = [r for r in rows if r._mapping["entity"] not in exclude_audit_of]
-            out[t.name] = [tuple(r) for r in rows]
-    return out
-
-
-def wipe() -> None:
-    """Empty every table (as between tests)."""
-    from sqlalchemy import text
-
-    db.session.remove()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for t in tables:
-            db.session.execute(text(f'DELETE FROM "{t}"'))
-    db.session.commit()
-    db.session.remove()

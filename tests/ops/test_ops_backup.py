@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import snapshot, wipe
+from ops_dbutil import snapshot, wipe
 from sqlalchemy import func, select
 
 from backend.context import Actor, acting_as
