@@ -69,6 +69,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from backend.auth.web import install_auth
 
     install_auth(app)
+    from backend.api.input_guard import install as install_input_guard
+
+    install_input_guard(app)  # after auth: a forbidden caller gets 401/403, not 422
     from backend.api.idempotency import install as install_idempotency
 
     install_idempotency(app)  # Idempotency-Key on POST (after auth: keys are per user)

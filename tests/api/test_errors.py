@@ -55,3 +55,14 @@ def test_oversized_body_is_413(admin, app):
     big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
     r = admin.post("/api/v1/products", data=big, content_type="application/json")
     _shape(r, 413, "payload_too_large")
+
+
+def test_nul_characters_are_422_and_change_nothing(admin):
+    """PostgreSQL text cannot hold U+0000: it is refused up front, the same on every database."""
+    body = _shape(admin.post("/api/v1/suppliers", json={"code": "S\x00", "name": "x"}), 422, "validation_error")
+    assert "json.code" in body["errors"]
+    _shape(admin.post("/api/v1/products", json={"sku": "A1", "name": "ok", "tags": {"k\x00": 1}}), 422,
+           "validation_error")
+    _shape(admin.get("/api/v1/transfers?q=a%00b"), 422, "validation_error")
+    assert admin.get("/api/v1/suppliers").get_json()["total"] == 0
+    assert admin.get("/api/v1/products").get_json()["total"] == 0

@@ -17,6 +17,7 @@ export const TILES = [
   { route: '#/adjustment', ico: 'adjust', key: 'nav.adjustment', perm: 'stock.adjust' },
   { route: '#/approvals', ico: 'approve', key: 'nav.approvals',
     perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve'] },
+  { route: '#/reports', ico: 'chart', key: 'nav.reports', perm: ['report.view', 'stock.view'] },
   { route: '#/outbox', ico: 'sync', key: 'nav.outbox', perm: 'sync.push' },
   { route: '#/settings', ico: 'settings', key: 'nav.settings' },
 ];
