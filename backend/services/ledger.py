@@ -13,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.context import current_actor
 from backend.domain import costing
@@ -54,7 +56,8 @@ def _ensure_level(product_id: int, warehouse_id: int) -> None:
 
 def _lock_level(product_id: int, warehouse_id: int) -> StockLevel:
     stmt = (select(StockLevel).where(StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id)
-            .with_for_update(of=StockLevel).execution_options(populate_existing=True))
+            .with_for_update(of=StockLevel).execution_options(populate_existing=True)
+            .options(lazyload("*")))  # the lock needs the row only: no joined product/warehouse refetch
     return db.session.scalars(stmt).one()
 
 
@@ -112,8 +115,10 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
             short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
                           "requested": str(-dq), "available": str(qty)})
             continue
-        lvl.quantity, lvl.value = new_qty, new_value
-        lvl.avg_cost = costing.average(new_qty, new_value, unit_cost)
+        # the UPDATE above already wrote these: keep the object in step without a second UPDATE at flush
+        set_committed_value(lvl, "quantity", new_qty)
+        set_committed_value(lvl, "value", new_value)
+        set_committed_value(lvl, "avg_cost", costing.average(new_qty, new_value, unit_cost))
         move = StockMove(product_id=m.product_id, warehouse_id=m.warehouse_id, location_id=m.location_id,
                          quantity=dq, unit_cost=unit_cost, value=move_value, balance_after=new_qty, kind=m.kind,
                          reason=m.reason, doc_type=m.doc_type, doc_id=m.doc_id, doc_line_id=m.doc_line_id,

@@ -1,13 +1,15 @@
 """Offline sync push: apply a device's queued operations exactly once, in order, and keep every outcome.
 
-``push(user, device_id, ops)`` processes the ops in the given order. Each op runs in its own
-transaction that (1) locks the device row, (2) looks the op_id up, (3) checks ``seq`` against the
-device's ``last_seq``, (4) applies the op through the same service as the online API, and (5) writes the
-op record and the new ``last_seq`` — so the effect, its record and the sequence commit together or not at
-all. If the service refuses the op (any ``DomainError`` or payload validation error) that transaction is
-rolled back and a second one records the rejection (re-checking under the lock), which also advances
-``last_seq``: one bad op never blocks the queue. Anything else (database down, a crash) fails the request;
-everything committed so far stays, and a resend of the whole batch answers those ops as ``duplicate``.
+``push(user, device_id, ops)`` processes the ops in the given order, in chunks: each chunk is one
+transaction that (1) locks the device row, then for every op, under its own SAVEPOINT, (2) looks the op_id
+up, (3) checks ``seq`` against the device's ``last_seq``, (4) applies the op through the same service as
+the online API, and (5) writes the op record and the new ``last_seq`` — so an op's effect, its record and
+the sequence commit together or not at all. If the service refuses the op (any ``DomainError`` or payload
+validation error) its savepoint is rolled back and a second one records the rejection, which also advances
+``last_seq``: one bad op never blocks the queue. A chunk ends after ``SYNC_CHUNK_OPS`` ops or
+``SYNC_CHUNK_SECONDS``; an op with photos runs alone, its photos decoded outside any transaction. Anything
+else (database down, a crash) fails the request; the chunks committed so far stay, the current one is rolled
+back whole, and a resend of the batch answers the committed ops as ``duplicate`` and applies the rest.
 
 Outcomes per op: ``applied`` (result), ``duplicate`` (the stored outcome, nothing applied again),
 ``rejected`` (code, message, errors). A ``seq`` beyond ``last_seq + 1`` stops the batch with
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,9 +30,10 @@ import marshmallow as ma
 from flask import current_app, has_app_context
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.context import current_actor, current_request_id
-from backend.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from backend.errors import Conflict, DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.base import utcnow
@@ -41,6 +45,10 @@ from backend.services.uow import command, transaction
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_OPS = 500
+# Ops share one transaction (a savepoint each) up to this many ops or seconds: one commit, one device
+# lock and one load of the user per chunk instead of per op; a short chunk keeps SQLite's write lock brief.
+CHUNK_OPS = 100
+CHUNK_SECONDS = 0.5
 RETENTION_DAYS = 30
 
 
@@ -278,11 +286,10 @@ def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, ba
     return json.loads(json.dumps(result, default=str))
 
 
-def _step(user, user_id: int, device_id: str, op: Op, decoded: dict[str, str], error: dict | None) -> dict:
-    """One locked pass over an op: duplicate / gap / reused checks, then apply or record ``error``."""
-    _async_commit()
-    dev = _lock_device(device_id)
-    _own(dev, user_id)
+def _step(user, user_id: int, dev: SyncDevice, op: Op, decoded: dict[str, str], error: dict | None) -> dict:
+    """One pass over an op under the device lock: duplicate / gap / reused checks, then apply or record
+    ``error``."""
+    device_id = dev.id
     expected = dev.last_seq + 1
     key = op.op_id
     rec = _by_key(key)
@@ -352,17 +359,72 @@ def process_op(user, device_id: str, op: Op, user_id: int | None = None) -> dict
     if pre_error is None:
         try:
             with transaction():
-                return _step(user, user_id, device_id, op, decoded, None)
+                return _step(user, user_id, _locked_device(device_id, user_id), op, decoded, None)
         except (DomainError, ma.ValidationError) as exc:
-            if isinstance(exc, PermissionDenied) and exc.code in ("device_forbidden", "device_disabled"):
+            if _is_device_refusal(exc):
                 raise
             pre_error = _error_body(exc)
     with transaction():
         err = {k: v for k, v in pre_error.items() if k != "decoded"}
-        out = _step(user, user_id, device_id, op, decoded, err)
+        out = _step(user, user_id, _locked_device(device_id, user_id), op, decoded, err)
         if out["status"] == "rejected" and op.photos and out.get("code") == err["code"]:
             out["photo_kept"] = True
         return out
+
+
+def _locked_device(device_id: str, user_id: int) -> SyncDevice:
+    _async_commit()
+    dev = _lock_device(device_id)
+    _own(dev, user_id)
+    return dev
+
+
+def _is_device_refusal(exc: Exception) -> bool:
+    return isinstance(exc, PermissionDenied) and exc.code in ("device_forbidden", "device_disabled")
+
+
+def _needs_decode(op: Op) -> bool:
+    return bool(op.photos or photo_refs(op.payload))
+
+
+def _apply_in_savepoint(user, user_id: int, dev: SyncDevice, op: Op) -> dict:
+    """One op inside the chunk's transaction: its effect and record under a SAVEPOINT, so a refused op
+    rolls back alone and its rejection is recorded in a second savepoint."""
+    try:
+        with db.session.begin_nested():
+            return _step(user, user_id, dev, op, {}, None)
+    except StaleDataError:
+        err = _error_body(StaleVersion())
+    except (DomainError, ma.ValidationError) as exc:
+        if _is_device_refusal(exc):
+            raise
+        err = _error_body(exc)
+    with db.session.begin_nested():
+        return _step(user, user_id, dev, op, {}, err)
+
+
+def _chunk_limits() -> tuple[int, float]:
+    cfg = current_app.config if has_app_context() else {}
+    return int(cfg.get("SYNC_CHUNK_OPS", CHUNK_OPS)), float(cfg.get("SYNC_CHUNK_SECONDS", CHUNK_SECONDS))
+
+
+def _process_chunk(user, user_id: int, device_id: str, ops: list[Op], start: int) -> tuple[list[dict], bool]:
+    """Apply ops[start:] in one transaction until the chunk is full (ops or time), a photo op (decoded
+    outside any transaction) or a sequence gap. Returns (results, stopped_at_gap)."""
+    max_ops, max_s = _chunk_limits()
+    results: list[dict] = []
+    with transaction():
+        dev = _locked_device(device_id, user_id)
+        t0 = time.monotonic()
+        i = start
+        while i < len(ops) and len(results) < max_ops and not _needs_decode(ops[i]) \
+                and (not results or time.monotonic() - t0 < max_s):
+            out = _apply_in_savepoint(user, user_id, dev, ops[i])
+            results.append(out)
+            i += 1
+            if out["status"] == "rejected" and out.get("code") == "sequence_gap":
+                return results, True
+    return results, False
 
 
 def push(user, device_id: str, ops: list[Op]) -> dict:
@@ -385,15 +447,20 @@ def push(user, device_id: str, ops: list[Op]) -> dict:
         dev, _ = register_device(user, device_id)
     else:
         _own(dev, user)
-    results = []
+    results: list[dict] = []
     stopped = None
     user_id = user.id
-    for op in ops:
-        out = process_op(user, device_id, op, user_id)
-        results.append(out)
-        if out["status"] == "rejected" and out.get("code") == "sequence_gap":
-            stopped = out
-            break
+    while len(results) < len(ops) and stopped is None:
+        op = ops[len(results)]
+        if _needs_decode(op):
+            out = process_op(user, device_id, op, user_id)
+            results.append(out)
+            gap = out["status"] == "rejected" and out.get("code") == "sequence_gap"
+        else:
+            chunk, gap = _process_chunk(user, user_id, device_id, ops, len(results))
+            results.extend(chunk)
+        if gap:
+            stopped = results[-1]
     _durable_mark(device_id)
     last = db.session.scalar(select(SyncDevice.last_seq).where(SyncDevice.id == device_id))
     body = {"device_id": device_id, "last_seq": int(last or 0), "results": results}

@@ -109,6 +109,8 @@ def _take(session: Session, n: int) -> int:
 
 @event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT release: the outer commit writes the change log once
     if session.new or session.dirty or session.deleted:
         session.flush()  # before_commit runs before the final flush: see everything first
     changes = session.info.pop(_KEY, None)

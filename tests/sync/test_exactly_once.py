@@ -169,7 +169,7 @@ def test_the_same_batch_pushed_twice_at_the_same_moment_is_applied_once(login, m
 
 @pytest.mark.parametrize("where", ["after_effect_before_commit", "between_ops"])
 @pytest.mark.parametrize("k", [1, 7])
-def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(login, make_warehouse, make_product,
+def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app, login, make_warehouse, make_product,
                                                                            device, monkeypatch, where, k):
     wh = make_warehouse()
     products = [make_product() for _ in range(2)]
@@ -177,8 +177,9 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(logi
         stock_in(p, wh, 30)
     d = device(login("warehouse"))
     _outbox(d, products, wh, 12, random.Random(k), _codes())
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 3)  # ops commit in chunks of 3
     calls = {"n": 0}
-    real_record, real_process = sync_service._record, sync_service.process_op
+    real_record, real_process = sync_service._record, sync_service._apply_in_savepoint
 
     def failing_record(*a, **kw):  # the op's effect is flushed; the DB dies before the commit
         calls["n"] += 1
@@ -188,7 +189,7 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(logi
             raise OperationalError("COMMIT", {}, Exception("injected: server closed the connection"))
         return rec
 
-    def failing_process(*a, **kw):  # op k is committed; the process dies before op k+1
+    def failing_process(*a, **kw):  # ops 1..k are done; the process dies before op k+1
         calls["n"] += 1
         if calls["n"] == k + 1:
             raise OperationalError("SELECT", {}, Exception("injected: connection lost"))
@@ -197,16 +198,18 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(logi
     if where == "after_effect_before_commit":
         monkeypatch.setattr(sync_service, "_record", failing_record)
     else:
-        monkeypatch.setattr(sync_service, "process_op", failing_process)
+        monkeypatch.setattr(sync_service, "_apply_in_savepoint", failing_process)
     r = d.api.post("/api/v1/sync/push", json={"device_id": d.id, "ops": d.outbox})
     assert r.status_code == 500 and r.get_json()["code"] == "internal_error"
     db.session.commit()
-    assert db.session.get(SyncDevice, d.id).last_seq == k  # ops 1..k committed, k+1 not at all
-    assert db.session.scalar(select(func.count()).select_from(SyncOp)) == k
+    committed = k - k % 3  # the chunks before the failing one stay; op k+1's chunk is rolled back whole
+    assert db.session.get(SyncDevice, d.id).last_seq == committed
+    assert db.session.scalar(select(func.count()).select_from(SyncOp)) == committed
     monkeypatch.undo()
     body = d.push()
-    assert [r["status"] for r in body["results"][:k]] == ["duplicate"] * k
-    assert all(r["status"] in ("applied", "rejected") for r in body["results"][k:])
+    assert [r["status"] for r in body["results"][:committed]] == ["duplicate"] * committed
+    assert all(r["status"] != "duplicate" for r in body["results"][committed:])
+    assert all(r["status"] in ("applied", "rejected") for r in body["results"][committed:])
     first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
                           r.get("code")) for r in body["results"]}
     _check_exactly_once([d], first)
