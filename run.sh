@@ -28,4 +28,8 @@ cat <<MSG
   Demo logins (password demo1234): admin, manager, purchaser, warehouse, sales, finance
 
 MSG
-exec .venv/bin/gunicorn "${WORKER_ARGS[@]}" -b "0.0.0.0:${PORT}" --access-logfile - 'backend:create_app()'
+# The webhook delivery worker runs beside the web server and stops with it.
+.venv/bin/flask webhooks-deliver > instance/webhooks-deliver.log 2>&1 &
+WEBHOOK_WORKER=$!
+trap 'kill "$WEBHOOK_WORKER" 2>/dev/null || true' EXIT
+.venv/bin/gunicorn "${WORKER_ARGS[@]}" -b "0.0.0.0:${PORT}" --access-logfile - 'backend:create_app()'
