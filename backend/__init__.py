@@ -11,7 +11,6 @@ from werkzeug.routing import IntegerConverter
 from backend.config import Config, normalise_db_url
 from backend.extensions import api, db, limiter, login_manager, migrate
 
-
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -20,7 +19,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 class Int32Converter(IntegerConverter):
     """``<int:…>`` limited to the 32-bit ids the database uses."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+    def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
@@ -48,7 +47,7 @@ def create_app(config: type | dict | None = None) -> Flask:
             from backend.services.uow import install_sqlite_pragmas
 
             install_sqlite_pragmas(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    import backend.models  # noqa: F401  (complete metadata for migrations)
+    import backend.models
     import backend.services.audit  # noqa: F401  (session listeners)
 
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),

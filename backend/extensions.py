@@ -14,7 +14,7 @@ from backend.models.base import Base
 class Api(_SmorestApi):
     """flask-smorest Api whose errors use our stable string codes (see backend.api.errors)."""
 
-    from backend.api.error_schema import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+    from backend.api.error_schema import ErrorSchema as ERROR_SCHEMA
 
     def handle_http_exception(self, error):
         from backend.api.errors import http_error_response

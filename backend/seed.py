@@ -103,7 +103,7 @@ def seed_demo(only_if_empty: bool = False) -> bool:
                 create_location(wh.id, {"code": f"{aisle}-{bay:02d}", "name": f"{aisle} 区 {bay} 号货架"})
     sups = [crud.create(Supplier, {"code": c, "name": n, "contact": p, "phone": t}) for c, n, p, t in SUPPLIERS]
     for c, n, p, t in CUSTOMERS:
-        crud.create(Customer, {"code": c, "name": n, "contact": p, "phone": t, "credit_limit": Decimal("50000")})
+        crud.create(Customer, {"code": c, "name": n, "contact": p, "phone": t, "credit_limit": Decimal(50000)})
     products = []
     for i, (zh, en, cat, model, spec, unit, buy, sell) in enumerate(PRODUCTS, start=1):
         products.append(create_product({

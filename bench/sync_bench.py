@@ -87,8 +87,8 @@ def _seed_products(n: int, with_stock_wh=None, stock_products: int = 0):
 
     now = utcnow()
     db.session.execute(insert(Product), [
-        {"sku": f"B-{i:06d}", "name": f"商品 {i}", "unit": "pcs", "purchase_price": Decimal("10"),
-         "sale_price": Decimal("15"), "tax_rate": Decimal("0.13"), "reorder_point": 0, "reorder_qty": 0,
+        {"sku": f"B-{i:06d}", "name": f"商品 {i}", "unit": "pcs", "purchase_price": Decimal(10),
+         "sale_price": Decimal(15), "tax_rate": Decimal("0.13"), "reorder_point": 0, "reorder_qty": 0,
          "is_active": True, "version": 1, "created_at": now, "updated_at": now} for i in range(n)])
     ids = list(db.session.scalars(select(Product.id).order_by(Product.id)))
     db.session.execute(insert(Barcode), [{"code": f"20{pid:010d}", "product_id": pid, "symbology": "code128",
@@ -278,8 +278,8 @@ def _write(rows, args) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines)
-    if re.search(r"^## Sync\n", text, re.M):
-        text = re.sub(r"^## Sync\n.*?(?=^## |\Z)", section + "\n", text, flags=re.M | re.S)
+    if re.search(r"^## Sync\n", text, re.MULTILINE):
+        text = re.sub(r"^## Sync\n.*?(?=^## |\Z)", section + "\n", text, flags=re.MULTILINE | re.DOTALL)
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)

@@ -10,7 +10,12 @@ from marshmallow import validate
 
 from backend.api.common import Str
 from backend.api.error_schema import ErrorSchema
-from backend.auth.decorators import AUTHENTICATED, PUBLIC, current_user_required, require
+from backend.auth.decorators import (
+    AUTHENTICATED,
+    PUBLIC,
+    current_user_required,
+    require,
+)
 from backend.extensions import limiter
 from backend.services import users as service
 

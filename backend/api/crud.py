@@ -1,7 +1,7 @@
 """Builds the standard list/create/get/patch/delete views of a reference-data resource."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import marshmallow as ma
 from flask.views import MethodView

@@ -12,10 +12,10 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
+from marshmallow import validate
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
-from marshmallow import validate
 
 from backend.api.common import Dec
 from backend.api.error_schema import ErrorSchema
@@ -32,6 +32,7 @@ from backend.scan import ImageRejected, ImageTooLarge, NotAnImage, decode
 from backend.scan.checksum import is_valid_gtin
 from backend.scan.labels import LAYOUTS, SYMBOLOGIES, render_labels
 from backend.services.catalog import resolve_barcode
+
 
 class _MultipartParser(FlaskParser):
     """Reads a multipart body whole: its files *and* its form fields, so one schema documents one

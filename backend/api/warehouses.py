@@ -112,4 +112,4 @@ class LocationItem(MethodView):
         service.delete_location(warehouse_id, location_id, args["version"])
 
 
-__all__ = ["blp", "Location"]
+__all__ = ["Location", "blp"]

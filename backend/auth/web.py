@@ -7,8 +7,8 @@ import uuid
 from flask import current_app, g, request, session
 from flask_login import current_user
 
-from backend.context import Actor, set_actor, set_request_id
 from backend.auth.decorators import AUTHENTICATED, PUBLIC, current_user_or_none
+from backend.context import Actor, set_actor, set_request_id
 from backend.errors import PermissionDenied, Unauthenticated
 from backend.extensions import login_manager
 from backend.services import users as user_service

@@ -18,7 +18,7 @@ class ApprovalPolicy(VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(30), index=True)
     level: Mapped[int] = mapped_column(default=1)  # 1 or 2
-    min_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    min_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     permission: Mapped[str] = mapped_column(String(60))
 
 

@@ -53,9 +53,9 @@ class StockLevel(Base):
 
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), primary_key=True, index=True)
-    quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0"))
-    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
-    avg_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    avg_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product = relationship("Product", lazy="joined")

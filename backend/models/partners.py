@@ -30,4 +30,4 @@ class Supplier(PartnerMixin, Base):
 class Customer(PartnerMixin, Base):
     __tablename__ = "customers"
 
-    credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))

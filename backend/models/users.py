@@ -100,4 +100,4 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-__all__ = ["User", "UserSession", "ApiToken", "user_warehouses", "Integer"]
+__all__ = ["ApiToken", "Integer", "User", "UserSession", "user_warehouses"]

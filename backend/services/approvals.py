@@ -16,10 +16,10 @@ from backend.extensions import db
 from backend.models.approvals import Approval, ApprovalPolicy
 
 DEFAULT_POLICIES: dict[str, list[tuple[int, Decimal, str]]] = {
-    "purchase_order": [(1, Decimal("0"), "purchase.approve"), (2, Decimal("50000"), "purchase.approve.high")],
-    "sales_order": [(1, Decimal("0"), "sales.approve"), (2, Decimal("100000"), "sales.approve.high")],
-    "adjustment": [(1, Decimal("0"), "stock.adjust.approve")],
-    "stocktake": [(1, Decimal("0"), "stocktake.approve")],
+    "purchase_order": [(1, Decimal(0), "purchase.approve"), (2, Decimal(50000), "purchase.approve.high")],
+    "sales_order": [(1, Decimal(0), "sales.approve"), (2, Decimal(100000), "sales.approve.high")],
+    "adjustment": [(1, Decimal(0), "stock.adjust.approve")],
+    "stocktake": [(1, Decimal(0), "stocktake.approve")],
 }
 
 

@@ -20,8 +20,8 @@ with no font file to ship. Column widths are in millimetres and scaled to the pr
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors

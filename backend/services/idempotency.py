@@ -28,7 +28,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.errors import Conflict, ValidationFailed
-from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.sync import IdempotencyKey
 from backend.services.uow import transaction

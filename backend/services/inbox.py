@@ -23,8 +23,8 @@ the document will move and the on-hand now/after in its warehouse. Sources must 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from backend.services import approvals
 

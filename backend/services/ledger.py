@@ -138,7 +138,7 @@ def level(product_id: int, warehouse_id: int) -> StockLevel | None:
 
 def on_hand(product_id: int, warehouse_id: int) -> Decimal:
     lvl = level(product_id, warehouse_id)
-    return lvl.quantity if lvl else Decimal("0")
+    return lvl.quantity if lvl else Decimal(0)
 
 
 def quantity_at(product_id: int, warehouse_id: int, at: datetime) -> Decimal:

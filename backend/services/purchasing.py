@@ -30,13 +30,25 @@ from sqlalchemy import or_, select
 
 from backend.auth.decorators import current_user_or_none
 from backend.domain.states import StateMachine
-from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, check_version
+from backend.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    check_version,
+)
 from backend.extensions import db
 from backend.models.base import QTY_SCALE, utcnow
 from backend.models.catalog import Product
 from backend.models.partners import Supplier
-from backend.models.purchasing import (GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine,
-                                       PurchaseReturn, PurchaseReturnLine)
+from backend.models.purchasing import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
+)
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, inbox, ledger
 from backend.services.audit import audit_action
@@ -214,7 +226,7 @@ def _build_lines(po: PurchaseOrder, lines: list[dict]) -> None:
         amount, tax, total = line_figures(qty, price, rate)
         po.lines.append(PurchaseOrderLine(line_no=i + 1, product_id=p.id, quantity=qty, unit_price=price,
                                           tax_rate=rate, amount=amount, tax_amount=tax, total=total,
-                                          received_qty=Decimal("0"), returned_qty=Decimal("0"),
+                                          received_qty=Decimal(0), returned_qty=Decimal(0),
                                           notes=ln.get("notes")))
     _sum_figures(po, po.lines)
 

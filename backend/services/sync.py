@@ -33,13 +33,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.context import current_actor, current_request_id
-from backend.errors import Conflict, DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from backend.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.base import utcnow
 from backend.models.sync import SyncDevice, SyncOp, SyncPhoto
-from backend.services import sync_changes  # noqa: F401  (installs the pull change-log listeners)
-from backend.services import sync_ops
+from backend.services import (
+    sync_changes,  # noqa: F401  (installs the pull change-log listeners)
+    sync_ops,
+)
 from backend.services.uow import command, transaction
 
 log = logging.getLogger(__name__)

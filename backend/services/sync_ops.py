@@ -19,10 +19,11 @@ To add an op type::
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
@@ -105,7 +106,7 @@ def describe() -> list[dict]:
 
 def _dec(**kw):
     return ma.fields.Decimal(places=4, allow_nan=False, as_string=True,
-                             validate=validate.Range(min=kw.pop("min", None), max=Decimal("99999999999999")), **kw)
+                             validate=validate.Range(min=kw.pop("min", None), max=Decimal(99999999999999)), **kw)
 
 
 class Strict(ma.Schema):

@@ -11,7 +11,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
 from backend.auth.permissions import ROLES
-from backend.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed, check_version
+from backend.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+    check_version,
+)
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.users import ApiToken, User, UserSession

@@ -83,7 +83,7 @@ def test_login_required(client):
 
 
 def test_rate_limited_per_user(app, database_url, make_user, api_client_cls):
-    ApiClient = api_client_cls  # noqa: N806
+    ApiClient = api_client_cls
 
     from backend import create_app
     from backend.config import TestConfig

@@ -1,5 +1,4 @@
 """Purchase order lifecycle through the API: order, approve, receive in parts, return, close."""
-from decimal import Decimal
 
 from sqlalchemy import select
 

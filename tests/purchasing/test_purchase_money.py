@@ -1,8 +1,8 @@
 """Money arithmetic against hand-computed figures: cents, ROUND_HALF_UP, tax per line, partial documents."""
 from decimal import Decimal
 
-from backend.models.ledger import StockLevel
 from backend.extensions import db
+from backend.models.ledger import StockLevel
 from backend.services import purchasing
 from tests.purchasing.conftest import D, ok
 
@@ -60,5 +60,5 @@ def test_money_helper_rounds_half_up_not_to_even():
     assert purchasing.money(Decimal("0.125")) == Decimal("0.13")
     assert purchasing.money(Decimal("0.135")) == Decimal("0.14")
     assert purchasing.money(Decimal("-0.125")) == Decimal("-0.13")
-    assert purchasing.line_figures(Decimal("7"), Decimal("1.4285"), Decimal("0.13")) == (
+    assert purchasing.line_figures(Decimal(7), Decimal("1.4285"), Decimal("0.13")) == (
         Decimal("10.00"), Decimal("1.30"), Decimal("11.30"))  # 9.9995 → 10.00

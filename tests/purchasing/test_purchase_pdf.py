@@ -17,7 +17,7 @@ def test_purchase_order_pdf_is_an_a4_document_with_its_number_and_a_chinese_font
     assert pdf.startswith(b"%PDF") and po["number"].encode() in pdf  # metadata (Subject)
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf  # A4
     assert b"STSong-Light" in pdf and b"UniGB-UCS2-H" in pdf  # CJK CID font, no file needed
-    pages = b"".join(_inflate(s) for s in re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.S))
+    pages = b"".join(_inflate(s) for s in re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.DOTALL))
     text = _pdf_text(pages)
     for word in (po["number"], "采购订单", "上海五金有限公司", "十字螺丝刀", "请开增值税专用发票", "147.25"):
         assert word in text, word  # 10 × 12.50 × 1.13 + 2 × 3 = 147.25
@@ -38,9 +38,9 @@ def _inflate(data: bytes) -> bytes:
 def _pdf_text(pdf: bytes) -> str:
     """Text shown with the CID font (UCS-2 literal strings with PDF escapes) in uncompressed streams."""
     out = []
-    for lit in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", pdf, re.S):
+    for lit in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", pdf, re.DOTALL):
         raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                     else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m.group(1), m.group(1)), lit, flags=re.S)
+                     else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m.group(1), m.group(1)), lit, flags=re.DOTALL)
         out.append(raw.decode("utf-16-be", "replace"))
     return " ".join(out)
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 
 def op(seq: int, type_: str, payload: dict, **kw) -> dict:
     return {"op_id": kw.pop("op_id", None) or str(uuid.uuid4()), "seq": seq, "type": type_, "payload": payload,
-            "client_time": kw.pop("client_time", datetime.now(timezone.utc).isoformat()), **kw}
+            "client_time": kw.pop("client_time", datetime.now(UTC).isoformat()), **kw}
 
 
 class Device:

@@ -3,7 +3,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from backend.models.base import utcnow
-
 from tests.sync.sync_helpers import assert_ledger_ok, device, on_hand, stock_in  # noqa: F401 (fixture)
 
 

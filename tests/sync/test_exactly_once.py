@@ -1,7 +1,6 @@
 """Exactly once: replays, random interleaved sub-batches from two devices at once, injected failures."""
 import random
 import threading
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +11,6 @@ from backend.models.catalog import Barcode
 from backend.models.ledger import StockMove
 from backend.models.sync import SyncDevice, SyncOp
 from backend.services import sync as sync_service
-
 from tests.sync.sync_helpers import ApiClientFor, assert_ledger_ok, device, stock_in  # noqa: F401 (fixture)
 
 

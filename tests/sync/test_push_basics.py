@@ -4,7 +4,6 @@ import uuid
 from backend.extensions import db
 from backend.models.catalog import Barcode
 from backend.models.sync import SyncDevice, SyncOp
-
 from tests.sync.sync_helpers import device, op  # noqa: F401 (fixture)
 
 EAN = ["6901234567892", "4006381333931", "9780201379624", "5012345678900", "0012345678905"]

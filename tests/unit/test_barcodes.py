@@ -1,7 +1,12 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.domain.barcodes import gtin_check_digit, internal_ean13, is_valid_gtin, validate_code
+from backend.domain.barcodes import (
+    gtin_check_digit,
+    internal_ean13,
+    is_valid_gtin,
+    validate_code,
+)
 
 
 def test_known_ean13_check_digits():

@@ -3,16 +3,16 @@ from decimal import Decimal
 import pytest
 
 from backend.errors import InsufficientStock
+from backend.extensions import db
 from backend.models.ledger import ImmutableMove, StockMove
 from backend.services import ledger
 from backend.services.ledger import MoveSpec
-from backend.extensions import db
 
 
 def test_receipts_set_moving_average_and_issues_take_it(make_product, make_warehouse):
     p, w = make_product(), make_warehouse()
-    ledger.post([MoveSpec(p.id, w.id, Decimal(10), "receipt", unit_cost=Decimal("2"))])
-    ledger.post([MoveSpec(p.id, w.id, Decimal(10), "receipt", unit_cost=Decimal("4"))])
+    ledger.post([MoveSpec(p.id, w.id, Decimal(10), "receipt", unit_cost=Decimal(2))])
+    ledger.post([MoveSpec(p.id, w.id, Decimal(10), "receipt", unit_cost=Decimal(4))])
     lvl = ledger.level(p.id, w.id)
     assert (lvl.quantity, lvl.avg_cost, lvl.value) == (Decimal(20), Decimal(3), Decimal(60))
     (m,) = ledger.post([MoveSpec(p.id, w.id, Decimal(-5), "shipment")])
@@ -22,7 +22,7 @@ def test_receipts_set_moving_average_and_issues_take_it(make_product, make_wareh
 
 def test_going_negative_is_refused_and_nothing_is_posted(make_product, make_warehouse):
     p, w = make_product(), make_warehouse()
-    ledger.post([MoveSpec(p.id, w.id, Decimal(3), "receipt", unit_cost=Decimal("1"))])
+    ledger.post([MoveSpec(p.id, w.id, Decimal(3), "receipt", unit_cost=Decimal(1))])
     with pytest.raises(InsufficientStock):
         ledger.post([MoveSpec(p.id, w.id, Decimal(-1), "shipment"), MoveSpec(p.id, w.id, Decimal(-3), "shipment")])
     assert ledger.level(p.id, w.id).quantity == Decimal(3)
@@ -31,7 +31,7 @@ def test_going_negative_is_refused_and_nothing_is_posted(make_product, make_ware
 
 def test_moves_cannot_be_changed(make_product, make_warehouse):
     p, w = make_product(), make_warehouse()
-    (m,) = ledger.post([MoveSpec(p.id, w.id, Decimal(3), "receipt", unit_cost=Decimal("1"))])
+    (m,) = ledger.post([MoveSpec(p.id, w.id, Decimal(3), "receipt", unit_cost=Decimal(1))])
     m = db.session.get(StockMove, m.id)
     m.quantity = Decimal(5)
     with pytest.raises(ImmutableMove):
