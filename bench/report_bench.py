@@ -30,22 +30,10 @@ LINES_PER_ORDER = 4
 
 
 def _pg_url() -> str | None:
+    from backend.dbadmin import side_database
+
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from backend.config import normalise_db_url
-
-    base = make_url(normalise_db_url(url))
-    name = f"{base.database}_repbench"
-    eng = create_engine(base, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return side_database(url, "repbench") if url else None
 
 
 def _chunks(rows, n=5000):

@@ -29,25 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def _pg_url() -> str | None:
+    from backend.dbadmin import side_database
+
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         return url
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from backend.config import normalise_db_url
-
-    base = make_url(normalise_db_url(url))
-    name = f"{base.database}_syncbench"
-    eng = create_engine(base, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return side_database(url, "syncbench") if url else None
 
 
 def _app(url: str):
@@ -258,9 +246,11 @@ def _write(rows, args) -> None:
              "    .venv/bin/python bench/sync_bench.py            # TEST_DATABASE_URL or BENCH_DATABASE_URL for PostgreSQL",
              "",
              f"Push: {args.ops:,} ops in batches of {args.batch} through `POST /api/v1/sync/push` in-process (whole app:",
-             "auth, JSON, per-op transaction with the op record and the device's last seq). Mix: half `stock.adjust`",
+             "auth, JSON, each op under its own savepoint with its record and the device's last seq, up to 100",
+             "ops per transaction). Mix: half `stock.adjust`",
              "(adjustment document + ledger move), half `barcode.assign`. *N devices* = the ops split over N phones",
-             "pushing at the same time. *Replay* = the same batches again (every op answered `duplicate`).", "",
+             "pushing at the same time. *Replay* = the same batches again (every op answered `duplicate`).",
+             "Target ≥ 1,000 ops/s on PostgreSQL: see *Sync: analysis* below.", "",
              "| database | devices | ops | time | ops/s | replay ops/s |", "|---|---:|---:|---:|---:|---:|"]
     for name, kind, d, res in rows:
         if kind == "push":

@@ -38,17 +38,9 @@ def _database_url(tmp_path_factory) -> str:
 
 
 def _worker_database(url: str, worker: str) -> str:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
+    from backend.dbadmin import side_database
 
-    base = make_url(url)
-    name = f"{base.database}_{worker}"
-    eng = create_engine(base, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return side_database(url, worker)
 
 
 @pytest.fixture(scope="session")

@@ -19,22 +19,10 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
 
 def _pg_url() -> str | None:
+    from backend.dbadmin import side_database
+
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from backend.config import normalise_db_url
-
-    base = make_url(normalise_db_url(url))
-    name = f"{base.database}_conc_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    eng = create_engine(base, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return side_database(url, f"conc_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}") if url else None
 
 
 def _free_port() -> int:
