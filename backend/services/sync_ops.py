@@ -255,6 +255,34 @@ def _adjustment_reject(ctx: OpContext, p: dict) -> dict:
 # ---------------------------------------------------------------- transfers
 
 
+class TransferCreateLine(ProductRef):
+    quantity = _dec(required=True, min=Decimal("0.0001"))
+
+
+class TransferCreate(Strict):
+    from_warehouse_id = ma.fields.Integer(required=True, **ID)
+    to_warehouse_id = ma.fields.Integer(required=True, **ID)
+    note = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
+    lines = ma.fields.List(ma.fields.Nested(TransferCreateLine), required=True,
+                           validate=validate.Length(min=1, max=500))
+    ship = ma.fields.Boolean(load_default=False, metadata={"description": "Ship it in the same op"})
+
+
+@op_type("transfer.create", schema=TransferCreate, permission="transfer.create",
+         service="backend.services.transfers")
+def _transfer_create(ctx: OpContext, p: dict) -> dict:
+    """A transfer started on a phone (also offline); with ``ship`` the goods leave in the same op, so a
+    transfer is never left half done (created but not shipped) by a later rejected op."""
+    from backend.services import transfers
+
+    data = {k: v for k, v in p.items() if k in ("from_warehouse_id", "to_warehouse_id", "note")}
+    data["lines"] = _resolve_lines(p["lines"])
+    t = transfers.create_transfer(data, ctx.user, op_id=ctx.op_id)
+    if p["ship"]:
+        t = transfers.ship_transfer(t.id, t.version, ctx.user, op_id=ctx.op_id)
+    return {"transfer_id": t.id, "number": t.number, "status": t.status, "version": t.version}
+
+
 class TransferShip(Strict):
     transfer_id = ma.fields.Integer(required=True, **ID)
 

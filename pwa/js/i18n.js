@@ -111,7 +111,6 @@ const S = {
   'transfer.ship': ['发出', 'Ship'],
   'transfer.ship_now': ['创建后立即发出', 'Ship right after creating'],
   'transfer.drafts': ['待发出的调拨单', 'Drafts to ship'],
-  'transfer.needs_online': ['创建调拨单需要联网（发出/收货可离线）', 'Creating a transfer needs a connection (shipping/receiving work offline)'],
   'nav.transfer_in': ['调拨收货', 'Receive transfer'],
   'status.in_transit': ['在途', 'in transit'],
   'transfer.same': ['调出与调入仓库不能相同', 'Source and destination must differ'],

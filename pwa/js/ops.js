@@ -10,6 +10,7 @@ export const OP = {
   RECEIVE_PO: 'po.receive',
   SHIP_SO: 'so.ship',
   COUNT: 'stocktake.count',
+  TRANSFER_CREATE: 'transfer.create',
   TRANSFER_SHIP: 'transfer.ship',
   TRANSFER_RECEIVE: 'transfer.receive',
 };
@@ -31,6 +32,11 @@ export const receivePo = ({ order_id, lines, note }, label) =>
 /** Ship (pick) a sales order. */
 export const shipSo = ({ order_id, lines, notes }, label) =>
   enqueue(OP.SHIP_SO, clean({ order_id, notes, lines: orderLines(lines) }), { label });
+
+/** Create a transfer (works offline); `ship` takes the goods out in the same op. */
+export const createTransfer = ({ from_warehouse_id, to_warehouse_id, note, lines, ship = false }, label) =>
+  enqueue(OP.TRANSFER_CREATE, clean({ from_warehouse_id, to_warehouse_id, note, ship,
+    lines: lines.map((l) => ({ product_id: l.product_id, quantity: q(l.quantity) })) }), { label });
 
 /** Ship a draft transfer. */
 export const shipTransfer = ({ transfer_id }, label) => enqueue(OP.TRANSFER_SHIP, { transfer_id }, { label });

@@ -294,7 +294,7 @@ def test_the_approvals_inbox_approves_with_a_comment(page, live_server):
     assert a.get(f"/api/v1/purchase-orders/{po['id']}")["status"] == "approved"
 
 
-def test_a_transfer_is_created_shipped_and_received_at_the_other_warehouse(page, live_server):
+def test_a_transfer_is_created_and_shipped_offline_then_received_at_the_other_warehouse(page, context, live_server):
     wh1, wh2 = live_server.data["warehouses"]["WH1"], live_server.data["warehouses"]["WH2"]
     pid = live_server.data["products"]["E2E-003"]
     boss = live_server.client(live_server.user("manager"))
@@ -303,6 +303,9 @@ def test_a_transfer_is_created_shipped_and_received_at_the_other_warehouse(page,
     assert r.status_code == 201, r.get_json()
     user = live_server.user("warehouse", warehouses=[wh1, wh2])
     login(page, user)
+    wait_sw_ready(page)
+    wait_catalog(page)
+    context.set_offline(True)  # the whole transfer is made without a network
     open_tile(page, "transfer")
     expect(page.get_by_test_id("tr-from")).to_have_value(str(wh1))
     expect(page.get_by_test_id("tr-to")).to_have_value(str(wh2))
@@ -310,8 +313,13 @@ def test_a_transfer_is_created_shipped_and_received_at_the_other_warehouse(page,
     for _ in range(3):
         wedge_scan(page, "6900000000021")
     expect(page.get_by_test_id("lines").locator(f'li[data-product="{pid}"] input')).to_have_value("3")
-    page.get_by_test_id("tr-submit").click()  # created online, shipped through the outbox
+    page.get_by_test_id("tr-submit").click()  # one outbox op: create and ship
     expect(page.get_by_test_id("lines").locator("li[data-product]")).to_have_count(0)
+    rows = outbox_rows(page)
+    assert [(r["type"], r["status"]) for r in rows] == [("transfer.create", "pending")]
+    assert rows[0]["payload"] == {"from_warehouse_id": wh1, "to_warehouse_id": wh2, "ship": True,
+                                  "lines": [{"product_id": pid, "quantity": "3"}]}
+    context.set_offline(False)
     wait_outbox_empty(page)
     api = live_server.client(user)
     [tr] = api.get("/api/v1/transfers", query_string={"to_warehouse_id": wh2})["items"]
@@ -354,3 +362,33 @@ def test_picking_and_shipping_a_sales_order(page, live_server):
     expect(page).to_have_url(re.compile(r"#/ship$"))  # back to the list once the op is queued
     wait_outbox_empty(page)
     assert live_server.client(user).get(f"/api/v1/sales-orders/{so['id']}")["status"] == "shipped"
+
+
+def test_reports_show_the_dashboard_a_chart_and_export_csv(page, live_server):
+    wh = live_server.data["warehouses"]["WH1"]
+    pid = live_server.data["products"]["E2E-001"]
+    a, b = live_server.client(live_server.user("manager")), live_server.client(live_server.user("manager"))
+    assert a.post("/api/v1/adjustments", json={"warehouse_id": wh, "reason": "found",
+                                               "lines": [{"product_id": pid, "quantity": "4"}]}).status_code == 201
+    so = a.post("/api/v1/sales-orders", json={"customer_id": live_server.data["customer"], "warehouse_id": wh,
+                                              "lines": [{"product_id": pid, "quantity": "3",
+                                                         "unit_price": "20"}]}).get_json()
+    so = a.post(f"/api/v1/sales-orders/{so['id']}/submit", json={"version": so["version"]}).get_json()
+    so = b.post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}).get_json()
+    r = a.post(f"/api/v1/sales-orders/{so['id']}/ship", json={"version": so["version"]})
+    assert r.status_code == 201, r.get_json()
+
+    login(page, live_server.user("manager"))
+    open_tile(page, "reports")
+    expect(page.get_by_test_id("kpi-stock")).to_be_visible()
+    expect(page.get_by_test_id("kpi-today")).to_contain_text("60")  # 3 × 20 shipped today
+    page.get_by_test_id("rep-tab-sales").click()
+    page.get_by_test_id("rep-group_by").select_option("product")
+    expect(page.get_by_test_id("report-chart").locator("svg")).to_be_visible()
+    expect(page.get_by_test_id("report-table")).to_contain_text("十字螺丝刀")
+    href = page.get_by_test_id("rep-csv").get_attribute("href")
+    assert "format=csv" in href and "group_by=product" in href
+    resp = page.request.get(href)  # the browser's own session cookie
+    assert resp.status == 200 and "text/csv" in resp.headers["content-type"]
+    assert "十字螺丝刀" in resp.text()
+    assert page.errors == []

@@ -150,3 +150,32 @@ def test_adjustment_op_and_offline_approval_of_a_large_adjustment(login, make_wa
     out = boss.push()
     assert [r.get("code") for r in out["results"]] == ["stale_version", None]
     assert on_hand(p, wh) == Decimal(10)
+
+
+def test_transfer_create_op_creates_and_ships_exactly_once_offline(login, make_warehouse, make_product, device):
+    src, dst, p = make_warehouse(), make_warehouse(), make_product()
+    stock_in(p, src, 10)
+    phone = device(login("warehouse"))
+    phone.queue("transfer.create", {"from_warehouse_id": src.id, "to_warehouse_id": dst.id, "ship": True,
+                                    "lines": [{"barcode": p.barcodes[0].code, "quantity": "2"},
+                                              {"product_id": p.id, "quantity": "1"}]})
+    phone.queue("transfer.create", {"from_warehouse_id": src.id, "to_warehouse_id": dst.id,
+                                    "lines": [{"product_id": p.id, "quantity": "4"}]})
+    phone.queue("transfer.create", {"from_warehouse_id": src.id, "to_warehouse_id": dst.id, "ship": True,
+                                    "lines": [{"product_id": p.id, "quantity": "8"}]})  # only 7 left
+    phone.queue("transfer.create", {"from_warehouse_id": src.id, "to_warehouse_id": src.id,
+                                    "lines": [{"product_id": p.id, "quantity": "1"}]})
+    first = phone.push()
+    assert [r["status"] for r in first["results"]] == ["applied", "applied", "rejected", "rejected"], first
+    shipped, draft = first["results"][0]["result"], first["results"][1]["result"]
+    assert shipped["status"] == "in_transit" and draft["status"] == "draft"
+    assert first["results"][2]["code"] == "insufficient_stock"  # create + ship are one op: nothing is left
+    assert first["results"][3]["code"] == "validation_error"
+    tr = phone.api.get(f"/api/v1/transfers/{shipped['transfer_id']}").get_json()
+    assert [(ln["product_id"], ln["quantity"]) for ln in tr["lines"]] == [(p.id, "3.0000")]  # scans merged
+    assert on_hand(p, src) == Decimal(7)
+    again = phone.push()  # the lost-answer resend: nothing created or shipped twice
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 4
+    assert phone.api.get(f"/api/v1/transfers?from_warehouse_id={src.id}").get_json()["total"] == 2
+    assert on_hand(p, src) == Decimal(7)
+    assert_ledger_ok()

@@ -1,14 +1,13 @@
 /**
- * Transfers (调拨): create a transfer from my warehouse (online: POST /transfers with an
- * Idempotency-Key, so a retried tap never creates two), ship drafts (an outbox op, works offline),
- * and a link to receiving incoming transfers.
+ * Transfers (调拨): create a transfer from my warehouse — an outbox op (`transfer.create`, shipped in the
+ * same op when "ship now" is ticked), so it works offline and is applied exactly once —, ship drafts (an
+ * outbox op too), and a link to receiving incoming transfers.
  */
 import { api } from '../api.js';
 import { lineList, queuedMessage, scanBox } from '../components.js';
 import * as db from '../db.js';
 import { t } from '../i18n.js';
 import * as ops from '../ops.js';
-import { uuid } from '../outbox.js';
 import { can, session } from '../session.js';
 import { syncNow } from '../sync.js';
 import { errText, h, mount, toast, warehouseSelect } from '../ui.js';
@@ -26,7 +25,6 @@ export default {
     const lines = lineList();
     const sb = scanBox({ onResolved: (hit) => lines.add(hit.product, Number(hit.quantity)) });
     ctx.cleanup(sb.destroy);
-    let idemKey = uuid(); // one key per intended transfer: a retry after a lost answer returns the same one
     const drafts = h('ul', { class: 'list' });
     const submit = h('button', { class: 'btn primary block', type: 'button', 'data-testid': 'tr-submit', onclick: async () => {
       const rows = lines.nonZero().filter((l) => Number(l.qty) > 0);
@@ -34,16 +32,15 @@ export default {
       if (from.value === to.value) { toast(t('transfer.same'), 'err'); return; }
       submit.disabled = true;
       try {
-        const tr = await api('POST', '/api/v1/transfers', {
-          json: { from_warehouse_id: Number(from.value), to_warehouse_id: Number(to.value), note: note.value || null,
-            lines: rows.map((l) => ({ product_id: l.product.id, quantity: String(l.qty) })) },
-          headers: { 'Idempotency-Key': idemKey } });
-        idemKey = uuid();
-        if (shipNow.checked) { await ops.shipTransfer({ transfer_id: tr.id }, `${t('transfer.ship')} · ${tr.number}`); syncNow(); }
-        toast(`${tr.number} ✓`);
+        const dest = dests.find((w) => String(w.id) === to.value);
+        await ops.createTransfer({ from_warehouse_id: Number(from.value), to_warehouse_id: Number(to.value),
+          note: note.value, ship: shipNow.checked && can('transfer.ship'),
+          lines: rows.map((l) => ({ product_id: l.product.id, quantity: l.qty })) },
+        `${t('nav.transfer')} → ${dest ? dest.name || dest.code : to.value} · ${rows.length} ${t('lines.count')}`);
+        toast(queuedMessage());
         lines.clear(); note.value = '';
-        loadDrafts();
-      } catch (e) { toast(e.isNetwork ? t('transfer.needs_online') : errText(e), 'err'); } finally { submit.disabled = false; }
+        syncNow().then(() => loadDrafts());
+      } catch (e) { toast(errText(e), 'err'); } finally { submit.disabled = false; }
     } }, t('transfer.create'));
 
     async function loadDrafts() {
