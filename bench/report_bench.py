@@ -196,7 +196,7 @@ def write_markdown(results: list[dict], args) -> None:
              f"Asia/Shanghai, called through `services.reports.render` (SQL + rounding + export, no HTTP), median "
              f"(min) of {args.repeat} runs. The `rows` of an export is its size in bytes."),
              (f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, run "
-              f"{time.strftime('%Y-%m-%d')} (shared box, other test suites running: figures are upper bounds)."), "",
+              f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} at the end."), "",
              "| report | " + " | ".join(f"{r['db']} ms" for r in results) + " | rows |",
              "|---|" + "---:|" * len(results) + "---:|"]
     for i, (label, rows, _, _) in enumerate(results[0]["cases"]):
