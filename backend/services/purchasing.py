@@ -466,6 +466,10 @@ def return_purchase_goods(po_id: int, version: int | None, lines: list[dict], us
                                  kind="return_out", doc_type="purchase_return", doc_id=pr.id, doc_line_id=rl.id,
                                  op_id=op_id, reason="purchase_return", note=po.number)
                  for rl in pr.lines])
+    from backend.services import finance  # late: finance reads purchasing's models lazily too
+
+    db.session.flush()
+    finance.apply_purchase_return(pr, user)  # settles the order's open receipts, as credit notes do invoices
     audit_action(po, "return_goods", purchase_return=pr.number, reason=reason)
     _touch(po)
     _flush()

@@ -100,13 +100,13 @@ def test_payables_come_from_goods_receipts_minus_purchase_returns(world, login, 
     po = ok(keeper.get(f"/api/v1/purchase-orders/{po['id']}"))
     pr = ok(keeper.post(f"/api/v1/purchase-orders/{po['id']}/returns", json={
         "version": po["version"], "lines": [{"receipt_line_id": gr["lines"][0]["id"], "quantity": "2"}]}), 201)
-    # 2 × 12.50 = 25.00 + 3.25 = 28.25 reduces what is owed
+    # 2 × 12.50 = 25.00 + 3.25 = 28.25 reduces what is owed: applied to the order's open receipt at once
     payables = ok(clerk.get("/api/v1/finance/payables"))
-    assert {(i["doc_type"], i["open"]) for i in payables} == {("receipt", "113.00"), ("purchase_return", "-28.25")}
-    applied = ok(clerk.post("/api/v1/finance/credit-applications", json={
+    assert {(i["doc_type"], i["open"]) for i in payables} == {("receipt", "84.75")}
+    again = clerk.post("/api/v1/finance/credit-applications", json={  # the return's credit is used up
         "source_type": "purchase_return", "source_id": pr["id"],
-        "allocations": [{"doc_type": "receipt", "doc_id": gr["id"], "amount": "28.25"}]}), 201)
-    assert applied[0]["amount"] == "28.25"
+        "allocations": [{"doc_type": "receipt", "doc_id": gr["id"], "amount": "0.01"}]})
+    assert again.status_code == 409, again.get_json()
     pay = ok(clerk.post("/api/v1/payments", json={
         "direction": "out", "partner_type": "supplier", "partner_id": supplier.id, "amount": "50",
         "allocations": [{"doc_type": "receipt", "doc_id": gr["id"], "amount": "50"}]}), 201)
@@ -115,3 +115,26 @@ def test_payables_come_from_goods_receipts_minus_purchase_returns(world, login, 
     bal = ok(clerk.get("/api/v1/finance/balances?partner_type=supplier"))
     assert [(b["billed"], b["credited"], b["paid"], b["balance"]) for b in bal] == [
         ("113.00", "28.25", "50.00", "34.75")]
+
+
+def test_a_return_after_the_receipt_was_paid_stays_as_credit_with_the_supplier(world, login, make_supplier):
+    supplier = make_supplier(name="广州电子")
+    buyer, boss, keeper, clerk = login("purchaser"), login("manager"), login("warehouse"), login("finance")
+    po = ok(buyer.post("/api/v1/purchase-orders", json={
+        "supplier_id": supplier.id, "warehouse_id": world.warehouse.id,
+        "lines": [{"product_id": world.products[0].id, "quantity": "4", "unit_price": "10", "tax_rate": "0"}]}), 201)
+    po = ok(buyer.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]}))
+    po = ok(boss.post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
+    gr = ok(keeper.post(f"/api/v1/purchase-orders/{po['id']}/receive", json={
+        "version": po["version"], "lines": [{"line_id": po["lines"][0]["id"], "quantity": "4"}]}), 201)
+    ok(clerk.post("/api/v1/payments", json={
+        "direction": "out", "partner_type": "supplier", "partner_id": supplier.id, "amount": "40",
+        "allocations": [{"doc_type": "receipt", "doc_id": gr["id"], "amount": "40"}]}), 201)
+    po = ok(keeper.get(f"/api/v1/purchase-orders/{po['id']}"))
+    ok(keeper.post(f"/api/v1/purchase-orders/{po['id']}/returns", json={
+        "version": po["version"], "lines": [{"receipt_line_id": gr["lines"][0]["id"], "quantity": "1"}]}), 201)
+    payables = ok(clerk.get(f"/api/v1/finance/payables?partner_id={supplier.id}"))
+    assert [(i["doc_type"], i["open"]) for i in payables] == [("purchase_return", "-10.00")]
+    [bal] = [b for b in ok(clerk.get("/api/v1/finance/balances?partner_type=supplier"))
+             if b["partner_id"] == supplier.id]
+    assert (bal["billed"], bal["credited"], bal["paid"], bal["balance"]) == ("40.00", "10.00", "40.00", "-10.00")
