@@ -19,3 +19,19 @@ def side_database(url: str, suffix: str) -> str:
     finally:
         eng.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_app(url: str, **overrides):
+    """An app with the test configuration on ``url`` and an empty schema built from the models (for tests and
+    benchmarks; production schemas come from the migrations)."""
+    from backend import create_app
+    from backend.config import TestConfig
+    from backend.extensions import db
+    from backend.models.base import Base
+
+    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                      "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+    return app

@@ -32,11 +32,10 @@ def _pg_url() -> str | None:
 def run(url: str, n_moves: int, n_products: int, batch: int) -> dict:
     from sqlalchemy import func, insert, select
 
-    from backend import create_app
-    from backend.config import TestConfig
     from backend.context import Actor, acting_as
+    from backend.dbadmin import fresh_app
     from backend.extensions import db
-    from backend.models.base import Base, utcnow
+    from backend.models.base import utcnow
     from backend.models.catalog import Product
     from backend.models.ledger import StockMove
     from backend.models.warehouses import Warehouse
@@ -45,12 +44,9 @@ def run(url: str, n_moves: int, n_products: int, batch: int) -> dict:
     from backend.services.stock import verify_ledger
     from backend.services.users import create_token, create_user
 
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = fresh_app(url)
     out = {"db": db_name(url)}
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         now = utcnow()
         db.session.execute(insert(Warehouse), [{"code": f"W{i}", "name": f"W{i}", "is_active": True, "version": 1,
                                                 "created_at": now, "updated_at": now} for i in (1, 2)])

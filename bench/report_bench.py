@@ -151,18 +151,13 @@ CASES = [
 
 
 def run(url: str, n_products: int, n_moves: int, repeat: int) -> dict:
-    from backend import create_app
-    from backend.config import TestConfig
+    from backend.dbadmin import fresh_app
     from backend.extensions import db
-    from backend.models.base import Base
     from backend.services import reports
 
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = fresh_app(url)
     out = {"db": "PostgreSQL" if url.startswith("postgresql") else "SQLite (file, WAL)", "cases": []}
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         t0 = time.perf_counter()
         out.update(generate(n_products, n_moves))
         out["load_s"] = round(time.perf_counter() - t0, 1)

@@ -39,19 +39,10 @@ def _pg_url() -> str | None:
 
 
 def _app(url: str):
-    from backend import create_app
-    from backend.config import TestConfig
-    from backend.extensions import db
-    from backend.models.base import Base
+    from backend.dbadmin import fresh_app
 
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url, "TESTING": False,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10, "max_overflow": 10}
-                      if url.startswith("postgresql") else {}})
-    with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
-    return app
+    return fresh_app(url, TESTING=False, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 10}
+                     if url.startswith("postgresql") else {})
 
 
 def _login(app, username: str):

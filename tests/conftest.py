@@ -14,9 +14,9 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from backend import create_app
-from backend.config import TestConfig, normalise_db_url
+from backend.config import normalise_db_url
 from backend.context import Actor, acting_as
+from backend.dbadmin import fresh_app
 from backend.extensions import db
 from backend.models.base import Base
 
@@ -64,13 +64,8 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": database_url,
-                      "BACKUP_DIR": str(tmp_path_factory.mktemp("backups"))})  # ops: never instance/backups
+    app = fresh_app(database_url, BACKUP_DIR=str(tmp_path_factory.mktemp("backups")))  # never instance/backups
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
     yield app
     with app.app_context():
         db.session.remove()

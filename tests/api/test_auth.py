@@ -91,7 +91,7 @@ def test_bad_bearer_token_is_401(app):
 
 
 def test_login_is_throttled(app, make_user, database_url):
-    from tests.conftest import TestConfig
+    from backend.config import TestConfig
 
     cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     cfg.update(SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",

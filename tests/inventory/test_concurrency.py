@@ -33,22 +33,17 @@ def _free_port() -> int:
 
 def _seed(url: str) -> dict:
     """Create the schema (migrations come later) and the users, tokens and stock the tests need."""
-    from backend import create_app
-    from backend.config import TestConfig
     from backend.context import Actor, acting_as
+    from backend.dbadmin import fresh_app
     from backend.extensions import db
-    from backend.models.base import Base
     from backend.models.warehouses import Warehouse
     from backend.services import crud, ledger
     from backend.services.catalog import create_product
     from backend.services.ledger import MoveSpec
     from backend.services.users import create_token, create_user
 
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = fresh_app(url)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         with acting_as(Actor(None, "seed", "cli")):
             clerk = create_user("clerk", "password123", ["admin"])
             boss = create_user("boss", "password123", ["manager"])

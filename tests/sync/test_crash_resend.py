@@ -29,21 +29,16 @@ def _pg_url() -> str | None:
 
 
 def _seed(url: str) -> dict:
-    from backend import create_app
-    from backend.config import TestConfig
     from backend.context import Actor, acting_as
+    from backend.dbadmin import fresh_app
     from backend.extensions import db
-    from backend.models.base import Base
     from backend.models.warehouses import Warehouse
     from backend.services import crud, ledger
     from backend.services.catalog import create_product
     from backend.services.users import create_token, create_user
 
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = fresh_app(url)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         with acting_as(Actor(None, "seed", "cli")):
             clerk = create_user("clerk", "password123", ["warehouse"])
             wh = crud.create(Warehouse, {"code": "W1", "name": "one"})

@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from backend.models.base import utcnow
-from tests.sync.sync_helpers import assert_ledger_ok, device, on_hand, stock_in  # noqa: F401 (fixture)
+from tests.sync.sync_helpers import assert_ledger_ok, on_hand, stock_in
 
 
 def ok(r, status=200):

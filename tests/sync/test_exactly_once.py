@@ -11,7 +11,7 @@ from backend.models.catalog import Barcode
 from backend.models.ledger import StockMove
 from backend.models.sync import SyncDevice, SyncOp
 from backend.services import sync as sync_service
-from tests.sync.sync_helpers import ApiClientFor, assert_ledger_ok, device, stock_in  # noqa: F401 (fixture)
+from tests.sync.sync_helpers import ApiClientFor, assert_ledger_ok, stock_in
 
 
 def _outbox(d, products, wh, n, rnd, codes):

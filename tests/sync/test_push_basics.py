@@ -4,7 +4,7 @@ import uuid
 from backend.extensions import db
 from backend.models.catalog import Barcode
 from backend.models.sync import SyncDevice, SyncOp
-from tests.sync.sync_helpers import device, op  # noqa: F401 (fixture)
+from tests.sync.sync_helpers import op
 
 EAN = ["6901234567892", "4006381333931", "9780201379624", "5012345678900", "0012345678905"]
 
@@ -158,7 +158,7 @@ def test_unknown_op_types_and_invalid_payloads_are_rejected_per_op(login, make_p
 
 
 def test_an_op_needing_a_permission_the_user_lacks_is_rejected(login, make_warehouse, make_product, device):
-    wh = make_warehouse()
+    make_warehouse()
     api = login("sales")
     d = device(api)
     d.queue("barcode.assign", {"product_id": make_product().id, "code": EAN[0]})
