@@ -63,10 +63,37 @@ def _threshold() -> Decimal:
 
 
 def _estimated_cost(product, warehouse_id: int, quantity: Decimal, unit_cost: Decimal | None) -> Decimal:
+    lvl = ledger.level(product.id, warehouse_id)
+    return estimated_cost(product.purchase_price, lvl.quantity if lvl else None, lvl.avg_cost if lvl else None,
+                          quantity, unit_cost)
+
+
+def estimated_cost(purchase_price: Decimal, level_qty: Decimal | None, level_avg: Decimal | None,
+                   quantity: Decimal, unit_cost: Decimal | None) -> Decimal:
+    """Unit value used for the approval threshold: the given cost of incoming stock, else the average."""
     if quantity > 0 and unit_cost is not None:
         return Decimal(unit_cost)
-    lvl = ledger.level(product.id, warehouse_id)
-    return lvl.avg_cost if lvl is not None and lvl.quantity > 0 else product.purchase_price
+    return level_avg if level_qty is not None and level_qty > 0 else purchase_price
+
+
+def _check_header(data: dict, user, warehouse_getter):
+    wh = warehouse_getter(data["warehouse_id"])
+    ensure_warehouse(user, wh.id)
+    reason = data.get("reason")
+    if reason not in ADJUSTMENT_REASONS:
+        raise ValidationFailed("Unknown reason.", errors={"reason": [f"One of: {', '.join(ADJUSTMENT_REASONS)}"]})
+    lines = data.get("lines") or []
+    if not lines:
+        raise ValidationFailed("An adjustment needs at least one line.", errors={"lines": ["Required."]})
+    return wh, reason, lines
+
+
+def _line_error(reason: str, qty: Decimal, location, warehouse_id: int, has_location: bool) -> dict | None:
+    if not reason_sign_ok(reason, qty):
+        return {"quantity": [f"Quantity must be non-zero and have the right sign for {reason}."]}
+    if has_location and (location is None or location.warehouse_id != warehouse_id):
+        return {"location_id": ["Not a location of this warehouse."]}
+    return None
 
 
 def _post(adj: Adjustment, op_id: str | None) -> None:
@@ -93,14 +120,7 @@ def create_adjustment(data: dict, user, op_id: str | None = None) -> Adjustment:
         existing = db.session.scalar(select(Adjustment).where(Adjustment.op_id == op_id))
         if existing is not None:
             return existing
-    wh = get_active_warehouse(data["warehouse_id"])
-    ensure_warehouse(user, wh.id)
-    reason = data.get("reason")
-    if reason not in ADJUSTMENT_REASONS:
-        raise ValidationFailed("Unknown reason.", errors={"reason": [f"One of: {', '.join(ADJUSTMENT_REASONS)}"]})
-    lines = data.get("lines") or []
-    if not lines:
-        raise ValidationFailed("An adjustment needs at least one line.", errors={"lines": ["Required."]})
+    wh, reason, lines = _check_header(data, user, get_active_warehouse)
     adj = Adjustment(number=numbering.document_number("ADJ"), warehouse_id=wh.id, reason=reason,
                      note=data.get("note"), status="draft", submitted_by_id=user.id if user else None,
                      approval_level=0, op_id=op_id)
@@ -109,15 +129,12 @@ def create_adjustment(data: dict, user, op_id: str | None = None) -> Adjustment:
     for i, spec in enumerate(lines):
         product = get_product(spec["product_id"])
         qty = Decimal(spec["quantity"])
-        if not reason_sign_ok(reason, qty):
-            errors[str(i)] = {"quantity": [f"Quantity must be non-zero and have the right sign for {reason}."]}
-            continue
         loc_id = spec.get("location_id")
-        if loc_id is not None:
-            loc = db.session.get(Location, loc_id)
-            if loc is None or loc.warehouse_id != wh.id:
-                errors[str(i)] = {"location_id": ["Not a location of this warehouse."]}
-                continue
+        loc = db.session.get(Location, loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
+        err = _line_error(reason, qty, loc, wh.id, loc_id is not None)
+        if err:
+            errors[str(i)] = err
+            continue
         cost = spec.get("unit_cost") if qty > 0 else None
         total += abs(qty * _estimated_cost(product, wh.id, qty, cost))
         adj.lines.append(AdjustmentLine(product_id=product.id, location_id=loc_id, quantity=qty, unit_cost=cost))
@@ -133,6 +150,61 @@ def create_adjustment(data: dict, user, op_id: str | None = None) -> Adjustment:
         _post(adj, op_id)
         audit_action(adj, "post", value=str(adj.total_value))
     db.session.flush()
+    return adj
+
+
+def plan_adjustment(batch, data: dict, user, op_id: str | None = None) -> dict:
+    """``create_adjustment`` on the batch path (``backend.services.batch``): the same checks and the same
+    rows — document, lines, moves, audit records — queued for one multi-row write. Returns the row."""
+    from backend.services.batch import Fallback
+
+    require(user, "stock.adjust")
+    if op_id and batch.has_op_document(Adjustment, op_id):
+        raise Fallback("this op already created an adjustment")
+    wh, reason, lines = _check_header(data, user, batch.warehouse)
+    number = batch.number("ADJ")
+    adj = {"number": number, "warehouse_id": wh.id, "reason": reason, "note": data.get("note"), "status": "draft",
+           "total_value": Decimal(0), "submitted_by_id": user.id if user else None, "approval_level": 0,
+           "posted_at": None, "op_id": op_id, "version": 2, "created_at": batch.now, "updated_at": batch.now}
+    total = Decimal(0)
+    errors, rows = {}, []
+    for i, spec in enumerate(lines):
+        product = batch.product(spec["product_id"])
+        qty = Decimal(spec["quantity"])
+        loc_id = spec.get("location_id")
+        loc = batch.location(loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
+        err = _line_error(reason, qty, loc, wh.id, loc_id is not None)
+        if err:
+            errors[str(i)] = err
+            continue
+        cost = spec.get("unit_cost") if qty > 0 else None
+        lvl = batch.level(product.id, wh.id)
+        total += abs(qty * estimated_cost(product.purchase_price, lvl.quantity, lvl.avg_cost, qty, cost))
+        rows.append({"product_id": product.id, "location_id": loc_id, "quantity": qty, "unit_cost": cost,
+                     "value": None, "move_id": None})
+    if errors:
+        raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})
+    adj["total_value"] = costing.q4(total)
+    adj = batch.add(Adjustment, adj)
+    batch.audit_create(Adjustment, {**adj, "version": 1})
+    for r in rows:
+        r["adjustment_id"] = adj["id"]
+        batch.audit_create(AdjustmentLine, batch.add(AdjustmentLine, r))
+    if adj["total_value"] > _threshold():
+        batch.audit_update(Adjustment, adj, "submit", {"status": ("draft", ADJUSTMENT_FLOW.next("draft", "submit"))},
+                           value=str(adj["total_value"]))
+        return adj
+    kind = "opening" if reason == "opening_balance" else "adjustment"
+    note = adj["note"][:500] if adj["note"] else None
+    moves = batch.post_moves([MoveSpec(r["product_id"], wh.id, r["quantity"], kind, unit_cost=r["unit_cost"],
+                                       location_id=r["location_id"], reason=reason, doc_type=DOC, doc_id=adj["id"],
+                                       doc_line_id=r["id"], note=note, op_id=op_id) for r in rows])
+    batch.audit_update(Adjustment, adj, "post", {"status": ("draft", ADJUSTMENT_FLOW.next("draft", "post")),
+                                                 "posted_at": (None, batch.now)}, value=str(adj["total_value"]))
+    by_line = {m["doc_line_id"]: m for m in moves}
+    for r in rows:
+        m = by_line[r["id"]]
+        batch.audit_update(AdjustmentLine, r, "update", {"value": (None, m["value"]), "move_id": (None, m["id"])})
     return adj
 
 

@@ -23,7 +23,8 @@ def _new_internal_code() -> str:
             return code
 
 
-def _add_barcode(product: Product, spec: dict) -> Barcode:
+def barcode_values(spec: dict) -> dict:
+    """The columns of a new barcode from a spec, validated (shared by the ORM and the batch path)."""
     code = (spec.get("code") or "").strip()
     symbology = spec.get("symbology") or ("ean13" if code.isdigit() and len(code) == 13 else "code128")
     err = validate_code(code, symbology)
@@ -32,14 +33,40 @@ def _add_barcode(product: Product, spec: dict) -> Barcode:
     qty = Decimal(spec.get("quantity") or 1)
     if qty <= 0:
         raise ValidationFailed("Pack quantity must be positive.", errors={"quantity": ["Must be > 0."]})
-    other = db.session.scalar(select(Barcode).where(Barcode.code == code))
-    if other is not None:
-        raise Conflict(f"Barcode {code} already belongs to product {other.product_id}.", code="duplicate",
-                       errors={"code": ["Already assigned."], "product_id": other.product_id})
     kind = spec.get("kind") or ("pack" if qty != 1 else "manufacturer")
-    bc = Barcode(code=code, symbology=symbology, quantity=qty, kind=kind, supplier_id=spec.get("supplier_id"))
+    return {"code": code, "symbology": symbology, "quantity": qty, "kind": kind, "supplier_id": spec.get("supplier_id")}
+
+
+def duplicate_code(code: str, owner_id: int) -> Conflict:
+    return Conflict(f"Barcode {code} already belongs to product {owner_id}.", code="duplicate",
+                    errors={"code": ["Already assigned."], "product_id": owner_id})
+
+
+def _add_barcode(product: Product, spec: dict) -> Barcode:
+    values = barcode_values(spec)
+    other = db.session.scalar(select(Barcode).where(Barcode.code == values["code"]))
+    if other is not None:
+        raise duplicate_code(values["code"], other.product_id)
+    bc = Barcode(**values)
     product.barcodes.append(bc)
     return bc
+
+
+def plan_barcode(batch, product_id: int, spec: dict) -> dict:
+    """``add_barcode`` on the batch path (``backend.services.batch``): same checks, a queued row."""
+    batch.product(product_id)
+    if spec.get("generate"):
+        from backend.services.batch import Fallback
+
+        raise Fallback("generated codes come from a counter")
+    values = barcode_values(spec)
+    owner = batch.code_owner(values["code"])
+    if owner is not None:
+        raise duplicate_code(values["code"], owner)
+    row = batch.add(Barcode, {**values, "product_id": product_id})
+    batch.claim_code(values["code"], product_id)
+    batch.audit_create(Barcode, row)
+    return row
 
 
 @command

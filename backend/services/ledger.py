@@ -61,6 +61,34 @@ def _lock_level(product_id: int, warehouse_id: int) -> StockLevel:
     return db.session.scalars(stmt).one()
 
 
+class Short(Exception):
+    """Not enough stock for an outgoing move."""
+
+
+def apply_move(qty: Decimal, value: Decimal, avg_cost: Decimal, dq: Decimal, unit_cost: Decimal | None,
+               purchase_price) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """The costing rule of one move on a level (shared by ``post`` and the batch path).
+
+    Returns (new qty, new value, move value, unit cost of the move, new average cost); raises ``Short``
+    when an outgoing move would take the level below zero. ``purchase_price`` is called only when an
+    incoming move without a cost meets an empty level.
+    """
+    if dq > 0:
+        cost = unit_cost
+        if cost is None:
+            cost = avg_cost if qty > 0 else purchase_price()
+        if Decimal(cost) < 0:
+            raise ValidationFailed("Unit cost cannot be negative.", errors={"unit_cost": str(cost)})
+        new_qty, new_value, move_value = costing.receive(qty, value, dq, Decimal(cost))
+        unit_cost = Decimal(cost)
+    else:
+        if qty + dq < 0:
+            raise Short()
+        new_qty, new_value, move_value = costing.issue(qty, value, -dq)
+        unit_cost = avg_cost
+    return new_qty, new_value, move_value, unit_cost, costing.average(new_qty, new_value, unit_cost)
+
+
 @command
 def post(moves: list[MoveSpec]) -> list[StockMove]:
     """Post moves all-or-nothing; raises InsufficientStock (409) if any level would go negative."""
@@ -86,30 +114,21 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         if dq == 0:
             continue
         lvl = levels[(m.product_id, m.warehouse_id)]
-        qty, value = lvl.quantity, lvl.value
-        if dq > 0:
-            cost = m.unit_cost
-            if cost is None:
-                cost = lvl.avg_cost if qty > 0 else db.session.scalar(
-                    select(Product.purchase_price).where(Product.id == m.product_id))
-            if Decimal(cost) < 0:
-                raise ValidationFailed("Unit cost cannot be negative.", errors={"unit_cost": str(cost)})
-            new_qty, new_value, move_value = costing.receive(qty, value, dq, Decimal(cost))
-            unit_cost = Decimal(cost)
-        else:
-            if qty + dq < 0:
-                short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
-                              "requested": str(-dq), "available": str(qty)})
-                continue
-            new_qty, new_value, move_value = costing.issue(qty, value, -dq)
-            unit_cost = lvl.avg_cost
+        qty = lvl.quantity
+        try:
+            new_qty, new_value, move_value, unit_cost, new_avg = apply_move(
+                qty, lvl.value, lvl.avg_cost, dq, m.unit_cost,
+                lambda pid=m.product_id: db.session.scalar(select(Product.purchase_price).where(Product.id == pid)))
+        except Short:
+            short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
+                          "requested": str(-dq), "available": str(qty)})
+            continue
         # Guarded update: the database refuses to go below zero even if the lock above were bypassed.
         res = db.session.execute(
             update(StockLevel)
             .where(StockLevel.product_id == m.product_id, StockLevel.warehouse_id == m.warehouse_id,
                    StockLevel.quantity + dq >= 0)
-            .values(quantity=StockLevel.quantity + dq, value=new_value,
-                    avg_cost=costing.average(new_qty, new_value, unit_cost), updated_at=utcnow())
+            .values(quantity=StockLevel.quantity + dq, value=new_value, avg_cost=new_avg, updated_at=utcnow())
             .execution_options(synchronize_session=False))
         if res.rowcount != 1:
             short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
@@ -118,7 +137,7 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         # the UPDATE above already wrote these: keep the object in step without a second UPDATE at flush
         set_committed_value(lvl, "quantity", new_qty)
         set_committed_value(lvl, "value", new_value)
-        set_committed_value(lvl, "avg_cost", costing.average(new_qty, new_value, unit_cost))
+        set_committed_value(lvl, "avg_cost", new_avg)
         move = StockMove(product_id=m.product_id, warehouse_id=m.warehouse_id, location_id=m.location_id,
                          quantity=dq, unit_cost=unit_cost, value=move_value, balance_after=new_qty, kind=m.kind,
                          reason=m.reason, doc_type=m.doc_type, doc_id=m.doc_id, doc_line_id=m.doc_line_id,

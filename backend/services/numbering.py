@@ -11,16 +11,21 @@ from backend.models.catalog import Counter
 
 def next_value(name: str) -> int:
     """Increment counter ``name`` inside the caller's transaction and return the new value."""
+    return reserve(name, 1)
+
+
+def reserve(name: str, n: int) -> int:
+    """Take the next ``n`` values of counter ``name`` (inside the caller's transaction); returns the last."""
     for _ in range(3):
         row = db.session.execute(
-            update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+            update(Counter).where(Counter.name == name).values(value=Counter.value + n).returning(Counter.value)
         ).first()
         if row is not None:
             return int(row[0])
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(Counter).values(name=name, value=1))
-            return 1
+                db.session.execute(insert(Counter).values(name=name, value=n))
+            return n
         except IntegrityError:  # another transaction created it first: increment theirs
             continue
     raise RuntimeError(f"counter {name} unavailable")

@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_OPS = 500
 # Ops share one transaction (a savepoint each) up to this many ops or seconds: one commit, one device
 # lock and one load of the user per chunk instead of per op; a short chunk keeps SQLite's write lock brief.
-CHUNK_OPS = 100
+# (The batch path writes a whole 200-op push in ~0.1 s, so the op limit is set by the batch size.)
+CHUNK_OPS = 250
 CHUNK_SECONDS = 0.5
 RETENTION_DAYS = 30
 
@@ -256,14 +257,19 @@ def _by_key(key: str) -> SyncOp | None:
     return db.session.scalar(select(SyncOp).where(SyncOp.dedupe_key == key))
 
 
+def _record_values(user_id: int, device_id: str, op: Op, key: str, status: str, result: dict | None = None,
+                   error: dict | None = None) -> dict:
+    return {"dedupe_key": key, "op_id": op.op_id, "device_id": device_id, "user_id": user_id, "seq": op.seq,
+            "type": op.type[:40], "type_version": op.type_version, "payload": op.payload, "payload_hash": op.hash,
+            "base_version": op.base_version, "client_time": op.client_time, "synced_at": utcnow(),
+            "status": status, "result": result, "has_photo": bool(op.photos) and error is not None,
+            "error_code": error["code"] if error else None, "error_message": error["message"] if error else None,
+            "error_details": error["errors"] if error else None}
+
+
 def _record(user_id: int, device: SyncDevice, op: Op, key: str, status: str, result: dict | None = None,
            error: dict | None = None) -> SyncOp:
-    rec = SyncOp(dedupe_key=key, op_id=op.op_id, device_id=device.id, user_id=user_id, seq=op.seq, type=op.type[:40],
-                 type_version=op.type_version, payload=op.payload, payload_hash=op.hash,
-                 base_version=op.base_version, client_time=op.client_time, synced_at=utcnow(), status=status,
-                 result=result, has_photo=bool(op.photos) and error is not None)
-    if error:
-        rec.error_code, rec.error_message, rec.error_details = error["code"], error["message"], error["errors"]
+    rec = SyncOp(**_record_values(user_id, device.id, op, key, status, result, error))
     db.session.add(rec)
     if error and op.photos:
         db.session.flush()
@@ -274,17 +280,22 @@ def _record(user_id: int, device: SyncDevice, op: Op, key: str, status: str, res
     return rec
 
 
-def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, base_version: int | None = None,
-           client_time=None, device_id: str | None = None, seq: int | None = None,
-           decoded: dict[str, str] | None = None) -> dict:
-    """Validate and apply one op through its service (inside the caller's transaction). Raises on refusal."""
+def _prepare(user, type_: str, type_version: int, payload: dict, base_version: int | None):
+    """The op type and its validated payload (permission, base_version, schema)."""
     t = sync_ops.get(type_, type_version)
     if not user.can(t.permission):
         raise PermissionDenied(f"Missing permission {t.permission}.", errors={"permission": t.permission})
     if t.requires_base_version and base_version is None:
         raise ValidationFailed("This operation needs base_version (the document version the device saw).",
                                errors={"base_version": ["Missing data for required field."]})
-    data = t.schema().load(payload)
+    return t, t.loader().load(payload)
+
+
+def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, base_version: int | None = None,
+           client_time=None, device_id: str | None = None, seq: int | None = None,
+           decoded: dict[str, str] | None = None) -> dict:
+    """Validate and apply one op through its service (inside the caller's transaction). Raises on refusal."""
+    t, data = _prepare(user, type_, type_version, payload, base_version)
     if decoded:
         data = _fill_photos(data, decoded, t.photo_target)
     ctx = sync_ops.OpContext(op_id=op_id, user=user, device_id=device_id, seq=seq, base_version=base_version,
@@ -295,13 +306,14 @@ def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, ba
     return json.loads(json.dumps(result, default=str))
 
 
-def _step(user, user_id: int, dev: SyncDevice, op: Op, decoded: dict[str, str], error: dict | None) -> dict:
+def _step(user, user_id: int, dev: SyncDevice, op: Op, decoded: dict[str, str], error: dict | None,
+          known: dict[str, SyncOp] | None = None) -> dict:
     """One pass over an op under the device lock: duplicate / gap / reused checks, then apply or record
-    ``error``."""
+    ``error``. ``known``: the records of this chunk's op_ids, read up front (None: look each one up)."""
     device_id = dev.id
     expected = dev.last_seq + 1
     key = op.op_id
-    rec = _by_key(key)
+    rec = known.get(key) if known is not None else _by_key(key)
     reused = False
     if rec is not None:
         if rec.payload_hash == op.hash and rec.device_id == device_id:
@@ -396,12 +408,12 @@ def _needs_decode(op: Op) -> bool:
     return bool(op.photos or photo_refs(op.payload))
 
 
-def _apply_in_savepoint(user, user_id: int, dev: SyncDevice, op: Op) -> dict:
+def _apply_in_savepoint(user, user_id: int, dev: SyncDevice, op: Op, known: dict | None = None) -> dict:
     """One op inside the chunk's transaction: its effect and record under a SAVEPOINT, so a refused op
     rolls back alone and its rejection is recorded in a second savepoint."""
     try:
         with db.session.begin_nested():
-            return _step(user, user_id, dev, op, {}, None)
+            return _step(user, user_id, dev, op, {}, None, known)
     except StaleDataError:
         err = _error_body(StaleVersion())
     except (DomainError, ma.ValidationError) as exc:
@@ -409,7 +421,7 @@ def _apply_in_savepoint(user, user_id: int, dev: SyncDevice, op: Op) -> dict:
             raise
         err = _error_body(exc)
     with db.session.begin_nested():
-        return _step(user, user_id, dev, op, {}, err)
+        return _step(user, user_id, dev, op, {}, err, known)
 
 
 def _chunk_limits() -> tuple[int, float]:
@@ -417,18 +429,122 @@ def _chunk_limits() -> tuple[int, float]:
     return int(cfg.get("SYNC_CHUNK_OPS", CHUNK_OPS)), float(cfg.get("SYNC_CHUNK_SECONDS", CHUNK_SECONDS))
 
 
+def _batch_enabled() -> bool:
+    return bool(current_app.config.get("SYNC_BATCH_PATH", True)) if has_app_context() else True
+
+
+def _plannable_run(ops: list[Op], i: int, limit: int) -> int:
+    """How many ops from ``i`` on can take the batch path (a planner, no photos)."""
+    n = 0
+    while i + n < len(ops) and n < limit and not _needs_decode(ops[i + n]) \
+            and sync_ops.plannable(ops[i + n].type, ops[i + n].type_version):
+        n += 1
+    return n
+
+
+def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict) -> list[dict] | None:
+    """Apply a run of new, consecutive ops on the batch path (``backend.services.batch``): every op is
+    validated and planned in order against the batch's state, a refused op is recorded as rejected
+    and leaves nothing behind, then everything — documents, moves, levels, audit, op records — is
+    written together under one SAVEPOINT. When a planner cannot decide an op in memory (``Fallback``)
+    the run is cut before it: the ops before are written, the rest is left to the caller (the results
+    returned are then fewer than ``ops``). Returns None (nothing written) when the whole run must go one
+    by one: a replayed or reused op_id, a seq that is not next, a first op that falls back, or a
+    constraint the database refuses at the write."""
+    from backend.services.batch import Batch, Deferred, Fallback, resolve
+
+    expected = dev.last_seq + 1
+    if any(op.seq != expected + k for k, op in enumerate(ops)):
+        return None
+    if any(op.op_id in known for op in ops):
+        return None
+    try:
+        with db.session.begin_nested():
+            batch = Batch()
+            prepared = []
+            needs: dict[str, list] = {}
+            docs: dict[type, list] = {}
+            for op in ops:
+                try:
+                    t, data = _prepare(user, op.type, op.type_version, op.payload, op.base_version)
+                except (DomainError, ma.ValidationError) as exc:
+                    prepared.append((op, None, None, exc))
+                    continue
+                prepared.append((op, t, data, None))
+                for k, v in t.needs(data, op.op_id).items():
+                    if k == "op_docs":
+                        for model, ids in v.items():
+                            docs.setdefault(model, []).extend(ids)
+                    else:
+                        needs.setdefault(k, []).extend(v)
+            batch.load(**needs, op_docs=docs)
+            out = []
+            for op, t, data, exc in prepared:
+                if exc is None:
+                    mark = batch.mark()
+                    ctx = sync_ops.OpContext(op_id=op.op_id, user=user, device_id=dev.id, seq=op.seq,
+                                             base_version=op.base_version, client_time=op.client_time)
+                    try:
+                        result = t.plan(batch, ctx, data)
+                    except (DomainError, ma.ValidationError) as e:
+                        batch.rollback(mark)
+                        exc = e
+                    except Fallback:  # this op goes one by one: write the run up to it
+                        batch.rollback(mark)
+                        break
+                if exc is None:
+                    batch.add(SyncOp, _record_values(user_id, dev.id, op, op.op_id, "applied", result=result))
+                    out.append({"op_id": op.op_id, "seq": op.seq, "status": "applied", "result": result})
+                else:
+                    err = _error_body(exc)
+                    batch.add(SyncOp, _record_values(user_id, dev.id, op, op.op_id, "rejected", error=err))
+                    out.append({"op_id": op.op_id, "seq": op.seq, "status": "rejected", **err})
+            if not out:
+                return None
+            for o, rec in zip(out, batch.rows[SyncOp]):
+                if "result" in o:  # stored and answered as JSON, once the document numbers are given out
+                    o["result"] = rec["result"] = Deferred(_as_json, o["result"])
+            batch.flush()
+    except (Fallback, IntegrityError):
+        return None
+    dev.last_seq = ops[len(out) - 1].seq
+    return [{**o, "result": resolve(o["result"])} if "result" in o else o for o in out]
+
+
+def _as_json(result: dict) -> dict:
+    from backend.services.batch import resolve
+
+    return json.loads(json.dumps(resolve(result), default=str))
+
+
 def _process_chunk(user, user_id: int, device_id: str, ops: list[Op], start: int) -> tuple[list[dict], bool]:
     """Apply ops[start:] in one transaction until the chunk is full (ops or time), a photo op (decoded
-    outside any transaction) or a sequence gap. Returns (results, stopped_at_gap)."""
+    outside any transaction) or a sequence gap. Runs of plannable ops take the batch path; the rest
+    (and a run the batch path declines) go one by one, each under its own savepoint. Returns
+    (results, stopped_at_gap)."""
     max_ops, max_s = _chunk_limits()
     results: list[dict] = []
+    batch_ok = _batch_enabled()
     with transaction():
         dev = _locked_device(device_id, user_id)
         t0 = time.monotonic()
         i = start
+        one_by_one_until = i
+        known = {r.dedupe_key: r for r in db.session.scalars(
+            select(SyncOp).where(SyncOp.dedupe_key.in_([op.op_id for op in ops[i:i + max_ops]])))}
         while i < len(ops) and len(results) < max_ops and not _needs_decode(ops[i]) \
                 and (not results or time.monotonic() - t0 < max_s):
-            out = _apply_in_savepoint(user, user_id, dev, ops[i])
+            if batch_ok and i >= one_by_one_until:
+                n = _plannable_run(ops, i, max_ops - len(results))
+                if n >= 2:
+                    out = _apply_batch(user, user_id, dev, ops[i:i + n], known)
+                    if out is not None:
+                        results.extend(out)
+                        i += len(out)
+                        one_by_one_until = i + 1  # the op that stopped the run (if any) goes one by one
+                        continue
+                    one_by_one_until = i + n
+            out = _apply_in_savepoint(user, user_id, dev, ops[i], known)
             results.append(out)
             i += 1
             if out["status"] == "rejected" and out.get("code") == "sequence_gap":

@@ -29,6 +29,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.errors import DomainError, NotFound, ValidationFailed
+from backend.models.base import QTY_SCALE
 from backend.extensions import db
 
 ID = dict(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
@@ -59,6 +60,16 @@ class OpType:
     requires_base_version: bool = False
     photo_target: str = "barcode"  # the field a decoded photo fills in
     service: str | None = None  # module the handler needs (op type unavailable until it exists)
+    # batch path (backend.services.batch): plan(batch, ctx, data) -> result, needs(data) -> what to preload
+    plan: Callable[[Any, OpContext, dict], dict] | None = None
+    needs: Callable[[dict, str], dict] | None = None
+
+    def loader(self) -> ma.Schema:
+        """One schema instance per op type (building one per op deep-copies every field)."""
+        inst = self.__dict__.get("_loader")
+        if inst is None:
+            inst = self.__dict__["_loader"] = self.schema()
+        return inst
 
     def available(self) -> bool:
         if not self.service:
@@ -81,6 +92,21 @@ def op_type(name: str, *, schema: type[ma.Schema], permission: str, version: int
         return fn
 
     return deco
+
+
+def op_plan(name: str, *, needs: Callable[[dict, str], dict], version: int = 1):
+    """Register the batch-path planner of an op type: same service rules, rows queued on a ``Batch``."""
+    def deco(fn):
+        t = REGISTRY[(name, version)]
+        t.plan, t.needs = fn, needs
+        return fn
+
+    return deco
+
+
+def plannable(name: str, version: int = 1) -> bool:
+    t = REGISTRY.get((name, version))
+    return t is not None and t.plan is not None and t.available()
 
 
 def get(name: str, version: int = 1) -> OpType:
@@ -141,15 +167,15 @@ def resolve_product(ref: dict) -> tuple[int, Decimal]:
     return product.id, Decimal(per_scan or 1)
 
 
-def _resolve_lines(lines: list[dict], qty_fields=("quantity",)) -> list[dict]:
+def _resolve_lines(lines: list[dict], qty_fields=("quantity",), resolver=None) -> list[dict]:
     out = []
     for ln in lines:
         ln = dict(ln)
-        pid, factor = resolve_product(ln)
+        pid, factor = (resolver or resolve_product)(ln)
         if not ln.get("product_id") and ln.get("barcode"):
             for f in qty_fields:
                 if ln.get(f) is not None:
-                    ln[f] = Decimal(ln[f]) * factor
+                    ln[f] = (Decimal(ln[f]) * factor).quantize(QTY_SCALE)  # scans × pack size, at column scale
         ln["product_id"] = pid
         ln.pop("barcode", None)
         ln.pop("photo", None)
@@ -199,6 +225,20 @@ def _barcode_assign(ctx: OpContext, p: dict) -> dict:
     return {"barcode_id": bc.id, "product_id": bc.product_id, "code": bc.code, "quantity": str(bc.quantity)}
 
 
+def _barcode_needs(p: dict, op_id: str) -> dict:
+    return {"products": [p["product_id"]], "codes": [(p.get("code") or "").strip()]}
+
+
+@op_plan("barcode.assign", needs=_barcode_needs)
+def _barcode_assign_plan(batch, ctx: OpContext, p: dict) -> dict:
+    from backend.services import catalog
+
+    spec = {k: v for k, v in p.items() if k in ("code", "symbology", "quantity", "kind", "supplier_id")}
+    bc = catalog.plan_barcode(batch, p["product_id"], spec)
+    return {"barcode_id": bc["id"], "product_id": bc["product_id"], "code": bc["code"],
+            "quantity": str(bc["quantity"])}
+
+
 # ---------------------------------------------------------------- stock adjustment
 
 
@@ -223,6 +263,25 @@ def _stock_adjust(ctx: OpContext, p: dict) -> dict:
     adj = adjustments.create_adjustment(data, ctx.user, op_id=ctx.op_id)
     return {"adjustment_id": adj.id, "number": adj.number, "status": adj.status,
             "total_value": _money(adj.total_value)}
+
+
+def _adjust_needs(p: dict, op_id: str) -> dict:
+    from backend.models.inventory import Adjustment
+
+    pids = [ln["product_id"] for ln in p["lines"] if ln.get("product_id")]
+    return {"op_docs": {Adjustment: [op_id]}, "products": pids, "warehouses": [p["warehouse_id"]],
+            "locations": [ln["location_id"] for ln in p["lines"] if ln.get("location_id")],
+            "pairs": [(pid, p["warehouse_id"]) for pid in pids]}
+
+
+@op_plan("stock.adjust", needs=_adjust_needs)
+def _stock_adjust_plan(batch, ctx: OpContext, p: dict) -> dict:
+    from backend.services import adjustments
+
+    data = {**p, "lines": _resolve_lines(p["lines"], resolver=batch.resolve_ref)}
+    adj = adjustments.plan_adjustment(batch, data, ctx.user, op_id=ctx.op_id)
+    return {"adjustment_id": adj["id"], "number": adj["number"], "status": adj["status"],
+            "total_value": _money(adj["total_value"])}
 
 
 class DocDecision(Strict):

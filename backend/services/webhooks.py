@@ -164,10 +164,17 @@ def _write_outbox(session: Session, _ctx) -> None:
     events = session.info.pop(_INFO_EVENTS, None)
     if not events:
         return
+    for row in outbox_rows(session, events):
+        session.add(WebhookDelivery(**row))
+
+
+def outbox_rows(session: Session, events: list[dict]) -> list[dict]:
+    """Outbox rows (one per subscribed webhook and event) for events of this transaction."""
     hooks = _active_hooks(session)
     if not hooks:
-        return
+        return []
     now = utcnow()
+    rows = []
     for ev in events:
         targets = [hid for hid, patterns in hooks if matches(patterns, ev["event"])]
         if not targets:
@@ -175,9 +182,10 @@ def _write_outbox(session: Session, _ctx) -> None:
         event_id = str(uuid.uuid4())
         payload = {"id": event_id, "event": ev["event"], "occurred_at": now.isoformat(), **{
             k: v for k, v in ev.items() if k != "event"}}
-        for hid in targets:
-            session.add(WebhookDelivery(webhook_id=hid, event_id=event_id, event=ev["event"], payload=payload,
-                                        status="pending", attempts=0, next_attempt_at=now, created_at=now))
+        rows.extend({"webhook_id": hid, "event_id": event_id, "event": ev["event"], "payload": payload,
+                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+                    for hid in targets)
+    return rows
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -176,6 +176,7 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app,
     d = device(login("warehouse"))
     _outbox(d, products, wh, 12, random.Random(k), _codes())
     monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 3)  # ops commit in chunks of 3
+    monkeypatch.setitem(app.config, "SYNC_BATCH_PATH", False)  # one by one: the batch path has its own test
     calls = {"n": 0}
     real_record, real_process = sync_service._record, sync_service._apply_in_savepoint
 
@@ -211,3 +212,57 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app,
     first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
                           r.get("code")) for r in body["results"]}
     _check_exactly_once([d], first)
+
+
+@pytest.mark.parametrize("where", ["after_write_before_commit", "before_run"])
+@pytest.mark.parametrize("k", [1, 2])
+def test_a_push_failing_in_the_batch_path_then_resent_applies_every_op_exactly_once(
+        app, login, make_warehouse, make_product, device, monkeypatch, where, k):
+    """The same fault test on the batch path: runs of 4 ops are planned and written together; the DB
+    dies after run k+1 is written (before its commit), or before run k+1 starts."""
+    from backend.services.batch import Batch
+
+    wh = make_warehouse()
+    products = [make_product() for _ in range(2)]
+    for p in products:
+        stock_in(p, wh, 30)
+    d = device(login("warehouse"))
+    _outbox(d, products, wh, 12, random.Random(k), _codes())
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 4)
+    calls = {"n": 0}
+    real_flush, real_batch = Batch.flush, sync_service._apply_batch
+
+    def failing_flush(self):
+        calls["n"] += 1
+        real_flush(self)  # documents, moves, levels, audit and op records are written …
+        if calls["n"] == k + 1:  # … and the connection is lost before the commit
+            raise OperationalError("COMMIT", {}, Exception("injected: server closed the connection"))
+
+    def failing_batch(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == k + 1:
+            raise OperationalError("SELECT", {}, Exception("injected: connection lost"))
+        return real_batch(*a, **kw)
+
+    if where == "after_write_before_commit":
+        monkeypatch.setattr(Batch, "flush", failing_flush)
+    else:
+        monkeypatch.setattr(sync_service, "_apply_batch", failing_batch)
+    r = d.api.post("/api/v1/sync/push", json={"device_id": d.id, "ops": d.outbox})
+    assert r.status_code == 500 and r.get_json()["code"] == "internal_error"
+    assert calls["n"] == k + 1  # the runs really took the batch path
+    db.session.commit()
+    committed = 4 * k  # the runs (= chunks) before the failing one stay, the failing one is rolled back whole
+    assert db.session.get(SyncDevice, d.id).last_seq == committed
+    assert db.session.scalar(select(func.count()).select_from(SyncOp)) == committed
+    assert db.session.scalar(select(func.count()).select_from(StockMove).where(StockMove.op_id.isnot(None))) == \
+        db.session.scalar(select(func.count()).select_from(SyncOp).where(SyncOp.type == "stock.adjust",
+                                                                          SyncOp.status == "applied"))
+    monkeypatch.undo()
+    body = d.push()
+    assert [r["status"] for r in body["results"][:committed]] == ["duplicate"] * committed
+    assert all(r["status"] in ("applied", "rejected") for r in body["results"][committed:])
+    first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
+                          r.get("code")) for r in body["results"]}
+    _check_exactly_once([d], first)
+    _replay_equals_first(d, first)
