@@ -5,8 +5,9 @@ first GET /api/v1/sync/pull (snapshot) over 10,000 products, on SQLite (temp fil
     .venv/bin/python bench/sync_bench.py [--ops 10000] [--batch 200] [--products 10000] [--devices 1,4]
                                          [--only sqlite|postgres] [--no-write]
 
-The requests go through the whole Flask app in-process (auth, CSRF, JSON, services, one transaction per op)
-without a network hop. The op mix is half ``stock.adjust`` (an adjustment document + a ledger move each) and
+The requests go through the whole Flask app in-process (auth, CSRF, JSON, services, the batch path for runs
+of plannable ops — see docs/sync-protocol.md) without a network hop. ``--one-by-one`` turns the batch path
+off (SYNC_BATCH_PATH=False) for an A/B in the same run. The op mix is half ``stock.adjust`` (an adjustment document + a ledger move each) and
 half ``barcode.assign``. With ``--devices N`` the ops are split over N phones pushing at the same time
 (threads). A replay of every batch is timed too (all ``duplicate``). Writes the "## Sync" section of
 docs/benchmarks.md (replacing an older one) unless --no-write.
@@ -38,10 +39,11 @@ def _pg_url() -> str | None:
     return side_database(url, "syncbench") if url else None
 
 
-def _app(url: str):
+def _app(url: str, batch_path: bool = True):
     from backend.dbadmin import fresh_app
 
-    return fresh_app(url, TESTING=False, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 10}
+    return fresh_app(url, TESTING=False, SYNC_BATCH_PATH=batch_path,
+                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 10}
                      if url.startswith("postgresql") else {})
 
 
@@ -81,7 +83,7 @@ def _seed_products(n: int, with_stock_wh=None, stock_products: int = 0):
     return ids
 
 
-def bench_push(url: str, n_ops: int, batch: int, devices: int) -> dict:
+def bench_push(url: str, n_ops: int, batch: int, devices: int, batch_path: bool = True) -> dict:
     from sqlalchemy import func, select
 
     from backend.context import Actor, acting_as
@@ -91,7 +93,7 @@ def bench_push(url: str, n_ops: int, batch: int, devices: int) -> dict:
     from backend.services.stock import verify_ledger
     from backend.services.users import create_user
 
-    app = _app(url)
+    app = _app(url, batch_path)
     with app.app_context():
         with acting_as(Actor(None, "bench", "cli")):
             wh = Warehouse(code="WH1", name="主仓库")
@@ -198,6 +200,7 @@ def main() -> None:
     ap.add_argument("--devices", default="1,4")
     ap.add_argument("--only", choices=("sqlite", "postgres"))
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--one-by-one", action="store_true", help="also time the one-by-one path (1 device)")
     args = ap.parse_args()
     import logging
 
@@ -220,6 +223,12 @@ def main() -> None:
             print(f"{name}: push {res['ops']} ops, {d} device(s), batches of {args.batch}: {res['seconds']:.1f} s = "
                   f"{res['ops_s']:.0f} ops/s (replay {res['replay_s']:.0f} ops/s)", flush=True)
             rows.append((name, "push", d, res))
+        if args.one_by_one:
+            n = min(args.ops, 2000)
+            res = bench_push(url, n, args.batch, 1, batch_path=False)
+            print(f"{name}: one by one (batch path off), {n} ops: {res['ops_s']:.0f} ops/s "
+                  f"(replay {res['replay_s']:.0f} ops/s)", flush=True)
+            rows.append((name, "one-by-one", 1, res))
         pull = bench_pull(url, args.products)
         for limit, p in pull.items():
             print(f"{name}: first pull of {args.products} products (+ barcodes), limit {limit}: {p['seconds']:.2f} s, "
@@ -237,15 +246,18 @@ def _write(rows, args) -> None:
              "    .venv/bin/python bench/sync_bench.py            # TEST_DATABASE_URL or BENCH_DATABASE_URL for PostgreSQL",
              "",
              f"Push: {args.ops:,} ops in batches of {args.batch} through `POST /api/v1/sync/push` in-process (whole app:",
-             "auth, JSON, each op under its own savepoint with its record and the device's last seq, up to 100",
-             "ops per transaction). Mix: half `stock.adjust`",
+             "auth, JSON, the batch path: a run of ops planned in memory by the services and written with",
+             "multi-row statements, see docs/sync-protocol.md). Mix: half `stock.adjust`",
              "(adjustment document + ledger move), half `barcode.assign`. *N devices* = the ops split over N phones",
              "pushing at the same time. *Replay* = the same batches again (every op answered `duplicate`).",
-             "Target ≥ 1,000 ops/s on PostgreSQL: see *Sync: analysis* below.", "",
+             "*one by one* = the same with the batch path off (`SYNC_BATCH_PATH=False`: a savepoint and the",
+             "ORM path per op), at most 2,000 ops. Target ≥ 1,000 ops/s on PostgreSQL: see *Sync: analysis* below.",
+             "",
              "| database | devices | ops | time | ops/s | replay ops/s |", "|---|---:|---:|---:|---:|---:|"]
     for name, kind, d, res in rows:
-        if kind == "push":
-            lines.append(f"| {name} | {d} | {res['ops']:,} | {res['seconds']:.1f} s | **{res['ops_s']:,.0f}** | "
+        if kind in ("push", "one-by-one"):
+            label = f"{d}" if kind == "push" else f"{d} (one by one)"
+            lines.append(f"| {name} | {label} | {res['ops']:,} | {res['seconds']:.1f} s | **{res['ops_s']:,.0f}** | "
                          f"{res['replay_s']:,.0f} |")
     lines += ["", f"First pull (no cursor: full snapshot) of {args.products:,} products and their {args.products:,} "
               "barcodes, following `has_more` to the end:", "",

@@ -132,12 +132,22 @@ class Batch:
         self._drawn: list[tuple[type, int]] = []
         self._undo: list[tuple[dict, Any, Any]] = []
         self._op_docs: dict[type, set[str]] = {}
+        self._locked: dict[type, dict[int, Any]] = {}
         self._op_docs_loaded: set[tuple[type, str]] = set()
         self._pg = db.session.get_bind().dialect.name == "postgresql"
 
     # ------------------------------------------------------------ loading (one query per table)
 
-    def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None) -> None:
+    def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None, locked=None) -> None:
+        for model, ids in (locked or {}).items():  # documents the run writes under: locked in id order
+            cache = self._locked.setdefault(model, {})
+            ids = {int(i) for i in ids} - cache.keys()
+            if ids:
+                found = {o.id: o for o in db.session.scalars(
+                    select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update(of=model)
+                    .options(lazyload("*")).execution_options(populate_existing=True))}
+                for i in ids:
+                    cache[i] = found.get(i)
         for model, op_ids in (op_docs or {}).items():
             known = self._op_docs.setdefault(model, set())
             known.update(db.session.scalars(select(model.op_id).where(model.op_id.in_(set(op_ids)))))
@@ -197,6 +207,15 @@ class Batch:
         if code not in self.codes:
             self.load(codes=[code])
         return self.codes[code]
+
+    def locked(self, model: type, obj_id: int, what: str):
+        """A document row locked for update (``stock.lock`` for the batch): NotFound if missing."""
+        if obj_id not in self._locked.get(model, {}):
+            self.load(locked={model: [obj_id]})
+        obj = self._locked[model][obj_id]
+        if obj is None:
+            raise NotFound(f"{what} {obj_id} not found.", errors={"id": obj_id})
+        return obj
 
     def has_op_document(self, model: type, op_id: str) -> bool:
         """Whether a document of ``model`` was already created by this op (a resend after a lost answer)."""

@@ -123,31 +123,9 @@ def record_count(stocktake_id: int, product_id: int, location_id: int | None, qu
         if done is not None:
             return done
     st = lock(Stocktake, stocktake_id, "Stocktake")  # serialises counts of one stocktake (replace is safe)
-    ensure_warehouse(user, st.warehouse_id)
-    STOCKTAKE_FLOW.next(st.status, "count")
-    if mode not in COUNT_MODES:
-        raise ValidationFailed("Unknown mode.", errors={"mode": ["One of: add, replace"]})
+    location_id, at, product = _check_count(st, product_id, location_id, quantity, counted_at, user, mode,
+                                            get_product, lambda i: db.session.get(Location, i), utcnow())
     qty = Decimal(quantity)
-    if qty < 0:
-        raise ValidationFailed("A count cannot be negative.", errors={"quantity": [">= 0"]})
-    product = get_product(product_id)
-    if st.category and product.category != st.category:
-        raise ValidationFailed("The product is not in this stocktake's category.", code="out_of_scope",
-                               errors={"product_id": [f"Category is not {st.category}."]})
-    if st.location_id is not None:
-        if location_id not in (None, st.location_id):
-            raise ValidationFailed("This stocktake covers one location only.", code="out_of_scope",
-                                   errors={"location_id": [f"Must be {st.location_id}."]})
-        location_id = st.location_id
-    elif location_id is not None:
-        loc = db.session.get(Location, location_id)
-        if loc is None or loc.warehouse_id != st.warehouse_id:
-            raise ValidationFailed("Not a location of this warehouse.", errors={"location_id": ["Unknown."]})
-    now = utcnow()
-    at = _aware(counted_at)
-    if at > now + CLOCK_SKEW:
-        raise ValidationFailed("counted_at is in the future.", errors={"counted_at": ["In the future."]})
-    at = min(at, now)
     if mode == "replace":
         for c in st.counts:
             if c.active and c.product_id == product.id and c.location_id == location_id:
@@ -157,6 +135,57 @@ def record_count(stocktake_id: int, product_id: int, location_id: int | None, qu
     st.counts.append(count)
     db.session.flush()
     return count
+
+
+def _check_count(st: Stocktake, product_id: int, location_id: int | None, quantity, counted_at, user, mode: str,
+                 product_getter, location_getter, now: datetime):
+    """The rules of a count (shared by ``record_count`` and the batch path): returns
+    (location_id, counted_at clamped to now, product)."""
+    ensure_warehouse(user, st.warehouse_id)
+    STOCKTAKE_FLOW.next(st.status, "count")
+    if mode not in COUNT_MODES:
+        raise ValidationFailed("Unknown mode.", errors={"mode": ["One of: add, replace"]})
+    qty = Decimal(quantity)
+    if qty < 0:
+        raise ValidationFailed("A count cannot be negative.", errors={"quantity": [">= 0"]})
+    product = product_getter(product_id)
+    if st.category and product.category != st.category:
+        raise ValidationFailed("The product is not in this stocktake's category.", code="out_of_scope",
+                               errors={"product_id": [f"Category is not {st.category}."]})
+    if st.location_id is not None:
+        if location_id not in (None, st.location_id):
+            raise ValidationFailed("This stocktake covers one location only.", code="out_of_scope",
+                                   errors={"location_id": [f"Must be {st.location_id}."]})
+        location_id = st.location_id
+    elif location_id is not None:
+        loc = location_getter(location_id)
+        if loc is None or loc.warehouse_id != st.warehouse_id:
+            raise ValidationFailed("Not a location of this warehouse.", errors={"location_id": ["Unknown."]})
+    at = _aware(counted_at)
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed("counted_at is in the future.", errors={"counted_at": ["In the future."]})
+    return location_id, min(at, now), product
+
+
+def plan_count(batch, stocktake_id: int, product_id: int, location_id: int | None, quantity, counted_at, user,
+               mode: str = "add", op_id: str | None = None) -> dict:
+    """``record_count`` on the batch path (``backend.services.batch``): same checks, a queued row. A
+    ``replace`` count deactivates earlier counts (updates): it goes one by one."""
+    from backend.services.batch import Fallback
+
+    require(user, "stocktake.count")
+    if mode == "replace":
+        raise Fallback("a replace count updates earlier counts")
+    if op_id and batch.has_op_document(StocktakeCount, op_id):
+        raise Fallback("this op already recorded a count")
+    st = batch.locked(Stocktake, stocktake_id, "Stocktake")
+    location_id, at, product = _check_count(st, product_id, location_id, quantity, counted_at, user, mode,
+                                            batch.product, batch.location, batch.now)
+    row = batch.add(StocktakeCount, {"stocktake_id": st.id, "product_id": product.id, "location_id": location_id,
+                                     "quantity": Decimal(quantity), "mode": mode, "counted_at": at,
+                                     "counted_by_id": _uid(user), "active": True, "op_id": op_id})
+    batch.audit_create(StocktakeCount, row)
+    return row
 
 
 def _book_at(st: Stocktake, product_id: int, at: datetime) -> Decimal:

@@ -462,8 +462,7 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
         with db.session.begin_nested():
             batch = Batch()
             prepared = []
-            needs: dict[str, list] = {}
-            docs: dict[type, list] = {}
+            needs: dict[str, Any] = {}
             for op in ops:
                 try:
                     t, data = _prepare(user, op.type, op.type_version, op.payload, op.base_version)
@@ -472,12 +471,12 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
                     continue
                 prepared.append((op, t, data, None))
                 for k, v in t.needs(data, op.op_id).items():
-                    if k == "op_docs":
+                    if isinstance(v, dict):  # op_docs / locked: {model: ids}
                         for model, ids in v.items():
-                            docs.setdefault(model, []).extend(ids)
+                            needs.setdefault(k, {}).setdefault(model, []).extend(ids)
                     else:
                         needs.setdefault(k, []).extend(v)
-            batch.load(**needs, op_docs=docs)
+            batch.load(**needs)
             out = []
             for op, t, data, exc in prepared:
                 if exc is None:

@@ -533,8 +533,28 @@ def _stocktake_count(ctx: OpContext, p: dict) -> dict:
     from backend.services import stocktakes
 
     pid, factor = resolve_product(p)
-    qty = Decimal(p["quantity"]) * factor
+    qty = (Decimal(p["quantity"]) * factor).quantize(QTY_SCALE)
     cnt = stocktakes.record_count(p["stocktake_id"], pid, p.get("location_id"), qty, p["counted_at"], ctx.user,
                                   mode=p["mode"], op_id=ctx.op_id)
     return {"stocktake_id": p["stocktake_id"], "count_id": cnt.id, "product_id": pid, "quantity": str(qty),
             "counted_at": cnt.counted_at.isoformat()}
+
+
+def _count_needs(p: dict, op_id: str) -> dict:
+    from backend.models.inventory import Stocktake, StocktakeCount
+
+    return {"op_docs": {StocktakeCount: [op_id]}, "locked": {Stocktake: [p["stocktake_id"]]},
+            "products": [p["product_id"]] if p.get("product_id") else [],
+            "locations": [p["location_id"]] if p.get("location_id") else []}
+
+
+@op_plan("stocktake.count", needs=_count_needs)
+def _stocktake_count_plan(batch, ctx: OpContext, p: dict) -> dict:
+    from backend.services import stocktakes
+
+    pid, factor = batch.resolve_ref(p)
+    qty = (Decimal(p["quantity"]) * factor).quantize(QTY_SCALE)
+    cnt = stocktakes.plan_count(batch, p["stocktake_id"], pid, p.get("location_id"), qty, p["counted_at"], ctx.user,
+                                mode=p["mode"], op_id=ctx.op_id)
+    return {"stocktake_id": p["stocktake_id"], "count_id": cnt["id"], "product_id": pid, "quantity": str(qty),
+            "counted_at": cnt["counted_at"].isoformat()}

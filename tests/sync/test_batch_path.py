@@ -7,6 +7,7 @@ lines, moves, levels, barcodes, op records, audit records, change log, counters,
 the same, ids compared by creation order (the paths may leave different gaps) and timestamps left out.
 """
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,16 +17,17 @@ from backend.context import Actor, acting_as
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.catalog import Barcode, Counter
-from backend.models.inventory import Adjustment, AdjustmentLine
+from backend.models.inventory import Adjustment, AdjustmentLine, StocktakeCount
 from backend.models.ledger import StockLevel, StockMove
 from backend.models.ops import WebhookDelivery
 from backend.models.sync import SyncChange, SyncOp
 from backend.models.warehouses import Location
-from backend.services import crud, webhooks
+from backend.services import crud, stocktakes, webhooks
 from backend.services.batch import Batch
 from tests.conftest import _truncate_all
 from tests.sync.sync_helpers import Device, assert_ledger_ok, op, stock_in
 
+PAST = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)  # the same counts in both runs
 VOLATILE = {"created_at", "updated_at", "at", "synced_at", "posted_at", "changed_at", "request_id", "client_time",
             "last_push_at", "next_attempt_at", "event_id", "payload_hash"}
 
@@ -40,12 +42,14 @@ def _world(make_user, make_warehouse, make_product):
     stock_in(p1, wa, 20, cost="10")
     stock_in(p2, wa, 5, cost="4")
     make_user("warehouse", username="phone-diff")
+    with acting_as(Actor(None, "test", "cli")):
+        st = stocktakes.open_stocktake({"warehouse_id": wa.id}, None)
     db.session.commit()
     p1_code = p1.barcodes[0].code
-    return wa, wb, la, lb, p1, p2, p3, p1_code
+    return wa, wb, la, lb, p1, p2, p3, p1_code, st
 
 
-def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code):
+def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code, st):
     def adj(pid=None, qty="1", reason="found", **line):
         ref = {"product_id": pid} if pid else {}
         return {"warehouse_id": wa.id, "reason": reason, "lines": [{**ref, "quantity": qty, **line}]}
@@ -69,6 +73,25 @@ def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code):
         ("stock.adjust", {"warehouse_id": wa.id, "lines": [{"product_id": p1.id, "quantity": "1"}]}),  # no reason
         ("stock.adjust", {**adj(p2.id, "2"), "note": "x" * 600}),  # the move keeps 500 characters of the note
     ]
+    past = PAST.isoformat()
+
+    def count(qty, **kw):
+        return {"stocktake_id": st.id, "quantity": qty, "counted_at": past, **kw}
+
+    third = [
+        ("stocktake.count", count("5", product_id=p1.id)),
+        ("stocktake.count", count("2", product_id=p1.id, location_id=la.id)),
+        ("stocktake.count", count("1", product_id=p1.id, location_id=lb.id)),  # other warehouse: rejected
+        ("stocktake.count", count("3", barcode="DIFF-PACK")),  # 3 packs of 6
+        ("stocktake.count", count("1", product_id=p2.id,
+                                  counted_at=(PAST + timedelta(days=2)).isoformat())),  # future: rejected
+        ("stocktake.count", count("1", stocktake_id=99999, product_id=p2.id)),  # unknown stocktake: rejected
+        ("stocktake.count", count("7", product_id=p1.id, mode="replace")),  # replaces: one by one
+        ("stocktake.count", count("4", product_id=p3.id)),
+        ("barcode.assign", {"product_id": p3.id, "code": "DIFF-COUNT"}),
+        ("stocktake.count", count("2", barcode="DIFF-COUNT")),  # a code of this run: cut, one by one
+        ("stocktake.count", count("1", product_id=p2.id)),
+    ]
     second = [
         ("barcode.assign", {"product_id": p2.id, "code": "DIFF-NEW"}),
         ("stock.adjust", adj(None, "2", barcode="DIFF-NEW")),  # names a code of this batch: one by one
@@ -77,7 +100,7 @@ def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code):
     ]
     seq = 0
     out = []
-    for part in (first, second):
+    for part in (first, second, third):
         ops = []
         for k, (t, p) in enumerate(part):
             seq += 1
@@ -93,9 +116,10 @@ def _ranks(model) -> dict[int, int]:
 
 def _snapshot() -> dict:
     db.session.commit()
-    ids = {m.__tablename__: _ranks(m) for m in (Adjustment, AdjustmentLine, StockMove, Barcode, SyncOp)}
+    ids = {m.__tablename__: _ranks(m) for m in (Adjustment, AdjustmentLine, StockMove, Barcode, SyncOp,
+                                                  StocktakeCount)}
     ref_cols = {"adjustment_id": "adjustments", "move_id": "stock_moves", "barcode_id": "barcodes",
-                "doc_line_id": "adjustment_lines"}
+                "doc_line_id": "adjustment_lines", "count_id": "stocktake_counts"}
 
     def remap(table: str, row: dict, top: bool = True) -> dict:
         out = {}
@@ -132,6 +156,7 @@ def _snapshot() -> dict:
         "stock_moves": rows(StockMove, [StockMove.id]),
         "stock_levels": rows(StockLevel, [StockLevel.product_id, StockLevel.warehouse_id]),
         "barcodes": rows(Barcode, [Barcode.id]),
+        "stocktake_counts": rows(StocktakeCount, [StocktakeCount.id]),
         "sync_ops": rows(SyncOp, [SyncOp.seq]),
         "audit": sorted(audit),
         "changes": sorted((c.entity, ids["barcodes"][c.entity_id] if c.entity == "barcode" else c.entity_id)
@@ -144,7 +169,7 @@ def _snapshot() -> dict:
 
 def _ranked(answers: list[dict]) -> list[dict]:
     """Ids in results by creation order (PostgreSQL sequences keep the gaps of rolled-back inserts)."""
-    ranks = {"adjustment_id": _ranks(Adjustment), "barcode_id": _ranks(Barcode)}
+    ranks = {"adjustment_id": _ranks(Adjustment), "barcode_id": _ranks(Barcode), "count_id": _ranks(StocktakeCount)}
     return [{**a, "result": {k: ranks[k][v] if k in ranks else v for k, v in a["result"].items()}}
             if a.get("result") else a for a in answers]
 
@@ -180,13 +205,14 @@ def run_outbox(app, make_user, make_warehouse, make_product, monkeypatch):
 def test_the_batch_path_writes_exactly_what_the_one_by_one_path_writes(run_outbox):
     one_answers, one_rows, one_flushes = run_outbox(False)
     batch_answers, batch_rows, batch_flushes = run_outbox(True)
-    assert one_flushes == 0 and batch_flushes >= 2  # the second run really took the batch path
+    assert one_flushes == 0 and batch_flushes >= 5  # the second run really took the batch path
     assert batch_answers == one_answers
     statuses = [(a["status"], a.get("code"), (a.get("result") or {}).get("status")) for a in one_answers]
     assert statuses.count(("applied", None, "posted")) == 10
     assert ("applied", None, "pending_approval") in statuses
     assert {c for s, c, _ in statuses if s == "rejected"} == {"insufficient_stock", "duplicate", "validation_error",
                                                                "not_found"}
+    assert sum(1 for a in one_answers if a["status"] == "applied" and "count_id" in a["result"]) == 7
     for table in one_rows:
         assert batch_rows[table] == one_rows[table], table
     assert one_rows["outbox"], "the webhook outbox is compared too"
