@@ -32,7 +32,7 @@ from backend.context import current_actor, current_request_id
 from backend.errors import InsufficientStock, NotFound
 from backend.extensions import db
 from backend.models.base import Base, utcnow
-from backend.models.catalog import Barcode, Product
+from backend.models.catalog import Barcode, Counter, Product
 from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, sync_changes, webhooks
@@ -46,7 +46,7 @@ class Fallback(Exception):
 class NumberRef:
     """A document number given out at flush (numbers of refused ops are never taken: no gaps)."""
 
-    __slots__ = ("counter", "prefix", "day", "value")
+    __slots__ = ("counter", "day", "prefix", "value")
 
     def __init__(self, prefix: str, day: str):
         self.counter, self.prefix, self.day, self.value = f"doc:{prefix}:{day}", prefix, day, None
@@ -55,7 +55,7 @@ class NumberRef:
 class Deferred:
     """A value computed once, at flush, after the numbers are given out (e.g. an op's stored result)."""
 
-    __slots__ = ("fn", "arg", "_done", "_value")
+    __slots__ = ("_done", "_value", "arg", "fn")
 
     def __init__(self, fn, arg):
         self.fn, self.arg, self._done, self._value = fn, arg, False, None
@@ -133,12 +133,21 @@ class Batch:
         self._undo: list[tuple[dict, Any, Any]] = []
         self._op_docs: dict[type, set[str]] = {}
         self._locked: dict[type, dict[int, Any]] = {}
+        self._counters: set[str] = set()
         self._op_docs_loaded: set[tuple[type, str]] = set()
         self._pg = db.session.get_bind().dialect.name == "postgresql"
 
     # ------------------------------------------------------------ loading (one query per table)
 
-    def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None, locked=None) -> None:
+    def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None, locked=None,
+             numbers=()) -> None:
+        # Lock order as on the one-by-one path: document counter, then documents, then levels (no deadlock
+        # between a batch and a concurrent command). A counter row that does not exist yet is created at flush.
+        counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in numbers} - self._counters)
+        if counters:
+            db.session.execute(select(Counter.name).where(Counter.name.in_(counters)).order_by(Counter.name)
+                               .with_for_update()).all()
+            self._counters.update(counters)
         for model, ids in (locked or {}).items():  # documents the run writes under: locked in id order
             cache = self._locked.setdefault(model, {})
             ids = {int(i) for i in ids} - cache.keys()

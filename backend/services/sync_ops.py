@@ -29,8 +29,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.errors import DomainError, NotFound, ValidationFailed
-from backend.models.base import QTY_SCALE
 from backend.extensions import db
+from backend.models.base import QTY_SCALE
 
 ID = dict(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
@@ -269,7 +269,7 @@ def _adjust_needs(p: dict, op_id: str) -> dict:
     from backend.models.inventory import Adjustment
 
     pids = [ln["product_id"] for ln in p["lines"] if ln.get("product_id")]
-    return {"op_docs": {Adjustment: [op_id]}, "products": pids, "warehouses": [p["warehouse_id"]],
+    return {"op_docs": {Adjustment: [op_id]}, "numbers": ["ADJ"], "products": pids, "warehouses": [p["warehouse_id"]],
             "locations": [ln["location_id"] for ln in p["lines"] if ln.get("location_id")],
             "pairs": [(pid, p["warehouse_id"]) for pid in pids]}
 
