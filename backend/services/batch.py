@@ -32,7 +32,7 @@ from backend.context import current_actor, current_request_id
 from backend.errors import InsufficientStock, NotFound
 from backend.extensions import db
 from backend.models.base import Base, utcnow
-from backend.models.catalog import Barcode, Counter, Product
+from backend.models.catalog import Barcode, Product
 from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, sync_changes, webhooks
@@ -142,11 +142,10 @@ class Batch:
     def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None, locked=None,
              numbers=()) -> None:
         # Lock order as on the one-by-one path: document counter, then documents, then levels (no deadlock
-        # between a batch and a concurrent command). A counter row that does not exist yet is created at flush.
+        # between a batch and a concurrent command or batch).
         counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in numbers} - self._counters)
         if counters:
-            db.session.execute(select(Counter.name).where(Counter.name.in_(counters)).order_by(Counter.name)
-                               .with_for_update()).all()
+            numbering.lock_counters(counters)
             self._counters.update(counters)
         for model, ids in (locked or {}).items():  # documents the run writes under: locked in id order
             cache = self._locked.setdefault(model, {})
