@@ -40,7 +40,8 @@ def require(permission: str):
 def current_user_or_none():
     from flask_login import current_user
 
-    return current_user if getattr(current_user, "is_authenticated", False) else None
+    # the User itself, not the proxy: services touch it thousands of times in a sync push
+    return current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
 
 
 def current_user_required():

@@ -1,22 +1,24 @@
-"""Batch write path: plan many commands in memory, then write them with a few multi-row statements.
+"""Batch write path: plan many commands in memory, then write them with a few statements per table.
 
 Sync push uses it for runs of offline ops whose type has a *planner* (see ``sync_ops.op_plan``). A
 planner lives next to its service and applies the same rules as the one-by-one function (shared
-helpers), but against state this batch loaded — and, for stock levels, locked — up front:
+helpers), but against state this batch loaded — and locked — up front:
 
-* ``Batch.product/warehouse/location/code_owner/level`` read from caches filled by ``load`` (one query
-  per table for the whole run);
-* ``Batch.add`` queues a row with an id taken from a pre-allocated block (PostgreSQL sequence / the
-  table's max id under SQLite's write lock), ``Batch.post_moves`` applies the ledger's costing rule
-  (``ledger.apply_move``) to the in-memory levels, ``Batch.audit_*`` queue the audit rows the ORM
-  listener would have written, ``Batch.number`` reserves a document number (given out at flush);
-* ``Batch.mark``/``rollback`` undo a planner that raised, so a refused op leaves nothing behind.
+* ``Batch.load`` locks the document counters, then the documents (e.g. stocktakes), then the stock
+  levels of the run — the lock order of the one-by-one path — and reads products, warehouses,
+  locations and barcodes with one query per table; ``Batch.product/warehouse/location/code_owner/
+  level/locked`` answer from those caches;
+* ``Batch.add`` queues a row with an id from a pre-allocated block (PostgreSQL sequence / the table's
+  max id under SQLite's write lock), ``Batch.number`` gives the next document number from the locked
+  counter, ``Batch.post_moves`` applies the ledger's costing rule (``ledger.apply_move``) to the
+  in-memory levels, ``Batch.audit_*`` queue the audit rows the ORM listener would have written;
+* ``Batch.mark``/``rollback`` undo a planner that raised (rows, ids, numbers, levels, claimed codes),
+  so a refused op leaves nothing behind and no gap.
 
-``flush()`` writes every table with one multi-row INSERT (levels: INSERT of new rows, one executemany
-UPDATE of the others), then the webhook outbox rows and the change-log notes of what it inserted —
-the same rows the ORM path writes (``tests/sync/test_batch_path.py`` compares the two). Whatever a
-planner cannot decide safely raises ``Fallback``; the caller rolls the batch back (it runs under a
-SAVEPOINT) and applies the ops one by one.
+``flush()`` writes the counters, the levels (INSERT of new rows, executemany UPDATE of the others), one
+executemany INSERT per table (psycopg 3 pipelines the rows), the audit rows, the webhook outbox rows and
+the change-log notes — the same rows the ORM path writes (``tests/sync/test_batch_path.py`` compares
+the two). Whatever a planner cannot decide safely raises ``Fallback``; the caller cuts the run there.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from backend.context import current_actor, current_request_id
 from backend.errors import InsufficientStock, NotFound
 from backend.extensions import db
 from backend.models.base import Base, utcnow
-from backend.models.catalog import Barcode, Product
+from backend.models.catalog import Barcode, Counter, Product
 from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, sync_changes, webhooks
@@ -41,49 +43,6 @@ from backend.services.audit import _ALWAYS_EXCLUDED, _jsonable
 
 class Fallback(Exception):
     """The batch path cannot take this run safely: apply its ops one by one instead."""
-
-
-class NumberRef:
-    """A document number given out at flush (numbers of refused ops are never taken: no gaps)."""
-
-    __slots__ = ("counter", "day", "prefix", "value")
-
-    def __init__(self, prefix: str, day: str):
-        self.counter, self.prefix, self.day, self.value = f"doc:{prefix}:{day}", prefix, day, None
-
-
-class Deferred:
-    """A value computed once, at flush, after the numbers are given out (e.g. an op's stored result)."""
-
-    __slots__ = ("_done", "_value", "arg", "fn")
-
-    def __init__(self, fn, arg):
-        self.fn, self.arg, self._done, self._value = fn, arg, False, None
-
-    @property
-    def value(self):
-        if not self._done:
-            self._value, self._done = self.fn(self.arg), True
-        return self._value
-
-
-def resolve(x: Any) -> Any:
-    if isinstance(x, NumberRef):
-        return x.value
-    if isinstance(x, Deferred):
-        return x.value
-    if isinstance(x, dict):
-        return {k: resolve(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [resolve(v) for v in x]
-    return x
-
-
-def _shallow(row: dict) -> dict:
-    """``resolve`` of a row's own values only (refs are never nested deeper in queued rows)."""
-    if any(isinstance(v, (NumberRef, Deferred)) for v in row.values()):
-        return {k: resolve(v) if isinstance(v, (NumberRef, Deferred)) else v for k, v in row.items()}
-    return row
 
 
 @dataclass(frozen=True)
@@ -112,8 +71,9 @@ def _audit_columns(model: type) -> list[str]:
 
 
 class Batch:
-    def __init__(self) -> None:
+    def __init__(self, expected_rows: int = 64) -> None:
         self.now = utcnow()
+        self._block = max(16, expected_rows)  # ids drawn per sequence round trip
         actor = current_actor()
         self.user_id = actor.user_id if actor else None
         self.username = actor.username if actor else None
@@ -121,7 +81,7 @@ class Batch:
         self.request_id = current_request_id()
         self.rows: dict[type, list[dict]] = {}
         self.audit: list[dict] = []
-        self.numbers: list[NumberRef] = []
+        self.counters: dict[str, int] = {}  # locked document counters: name -> last value given out
         self.products: dict[int, Product | None] = {}
         self.warehouses: dict[int, Warehouse | None] = {}
         self.locations: dict[int, Location | None] = {}
@@ -133,7 +93,7 @@ class Batch:
         self._undo: list[tuple[dict, Any, Any]] = []
         self._op_docs: dict[type, set[str]] = {}
         self._locked: dict[type, dict[int, Any]] = {}
-        self._counters: set[str] = set()
+        self._taken: dict[str, int] = {}  # counter values when locked (written back at flush if changed)
         self._op_docs_loaded: set[tuple[type, str]] = set()
         self._pg = db.session.get_bind().dialect.name == "postgresql"
 
@@ -143,10 +103,11 @@ class Batch:
              numbers=()) -> None:
         # Lock order as on the one-by-one path: document counter, then documents, then levels (no deadlock
         # between a batch and a concurrent command or batch).
-        counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in numbers} - self._counters)
+        counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in numbers} - self.counters.keys())
         if counters:
-            numbering.lock_counters(counters)
-            self._counters.update(counters)
+            values = numbering.lock_counters(counters)
+            self.counters.update(values)
+            self._taken.update(values)
         for model, ids in (locked or {}).items():  # documents the run writes under: locked in id order
             cache = self._locked.setdefault(model, {})
             ids = {int(i) for i in ids} - cache.keys()
@@ -258,19 +219,17 @@ class Batch:
         d[key] = value
 
     def mark(self) -> tuple:
-        return ({m: len(r) for m, r in self.rows.items()}, len(self.audit), len(self.numbers), len(self._undo),
-                len(self._drawn))
+        return ({m: len(r) for m, r in self.rows.items()}, len(self.audit), len(self._undo), len(self._drawn))
 
     def rollback(self, mark: tuple) -> None:
         """Forget everything planned since ``mark`` (a refused op); its ids go back to the pools."""
-        rows, n_audit, n_numbers, n_undo, n_drawn = mark
+        rows, n_audit, n_undo, n_drawn = mark
         while len(self._drawn) > n_drawn:
             model, i = self._drawn.pop()
             self._ids[model].insert(0, i)
         for m, r in self.rows.items():
             del r[rows.get(m, 0):]
         del self.audit[n_audit:]
-        del self.numbers[n_numbers:]
         while len(self._undo) > n_undo:
             d, key, old = self._undo.pop()
             if old is _MISSING:
@@ -281,7 +240,7 @@ class Batch:
     def new_id(self, model: type) -> int:
         pool = self._ids.setdefault(model, [])
         if not pool:
-            pool.extend(self._allocate(model, 64))
+            pool.extend(self._allocate(model, self._block))
         i = pool.pop(0)
         self._drawn.append((model, i))
         return i
@@ -306,10 +265,15 @@ class Batch:
         self.rows.setdefault(model, []).append(row)
         return row
 
-    def number(self, prefix: str) -> NumberRef:
-        ref = NumberRef(prefix, self.now.strftime("%Y%m%d"))
-        self.numbers.append(ref)
-        return ref
+    def number(self, prefix: str) -> str:
+        """The next document number (``numbering.document_number`` from the counter locked at load; a
+        refused op gives its number back, so there are no gaps)."""
+        day = self.now.strftime("%Y%m%d")
+        name = f"doc:{prefix}:{day}"
+        if name not in self.counters:
+            self.load(numbers=[prefix])
+        self._set(self.counters, name, self.counters[name] + 1)
+        return f"{prefix}-{day}-{self.counters[name]:04d}"
 
     def _audit_row(self, model: type, entity_id, action: str, changes: dict) -> None:
         self.audit.append({"at": self.now, "user_id": self.user_id, "username": self.username,
@@ -318,8 +282,7 @@ class Batch:
 
     def audit_create(self, model: type, row: dict) -> None:
         """The ``create`` record the audit listener writes for a new row (snapshot of its columns)."""
-        after = {k: row.get(k) if isinstance(row.get(k), NumberRef) else _jsonable(row.get(k))
-                 for k in _audit_columns(model)}
+        after = {k: _jsonable(row.get(k)) for k in _audit_columns(model)}
         self._audit_row(model, row["id"], "create", {"before": {}, "after": after})
 
     def audit_update(self, model: type, row: dict, action: str, changes: dict, **details) -> None:
@@ -370,13 +333,13 @@ class Batch:
     # ------------------------------------------------------------ writing
 
     def flush(self) -> None:
-        self._give_numbers()
+        self._write_counters()
         self._write_levels()
         for model in sorted(self.rows, key=_table_order):
             rows = self.rows[model]
             if rows:
-                self._insert(model.__table__, [_shallow(r) for r in rows])
-        audit = [{**a, "changes": {**a["changes"], "after": _shallow(a["changes"]["after"])}} for a in self.audit]
+                self._insert(model.__table__, rows)
+        audit = self.audit
         if audit:
             from backend.models.audit import AuditLog
 
@@ -388,14 +351,10 @@ class Batch:
         # executemany: psycopg 3 pipelines the rows (measured faster here than multi-row INSERT … RETURNING)
         db.session.execute(table.insert(), rows)
 
-    def _give_numbers(self) -> None:
-        by_counter: dict[str, list[NumberRef]] = {}
-        for ref in self.numbers:
-            by_counter.setdefault(ref.counter, []).append(ref)
-        for counter, refs in by_counter.items():
-            last = numbering.reserve(counter, len(refs))
-            for k, ref in enumerate(refs):
-                ref.value = f"{ref.prefix}-{ref.day}-{last - len(refs) + 1 + k:04d}"
+    def _write_counters(self) -> None:
+        for name, value in self.counters.items():
+            if value != self._taken.get(name):  # the row is locked since load: set, not increment
+                db.session.execute(update(Counter).where(Counter.name == name).values(value=value))
 
     def _write_levels(self) -> None:
         touched = [(k, v) for k, v in self.levels.items() if v.touched]

@@ -31,17 +31,18 @@ def reserve(name: str, n: int) -> int:
     raise RuntimeError(f"counter {name} unavailable")
 
 
-def lock_counters(names: list[str]) -> None:
-    """Create (at 0) and lock counters up front, in name order: a command that takes other locks before it
-    numbers its documents takes the counter first, the way commands that number first do (no deadlock)."""
+def lock_counters(names: list[str]) -> dict[str, int]:
+    """Create (at 0) and lock counters up front, in name order, and return their values: a command that
+    takes other locks before it numbers its documents takes the counter first, the way commands that
+    number first do (no deadlock). The caller may then set the values it used (it holds the lock)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     names = sorted(set(names))
     ins = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(ins(Counter).values([{"name": n, "value": 0} for n in names]).on_conflict_do_nothing())
-    db.session.execute(select(Counter.name).where(Counter.name.in_(names)).order_by(Counter.name)
-                       .with_for_update()).all()
+    return dict(db.session.execute(select(Counter.name, Counter.value).where(Counter.name.in_(names))
+                                   .order_by(Counter.name).with_for_update()).all())
 
 
 def document_number(prefix: str) -> str:

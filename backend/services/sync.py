@@ -451,7 +451,7 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
     returned are then fewer than ``ops``). Returns None (nothing written) when the whole run must go one
     by one: a replayed or reused op_id, a seq that is not next, a first op that falls back, or a
     constraint the database refuses at the write."""
-    from backend.services.batch import Batch, Deferred, Fallback, resolve
+    from backend.services.batch import Batch, Fallback
 
     expected = dev.last_seq + 1
     if any(op.seq != expected + k for k, op in enumerate(ops)):
@@ -460,7 +460,7 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
         return None
     try:
         with db.session.begin_nested():
-            batch = Batch()
+            batch = Batch(expected_rows=len(ops))
             prepared = []
             needs: dict[str, Any] = {}
             for op in ops:
@@ -492,6 +492,7 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
                         batch.rollback(mark)
                         break
                 if exc is None:
+                    result = json.loads(json.dumps(result, default=str))  # stored and answered as JSON
                     batch.add(SyncOp, _record_values(user_id, dev.id, op, op.op_id, "applied", result=result))
                     out.append({"op_id": op.op_id, "seq": op.seq, "status": "applied", "result": result})
                 else:
@@ -500,20 +501,11 @@ def _apply_batch(user, user_id: int, dev: SyncDevice, ops: list[Op], known: dict
                     out.append({"op_id": op.op_id, "seq": op.seq, "status": "rejected", **err})
             if not out:
                 return None
-            for o, rec in zip(out, batch.rows[SyncOp]):
-                if "result" in o:  # stored and answered as JSON, once the document numbers are given out
-                    o["result"] = rec["result"] = Deferred(_as_json, o["result"])
             batch.flush()
     except (Fallback, IntegrityError):
         return None
     dev.last_seq = ops[len(out) - 1].seq
-    return [{**o, "result": resolve(o["result"])} if "result" in o else o for o in out]
-
-
-def _as_json(result: dict) -> dict:
-    from backend.services.batch import resolve
-
-    return json.loads(json.dumps(resolve(result), default=str))
+    return out
 
 
 def _process_chunk(user, user_id: int, device_id: str, ops: list[Op], start: int) -> tuple[list[dict], bool]:

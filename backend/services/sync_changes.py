@@ -121,11 +121,11 @@ def _write(session: Session) -> None:
     first = last - len(items) + 1
     now = utcnow()
     rows = [{"entity": e, "entity_id": i, "seq": first + k, "changed_at": now} for k, (e, i) in enumerate(items)]
-    ins = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(SyncChange)
-    stmt = ins.values(rows)
+    stmt = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(SyncChange)
+    # executemany of one cached statement (a VALUES list of thousands of rows would be compiled each time)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["entity", "entity_id"],
-        set_={"seq": stmt.excluded.seq, "changed_at": stmt.excluded.changed_at}))
+        set_={"seq": stmt.excluded.seq, "changed_at": stmt.excluded.changed_at}), rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
