@@ -346,6 +346,21 @@ class Batch:
             self._insert(AuditLog.__table__, audit)
         self._outbox(audit)
         self._note_changes()
+        self._expire_stale()
+
+    def _expire_stale(self) -> None:
+        """ORM objects of this transaction that the writes above made stale (levels, a product's barcodes,
+        a stocktake's counts) are reloaded on next use by a one-by-one op of the same chunk."""
+        from backend.models.inventory import Stocktake
+
+        session = db.session()
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, StockLevel):
+                session.expire(obj)
+            elif isinstance(obj, Product):
+                session.expire(obj, ["barcodes"])
+            elif isinstance(obj, Stocktake):
+                session.expire(obj, ["counts"])
 
     def _insert(self, table, rows: list[dict]) -> None:
         # executemany: psycopg 3 pipelines the rows (measured faster here than multi-row INSERT … RETURNING)
