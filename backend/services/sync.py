@@ -29,7 +29,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app, has_app_context
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.context import current_actor, current_request_id
@@ -543,6 +543,30 @@ def _process_chunk(user, user_id: int, device_id: str, ops: list[Op], start: int
     return results, False
 
 
+CHUNK_ATTEMPTS = 3
+
+
+def _retryable(exc: OperationalError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock victim (40P01) or refused it for serialization
+    (40001): nothing of the chunk was kept, so running it again is safe."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
+def _chunk_with_retry(user, user_id: int, device_id: str, ops: list[Op], start: int) -> tuple[list[dict], bool]:
+    """A chunk whose transaction lost a deadlock (two phones' chunks locking the same stock levels in
+    different orders) is rolled back whole; it runs again instead of failing the push with a 500."""
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            return _process_chunk(user, user_id, device_id, ops, start)
+        except OperationalError as exc:
+            if attempt == CHUNK_ATTEMPTS or not _retryable(exc):
+                raise
+            log.warning("sync push chunk from seq %s: %s; retry %d", ops[start].seq,
+                        type(getattr(exc, "orig", exc)).__name__, attempt)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
 def push(user, device_id: str, ops: list[Op]) -> dict:
     """Process a batch in order; stop at a sequence gap. Returns ``{device_id, last_seq, results}``."""
     if len(ops) > max_ops():
@@ -573,7 +597,7 @@ def push(user, device_id: str, ops: list[Op]) -> dict:
             results.append(out)
             gap = out["status"] == "rejected" and out.get("code") == "sequence_gap"
         else:
-            chunk, gap = _process_chunk(user, user_id, device_id, ops, len(results))
+            chunk, gap = _chunk_with_retry(user, user_id, device_id, ops, len(results))
             results.extend(chunk)
         if gap:
             stopped = results[-1]

@@ -266,3 +266,47 @@ def test_a_push_failing_in_the_batch_path_then_resent_applies_every_op_exactly_o
                           r.get("code")) for r in body["results"]}
     _check_exactly_once([d], first)
     _replay_equals_first(d, first)
+
+
+@pytest.mark.parametrize("batch_path", [True, False])
+def test_a_chunk_that_loses_a_deadlock_runs_again_and_the_push_succeeds(app, login, make_warehouse, make_product,
+                                                                        device, monkeypatch, batch_path):
+    """PostgreSQL aborts one of two transactions that wait for each other (40P01): the chunk was rolled back
+    whole, so the server runs it again — the phone gets its answer, not a 500, and nothing is doubled."""
+    import psycopg
+
+    wh = make_warehouse()
+    products = [make_product() for _ in range(2)]
+    for p in products:
+        stock_in(p, wh, 30)
+    d = device(login("warehouse"))
+    _outbox(d, products, wh, 10, random.Random(5), _codes())
+    monkeypatch.setitem(app.config, "SYNC_BATCH_PATH", batch_path)
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 4)
+    name = "_apply_batch" if batch_path else "_apply_in_savepoint"
+    real = getattr(sync_service, name)
+    calls = {"n": 0}
+
+    def deadlocked_once(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second chunk's first step: its transaction is the deadlock victim
+            raise OperationalError("UPDATE stock_levels", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(sync_service, name, deadlocked_once)
+    body = d.push()
+    assert calls["n"] > 2
+    first = _first_outcomes([body])
+    assert len(first) == 10
+    _check_exactly_once([d], first)
+
+    calls["n"] = -100  # a non-retryable database error still fails the request (and the device resends)
+
+    def broken(*a, **kw):
+        raise OperationalError("SELECT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(sync_service, name, broken)
+    d.queue("barcode.assign", {"product_id": products[0].id, "code": "AFTER-1"})
+    d.queue("barcode.assign", {"product_id": products[1].id, "code": "AFTER-2"})
+    r = d.api.post("/api/v1/sync/push", json={"device_id": d.id, "ops": d.outbox[-2:]})
+    assert r.status_code == 500
