@@ -315,8 +315,7 @@ class Batch:
                     lvl.quantity, lvl.value, lvl.avg_cost, dq, m.unit_cost,
                     lambda pid=m.product_id: self.product(pid).purchase_price)
             except ledger.Short:
-                short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
-                              "requested": str(-dq), "available": str(lvl.quantity)})
+                short.append(ledger.shortage(m, dq, lvl.quantity))
                 continue
             planned[key] = Level(new_qty, new_value, new_avg, lvl.exists, True)
             rows.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id, "location_id": m.location_id,

@@ -65,6 +65,12 @@ class Short(Exception):
     """Not enough stock for an outgoing move."""
 
 
+def shortage(m: MoveSpec, dq: Decimal, available: Decimal) -> dict:
+    """One line of the InsufficientStock (409) body."""
+    return {"product_id": m.product_id, "warehouse_id": m.warehouse_id, "requested": str(-dq),
+            "available": str(available)}
+
+
 def apply_move(qty: Decimal, value: Decimal, avg_cost: Decimal, dq: Decimal, unit_cost: Decimal | None,
                purchase_price) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
     """The costing rule of one move on a level (shared by ``post`` and the batch path).
@@ -120,8 +126,7 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
                 qty, lvl.value, lvl.avg_cost, dq, m.unit_cost,
                 lambda pid=m.product_id: db.session.scalar(select(Product.purchase_price).where(Product.id == pid)))
         except Short:
-            short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
-                          "requested": str(-dq), "available": str(qty)})
+            short.append(shortage(m, dq, qty))
             continue
         # Guarded update: the database refuses to go below zero even if the lock above were bypassed.
         res = db.session.execute(
@@ -131,8 +136,7 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
             .values(quantity=StockLevel.quantity + dq, value=new_value, avg_cost=new_avg, updated_at=utcnow())
             .execution_options(synchronize_session=False))
         if res.rowcount != 1:
-            short.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id,
-                          "requested": str(-dq), "available": str(qty)})
+            short.append(shortage(m, dq, qty))
             continue
         # the UPDATE above already wrote these: keep the object in step without a second UPDATE at flush
         set_committed_value(lvl, "quantity", new_qty)

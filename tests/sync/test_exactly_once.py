@@ -50,7 +50,7 @@ def _check_exactly_once(devices, first):
     for d in devices:
         assert db.session.get(SyncDevice, d.id).last_seq == len(d.outbox)
         for o in d.outbox:
-            status, result, code = first[o["op_id"]]
+            status, _result, _code = first[o["op_id"]]
             rec = db.session.scalar(select(SyncOp).where(SyncOp.op_id == o["op_id"]))
             assert rec.status == status
             moves = db.session.scalar(select(func.count()).select_from(StockMove).where(StockMove.op_id == o["op_id"]))
@@ -165,6 +165,18 @@ def test_the_same_batch_pushed_twice_at_the_same_moment_is_applied_once(login, m
     _check_exactly_once([d], first)
 
 
+def _resend_applies_the_rest_once(d, committed: int) -> dict:
+    """After a failed push: the resend answers the committed ops as duplicates, applies or rejects the
+    rest, and every op ends up applied exactly once. Returns the first outcomes."""
+    body = d.push()
+    assert [r["status"] for r in body["results"][:committed]] == ["duplicate"] * committed
+    assert all(r["status"] in ("applied", "rejected") for r in body["results"][committed:])
+    first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
+                          r.get("code")) for r in body["results"]}
+    _check_exactly_once([d], first)
+    return first
+
+
 @pytest.mark.parametrize("where", ["after_effect_before_commit", "between_ops"])
 @pytest.mark.parametrize("k", [1, 7])
 def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app, login, make_warehouse, make_product,
@@ -205,13 +217,7 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app,
     assert db.session.get(SyncDevice, d.id).last_seq == committed
     assert db.session.scalar(select(func.count()).select_from(SyncOp)) == committed
     monkeypatch.undo()
-    body = d.push()
-    assert [r["status"] for r in body["results"][:committed]] == ["duplicate"] * committed
-    assert all(r["status"] != "duplicate" for r in body["results"][committed:])
-    assert all(r["status"] in ("applied", "rejected") for r in body["results"][committed:])
-    first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
-                          r.get("code")) for r in body["results"]}
-    _check_exactly_once([d], first)
+    _resend_applies_the_rest_once(d, committed)
 
 
 @pytest.mark.parametrize("where", ["after_write_before_commit", "before_run"])
@@ -259,12 +265,7 @@ def test_a_push_failing_in_the_batch_path_then_resent_applies_every_op_exactly_o
         db.session.scalar(select(func.count()).select_from(SyncOp).where(SyncOp.type == "stock.adjust",
                                                                           SyncOp.status == "applied"))
     monkeypatch.undo()
-    body = d.push()
-    assert [r["status"] for r in body["results"][:committed]] == ["duplicate"] * committed
-    assert all(r["status"] in ("applied", "rejected") for r in body["results"][committed:])
-    first = {r["op_id"]: (r["original_status"] if r["status"] == "duplicate" else r["status"], r.get("result"),
-                          r.get("code")) for r in body["results"]}
-    _check_exactly_once([d], first)
+    first = _resend_applies_the_rest_once(d, committed)
     _replay_equals_first(d, first)
 
 
