@@ -13,67 +13,84 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
     default_message = "Bad request."
+    default_message_zh = "请求无效。"
 
-    def __init__(self, message: str | None = None, *, errors: Any = None, code: str | None = None, **extra: Any):
+    def __init__(self, message: str | None = None, *, zh: str | None = None, errors: Any = None,
+                 code: str | None = None, **extra: Any):
+        """``message`` in English, ``zh`` the same in zh-CN (every new message gives both)."""
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
+        self.message_zh = zh if zh is not None else (None if message else self.default_message_zh)
         self.errors = errors if errors is not None else {}
         if code:
             self.code = code
         self.extra = extra
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "status": self.status, "message": self.message, "errors": self.errors}
+    def to_dict(self, lang: str = "en") -> dict:
+        message = self.message_zh if lang == "zh-CN" and self.message_zh else self.message
+        body = {"code": self.code, "status": self.status, "message": message, "errors": self.errors}
         body.update(self.extra)
         return body
 
 
 class ValidationFailed(DomainError):
     status, code, default_message = 422, "validation_error", "The request is not valid."
+    default_message_zh = "请求内容无效。"
 
 
 class BadRequest(DomainError):
     status, code, default_message = 400, "bad_request", "Bad request."
+    default_message_zh = "请求无效。"
 
 
 class Unauthenticated(DomainError):
     status, code, default_message = 401, "unauthenticated", "Log in first."
+    default_message_zh = "请先登录。"
 
 
 class PermissionDenied(DomainError):
     status, code, default_message = 403, "forbidden", "You are not allowed to do this."
+    default_message_zh = "您无权执行此操作。"
 
 
 class NotFound(DomainError):
     status, code, default_message = 404, "not_found", "Not found."
+    default_message_zh = "未找到。"
 
 
 class Conflict(DomainError):
     status, code, default_message = 409, "conflict", "Conflict with the current state."
+    default_message_zh = "与当前状态冲突。"
 
 
 class InvalidTransition(Conflict):
     code, default_message = "invalid_transition", "This action is not allowed in the document's current state."
+    default_message_zh = "单据当前状态不允许此操作。"
 
 
 class StaleVersion(Conflict):
     code, default_message = "stale_version", "Someone else changed this record; reload and try again."
+    default_message_zh = "记录已被他人修改，请刷新后重试。"
 
 
 class InsufficientStock(Conflict):
     code, default_message = "insufficient_stock", "Not enough stock."
+    default_message_zh = "库存不足。"
 
 
 class PayloadTooLarge(DomainError):
     status, code, default_message = 413, "payload_too_large", "The upload is too large."
+    default_message_zh = "上传内容过大。"
 
 
 class UnsupportedMediaType(DomainError):
     status, code, default_message = 415, "unsupported_media_type", "Unsupported media type."
+    default_message_zh = "不支持的媒体类型。"
 
 
 class RateLimited(DomainError):
     status, code, default_message = 429, "rate_limited", "Too many requests; slow down."
+    default_message_zh = "请求过于频繁，请稍后再试。"
 
 
 def check_version(obj: Any, expected: int | None) -> None:

@@ -18,7 +18,7 @@ def register_web(app) -> None:
         if path.startswith("api/"):
             from backend.errors import NotFound
 
-            raise NotFound("No such API endpoint.")
+            raise NotFound("No such API endpoint.", zh="没有这个 API 接口。")
         resp = send_from_directory(PWA_DIR, path)
         if path == "service-worker.js":
             resp.headers["Cache-Control"] = "no-cache"

@@ -7,6 +7,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from backend.errors import DomainError
+from backend.i18n import HTTP_ZH, request_lang
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,19 @@ def http_error_response(error: HTTPException):
     headers = dict(data.get("headers") or {})
     if status == 429 and hasattr(error, "get_headers"):
         headers.update({k: v for k, v in error.get_headers() if k.lower() == "retry-after"})
+    if request_lang() == "zh-CN" and code in HTTP_ZH:
+        message = HTTP_ZH[code]
     return _json({"code": code, "status": status, "message": str(message), "errors": errors}, status, headers)
 
 
 def domain_error_response(error: DomainError):
-    return _json(error.to_dict(), error.status)
+    return _json(error.to_dict(request_lang()), error.status)
 
 
 def unexpected_error_response(error: Exception):
     log.exception("unhandled error", exc_info=error)
-    return _json({"code": "internal_error", "status": 500, "message": "Internal server error.", "errors": {}}, 500)
+    message = HTTP_ZH["internal_error"] if request_lang() == "zh-CN" else "Internal server error."
+    return _json({"code": "internal_error", "status": 500, "message": message, "errors": {}}, 500)
 
 
 def register_error_handlers(app) -> None:

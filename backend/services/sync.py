@@ -146,6 +146,7 @@ def decode_photo(data: bytes) -> list[str]:
 
 class UnreadableBarcode(DomainError):
     status, code, default_message = 422, "unreadable_barcode", "No barcode could be read from the photo."
+    default_message_zh = "照片中未能识别出条码。"
 
 
 def _decode_all(op: Op) -> tuple[dict[str, str], DomainError | None]:

@@ -37,6 +37,7 @@ ID = dict(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 class UnsupportedOp(DomainError):
     status, code, default_message = 422, "unsupported_op_type", "This operation type is not supported."
+    default_message_zh = "不支持此操作类型。"
 
 
 @dataclass

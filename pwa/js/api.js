@@ -3,6 +3,8 @@
  * JSON errors `{code, status, message, errors}` turned into {@link ApiError}.
  */
 
+import { getLang } from './i18n.js';
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 let csrfToken = null;
 
@@ -41,7 +43,8 @@ export async function api(method, path, opts = {}) {
     const s = qs.toString();
     if (s) url += (url.includes('?') ? '&' : '?') + s;
   }
-  const headers = { Accept: 'application/json', ...(extra || {}) };
+  // The server answers error messages in the UI's language.
+  const headers = { Accept: 'application/json', 'Accept-Language': getLang(), ...(extra || {}) };
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let body;
   if (json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
