@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.messages_zh import ZH
+
 
 class DomainError(Exception):
     """Base class: carries an HTTP status and a stable machine-readable code."""
@@ -20,7 +22,7 @@ class DomainError(Exception):
         """``message`` in English, ``zh`` the same in zh-CN (every new message gives both)."""
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
-        self.message_zh = zh if zh is not None else (None if message else self.default_message_zh)
+        self.message_zh = zh if zh is not None else (ZH.get(message) if message else self.default_message_zh)
         self.errors = errors if errors is not None else {}
         if code:
             self.code = code
