@@ -21,6 +21,19 @@ from backend.extensions import db
 from backend.models.base import Base
 
 PASSWORD = "password123"
+
+# Test files that start servers or a browser, or sweep many generated cases: the fast loop
+# (`./test.sh -m "not slow"`) leaves them out; CI runs everything.
+SLOW_FILES = {"test_schemathesis.py", "test_reports_schemathesis.py", "test_concurrency.py",
+              "test_ledger_property.py", "test_crash_resend.py", "test_migrations_and_cli.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES or "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
 _seq = itertools.count(1)
 
 
