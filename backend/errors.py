@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.messages_zh import ZH
+from backend.messages_zh import NOUNS_ZH, ZH
 
 
 class DomainError(Exception):
@@ -93,6 +93,12 @@ class UnsupportedMediaType(DomainError):
 class RateLimited(DomainError):
     status, code, default_message = 429, "rate_limited", "Too many requests; slow down."
     default_message_zh = "请求过于频繁，请稍后再试。"
+
+
+def not_found(what: str, obj_id: Any, **errors: Any) -> NotFound:
+    """``NotFound`` for record ``what`` (an English noun such as "Transfer") with id ``obj_id``."""
+    return NotFound(f"{what} {obj_id} not found.", zh=f"{NOUNS_ZH.get(what, what)} {obj_id} 不存在。",
+                    errors=errors or {"id": obj_id})
 
 
 def check_version(obj: Any, expected: int | None) -> None:

@@ -196,7 +196,7 @@ class BarcodeLookup(MethodView):
 
         hit = catalog.resolve_barcode(code)
         if hit is None:
-            raise NotFound(f"No product has barcode {code}.", code="unknown_barcode", errors={"code": code})
+            raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode", errors={"code": code})
         product, qty = hit
         bc = next((b for b in product.barcodes if b.code in (code, code.lstrip("0"), "0" + code)), None)
         return {"code": bc.code if bc else code, "quantity": qty, "symbology": bc.symbology if bc else None,

@@ -180,6 +180,7 @@ def _parse_ids(raw: str) -> list[int]:
     ids = list(dict.fromkeys(int(p) for p in parts))
     if len(ids) > MAX_LABEL_PRODUCTS:
         raise ValidationFailed(f"At most {MAX_LABEL_PRODUCTS} products per sheet.",
+                               zh=f"每张标签纸最多 {MAX_LABEL_PRODUCTS} 个商品。",
                                errors={"product_ids": ["Too many ids."]})
     return ids
 

@@ -282,7 +282,8 @@ class Push(MethodView):
         body, files = _read_batch()
         ops = body.get("ops")
         if isinstance(ops, list) and len(ops) > sync.max_ops():
-            raise PayloadTooLarge(f"At most {sync.max_ops()} operations per push.", code="batch_too_large",
+            raise PayloadTooLarge(f"At most {sync.max_ops()} operations per push.",
+                                  zh=f"每次推送最多 {sync.max_ops()} 个操作。", code="batch_too_large",
                                   errors={"ops": {"max": sync.max_ops(), "sent": len(ops)}})
         try:
             data = SyncPushIn().load(body)

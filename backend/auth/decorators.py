@@ -23,7 +23,7 @@ def require(permission: str):
                 if user is None:
                     raise Unauthenticated()
                 if permission != AUTHENTICATED and not user.can(permission):
-                    raise PermissionDenied(f"Missing permission {permission}.", errors={"permission": permission})
+                    raise PermissionDenied(f"Missing permission {permission}.", zh=f"缺少权限 {permission}。", errors={"permission": permission})
             return fn(*args, **kwargs)
 
         wrapper._permission = permission

@@ -64,7 +64,7 @@ def install_auth(app) -> None:
             if user is None:
                 raise Unauthenticated()
             if perm != AUTHENTICATED and not user.can(perm):
-                raise PermissionDenied(f"Missing permission {perm}.", errors={"permission": perm})
+                raise PermissionDenied(f"Missing permission {perm}.", zh=f"缺少权限 {perm}。", errors={"permission": perm})
 
     @app.teardown_request
     def _clear(_exc):

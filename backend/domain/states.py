@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 
 from backend.errors import InvalidTransition
 
+# zh-CN names of the documents, for the message of a refused transition
+_DOC_ZH = {"purchase_order": "采购订单", "sales_order": "销售订单", "adjustment": "调整单", "transfer": "调拨单",
+           "stocktake": "盘点单"}
+
 
 @dataclass(frozen=True)
 class StateMachine:
@@ -32,6 +36,7 @@ class StateMachine:
             allowed = sorted(a for a in self.transitions if self.can(status, a))
             raise InvalidTransition(
                 f"Cannot {action} a {self.name.replace('_', ' ')} that is {status}.",
+                zh=f"{_DOC_ZH.get(self.name, self.name)}当前状态为 {status}，不能执行 {action}。",
                 errors={"status": status, "action": action, "allowed": allowed})
         target = self.transitions[action][1]
         return status if target is None else target

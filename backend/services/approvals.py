@@ -65,7 +65,7 @@ def record(user, doc_type: str, doc, amount: Decimal, decision: str, comment: st
         nxt = (1, DEFAULT_POLICIES.get(doc_type, [(1, 0, "user.admin")])[0][2])
     level, perm = nxt
     if not user.can(perm):
-        raise PermissionDenied(f"Approval level {level} needs {perm}.", errors={"permission": perm, "level": level})
+        raise PermissionDenied(f"Approval level {level} needs {perm}.", zh=f"第 {level} 级审批需要权限 {perm}。", errors={"permission": perm, "level": level})
     db.session.add(Approval(doc_type=doc_type, doc_id=doc.id, doc_version=doc.version, level=level,
                             decision=decision, comment=comment, user_id=user.id))
     if decision == "approve":

@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, inspect, select, text, tuple_, update
 from sqlalchemy.orm import lazyload
 
 from backend.context import current_actor, current_request_id
-from backend.errors import InsufficientStock, NotFound
+from backend.errors import InsufficientStock, not_found
 from backend.extensions import db
 from backend.models.base import Base, utcnow
 from backend.models.catalog import Barcode, Counter, Product
@@ -160,13 +160,13 @@ class Batch:
     def product(self, product_id: int) -> Product:
         obj = self._cached(self.products, Product, product_id)
         if obj is None:  # the message crud.get_or_404 gives
-            raise NotFound(f"Product {product_id} not found.", errors={"id": product_id})
+            raise not_found("Product", product_id)
         return obj
 
     def warehouse(self, warehouse_id: int) -> Warehouse:
         obj = self._cached(self.warehouses, Warehouse, warehouse_id)
         if obj is None:
-            raise NotFound(f"Warehouse {warehouse_id} not found.", errors={"id": warehouse_id})
+            raise not_found("Warehouse", warehouse_id)
         return obj
 
     def location(self, location_id: int) -> Location | None:
@@ -183,7 +183,7 @@ class Batch:
             self.load(locked={model: [obj_id]})
         obj = self._locked[model][obj_id]
         if obj is None:
-            raise NotFound(f"{what} {obj_id} not found.", errors={"id": obj_id})
+            raise not_found(what, obj_id)
         return obj
 
     def has_op_document(self, model: type, op_id: str) -> bool:

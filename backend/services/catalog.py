@@ -38,7 +38,7 @@ def barcode_values(spec: dict) -> dict:
 
 
 def duplicate_code(code: str, owner_id: int) -> Conflict:
-    return Conflict(f"Barcode {code} already belongs to product {owner_id}.", code="duplicate",
+    return Conflict(f"Barcode {code} already belongs to product {owner_id}.", zh=f"条码 {code} 已属于商品 {owner_id}。", code="duplicate",
                     errors={"code": ["Already assigned."], "product_id": owner_id})
 
 

@@ -6,7 +6,12 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from backend.errors import Conflict, NotFound, ValidationFailed, check_version
+from backend.errors import (
+    Conflict,
+    ValidationFailed,
+    check_version,
+    not_found,
+)
 from backend.extensions import db
 from backend.models.base import Base
 from backend.services.uow import command
@@ -15,7 +20,7 @@ from backend.services.uow import command
 def get_or_404(model: type, obj_id: int, what: str | None = None):
     obj = db.session.get(model, obj_id)
     if obj is None:
-        raise NotFound(f"{what or model.__name__} {obj_id} not found.", errors={"id": obj_id})
+        raise not_found(what or model.__name__, obj_id)
     return obj
 
 
@@ -28,7 +33,7 @@ def _check_unique(model: type, obj_id: int | None, data: dict, unique: tuple[str
             if obj_id is not None:
                 stmt = stmt.where(model.id != obj_id)
             if db.session.scalar(stmt) is not None:
-                raise Conflict(f"{field} {data[field]!r} already exists.", code="duplicate",
+                raise Conflict(f"{field} {data[field]!r} already exists.", zh=f"{field} {data[field]!r} 已存在。", code="duplicate",
                                errors={field: ["Already exists."]})
 
 
@@ -99,7 +104,7 @@ def sort(stmt: Select, model: type, sort_key: str | None, allowed: tuple[str, ..
     desc = key.startswith("-")
     name = key.lstrip("-")
     if name not in allowed:
-        raise ValidationFailed(f"Cannot sort by {name!r}.", errors={"sort": [f"One of: {', '.join(allowed)}"]})
+        raise ValidationFailed(f"Cannot sort by {name!r}.", zh=f"不能按 {name!r} 排序。", errors={"sort": [f"One of: {', '.join(allowed)}"]})
     col = getattr(model, name)
     return stmt.order_by(col.desc() if desc else col.asc(), model.id.asc())
 

@@ -72,12 +72,12 @@ ALLOWED = {
 def _get_doc(doc_type: str, doc_id: int, *, lock: bool = False):
     kind = doc_kinds().get(doc_type)
     if kind is None:
-        raise ValidationFailed(f"Cannot allocate to {doc_type}.", errors={"doc_type": [f"One of {sorted(doc_kinds())}"]})
+        raise ValidationFailed(f"Cannot allocate to {doc_type}.", zh=f"不能核销到 {doc_type}。", errors={"doc_type": [f"One of {sorted(doc_kinds())}"]})
     if lock:
         lock_row(kind.model, doc_id)
     doc = db.session.get(kind.model, doc_id, populate_existing=lock)
     if doc is None:
-        raise NotFound(f"{doc_type} {doc_id} not found.", errors={"doc_id": doc_id})
+        raise NotFound(f"{doc_type} {doc_id} not found.", zh=f"单据 {doc_type} {doc_id} 不存在。", errors={"doc_id": doc_id})
     return kind, doc
 
 
@@ -110,7 +110,8 @@ def _allocate(source_type: str, source_id: int, direction: str | None, partner: 
                                    errors={"allocations": {str(i): {"amount": ["Must be > 0."]}}})
         if (source_type, direction, spec["doc_type"]) not in ALLOWED:
             raise ValidationFailed(f"A {source_type} {'(' + direction + ') ' if direction else ''}cannot settle a "
-                                   f"{spec['doc_type']}.", errors={"allocations": {str(i): {"doc_type": ["Not allowed."]}}})
+                                   f"{spec['doc_type']}.", zh=f"{source_type} 不能核销 {spec['doc_type']}。",
+                                   errors={"allocations": {str(i): {"doc_type": ["Not allowed."]}}})
         kind, doc = _get_doc(spec["doc_type"], spec["doc_id"], lock=True)
         if (kind.partner_type, kind.partner_id(doc)) != partner:
             raise ValidationFailed("That document belongs to another partner.",
@@ -118,11 +119,11 @@ def _allocate(source_type: str, source_id: int, direction: str | None, partner: 
         open_ = open_amount(spec["doc_type"], doc) - sum(
             (a.amount for a in out if (a.target_type, a.target_id) == (spec["doc_type"], doc.id)), ZERO)
         if amount > open_:
-            raise Conflict(f"{doc.number} has only {open_} open.", code="over_allocation",
+            raise Conflict(f"{doc.number} has only {open_} open.", zh=f"{doc.number} 只有 {open_} 未结清。", code="over_allocation",
                            errors={"allocations": {str(i): {"amount": [f"At most {open_}."]}}})
         total += amount
         if total > available:
-            raise Conflict(f"Only {available} is available to allocate.", code="over_allocation",
+            raise Conflict(f"Only {available} is available to allocate.", zh=f"只有 {available} 可供核销。", code="over_allocation",
                            errors={"allocations": {str(i): {"amount": [f"Total exceeds {available}."]}}})
         alloc = Allocation(source_type=source_type, source_id=source_id, target_type=spec["doc_type"],
                            target_id=doc.id, amount=amount, created_by_id=getattr(user, "id", None))
@@ -138,7 +139,7 @@ def _partner(partner_type: str, partner_id: int):
     model = Customer if partner_type == "customer" else Supplier
     p = db.session.get(model, partner_id)
     if p is None:
-        raise ValidationFailed(f"Unknown {partner_type}.", errors={"partner_id": ["Unknown."]})
+        raise ValidationFailed(f"Unknown {partner_type}.", zh="往来单位不存在。", errors={"partner_id": ["Unknown."]})
     return p
 
 
@@ -168,7 +169,7 @@ def allocate_payment(payment_id: int, version: int, specs: list[dict], user) -> 
     lock_row(Payment, payment_id)
     pay = db.session.get(Payment, payment_id, populate_existing=True)
     if pay is None:
-        raise NotFound(f"Payment {payment_id} not found.")
+        raise NotFound(f"Payment {payment_id} not found.", zh=f"收付款 {payment_id} 不存在。")
     check_version(pay, version)
     if not specs:
         raise ValidationFailed("Nothing to allocate.", errors={"allocations": ["At least one."]})
@@ -226,7 +227,7 @@ def apply_purchase_return(ret, user) -> list[Allocation]:
 def get_payment(payment_id: int) -> Payment:
     pay = db.session.get(Payment, payment_id)
     if pay is None:
-        raise NotFound(f"Payment {payment_id} not found.", errors={"id": payment_id})
+        raise NotFound(f"Payment {payment_id} not found.", zh=f"收付款 {payment_id} 不存在。", errors={"id": payment_id})
     return pay
 
 
@@ -333,7 +334,7 @@ def create_expense(data: dict, user) -> Expense:
 def get_expense(expense_id: int) -> Expense:
     exp = db.session.get(Expense, expense_id)
     if exp is None:
-        raise NotFound(f"Expense {expense_id} not found.", errors={"id": expense_id})
+        raise NotFound(f"Expense {expense_id} not found.", zh=f"费用 {expense_id} 不存在。", errors={"id": expense_id})
     return exp
 
 

@@ -36,6 +36,7 @@ from backend.errors import (
     PermissionDenied,
     ValidationFailed,
     check_version,
+    not_found,
 )
 from backend.extensions import db
 from backend.models.base import QTY_SCALE, utcnow
@@ -159,7 +160,7 @@ def get_purchase_order(po_id: int, user=None) -> PurchaseOrder:
     """A purchase order the user may see (404 unknown, 403 other warehouse)."""
     po = db.session.get(PurchaseOrder, po_id)
     if po is None:
-        raise NotFound(f"Purchase order {po_id} not found.", errors={"id": po_id})
+        raise NotFound(f"Purchase order {po_id} not found.", zh=f"采购订单 {po_id} 不存在。", errors={"id": po_id})
     _ensure_access(_user(user), po.warehouse_id)
     return po
 
@@ -170,7 +171,7 @@ def _load_for_update(po_id: int, version: int | None, user, action: str | None) 
                             .with_for_update(of=PurchaseOrder)
                             .execution_options(populate_existing=True)).unique().one_or_none()
     if po is None:
-        raise NotFound(f"Purchase order {po_id} not found.", errors={"id": po_id})
+        raise NotFound(f"Purchase order {po_id} not found.", zh=f"采购订单 {po_id} 不存在。", errors={"id": po_id})
     _ensure_access(user, po.warehouse_id)
     if version is not None:
         check_version(po, version)
@@ -466,7 +467,9 @@ def return_purchase_goods(po_id: int, version: int | None, lines: list[dict], us
                                  kind="return_out", doc_type="purchase_return", doc_id=pr.id, doc_line_id=rl.id,
                                  op_id=op_id, reason="purchase_return", note=po.number)
                  for rl in pr.lines])
-    from backend.services import finance  # late: finance reads purchasing's models lazily too
+    from backend.services import (
+        finance,  # late: finance reads purchasing's models lazily too
+    )
 
     db.session.flush()
     finance.apply_purchase_return(pr, user)  # settles the order's open receipts, as credit notes do invoices
@@ -520,7 +523,7 @@ def list_returns(args: dict, user=None) -> dict:
 def _get_doc(model, doc_id: int, what: str, user=None):
     doc = db.session.get(model, doc_id)
     if doc is None:
-        raise NotFound(f"{what} {doc_id} not found.", errors={"id": doc_id})
+        raise not_found(what, doc_id)
     _ensure_access(_user(user), doc.warehouse_id)
     return doc
 

@@ -111,7 +111,7 @@ class Range:
         if self.date_from > self.date_to:
             raise ValidationFailed("date_from is after date_to.", errors={"date_from": ["Must be ≤ date_to."]})
         if (self.date_to - self.date_from).days + 1 > MAX_DAYS:
-            raise ValidationFailed(f"At most {MAX_DAYS} days per report.", errors={"date_from": ["Range too long."]})
+            raise ValidationFailed(f"At most {MAX_DAYS} days per report.", zh=f"每份报表最多 {MAX_DAYS} 天。", errors={"date_from": ["Range too long."]})
         self.start, self.end = self.utc(self.date_from), self.utc(self.date_to + timedelta(days=1))
         self.days = (self.date_to - self.date_from).days + 1
 

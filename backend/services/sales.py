@@ -19,6 +19,7 @@ from backend.errors import (
     NotFound,
     ValidationFailed,
     check_version,
+    not_found,
 )
 from backend.extensions import db
 from backend.models.base import utcnow
@@ -92,7 +93,7 @@ def get_sales_order(so_id: int, *, lock: bool = False) -> SalesOrder:
         lock_row(SalesOrder, so_id)
     so = db.session.get(SalesOrder, so_id, populate_existing=lock)
     if so is None:
-        raise NotFound(f"Sales order {so_id} not found.", errors={"id": so_id})
+        raise NotFound(f"Sales order {so_id} not found.", zh=f"销售订单 {so_id} 不存在。", errors={"id": so_id})
     ensure_warehouse_access(so.warehouse_id)
     return so
 
@@ -128,7 +129,7 @@ def list_documents(model, args: dict) -> dict:
 def get_document(model, doc_id: int, what: str):
     doc = db.session.get(model, doc_id)
     if doc is None:
-        raise NotFound(f"{what} {doc_id} not found.", errors={"id": doc_id})
+        raise not_found(what, doc_id)
     order = db.session.get(SalesOrder, doc.order_id)
     ensure_warehouse_access(order.warehouse_id)
     return doc
@@ -170,6 +171,7 @@ def _set_lines(so: SalesOrder, lines: list[dict]) -> None:
         product = db.session.get(Product, spec["product_id"])
         if product is None or not product.is_active:
             raise ValidationFailed(f"Unknown or inactive product {spec['product_id']}.",
+                                   zh=f"商品 {spec['product_id']} 不存在或已停用。",
                                    errors={"lines": {str(i - 1): {"product_id": ["Unknown or inactive."]}}})
         ln = SalesOrderLine(line_no=i, product_id=product.id, quantity=Decimal(spec["quantity"]),
                             unit_price=Decimal(spec["unit_price"] if spec.get("unit_price") is not None
@@ -304,6 +306,10 @@ def close_sales_order(so_id: int, version: int, user, comment: str | None = None
 
 # ---------------------------------------------------------------- shipping, invoicing, returns
 
+# zh-CN verbs for the messages of _pick_lines
+VERB_ZH = {"ship": "发货", "invoice": "开票"}
+
+
 def _pick_lines(so: SalesOrder, specs: list[dict] | None, open_qty, what: str) -> list[tuple]:
     """[(order line, quantity, spec)]; no specs = every open quantity. Refuses more than is open."""
     by_id = {ln.id: ln for ln in so.lines}
@@ -314,15 +320,17 @@ def _pick_lines(so: SalesOrder, specs: list[dict] | None, open_qty, what: str) -
         ln = by_id.get(spec["line_id"])
         if ln is None:
             raise ValidationFailed(f"Line {spec['line_id']} is not on this order.",
+                                   zh=f"明细 {spec['line_id']} 不在此订单上。",
                                    errors={"lines": {str(i): {"line_id": ["Not on this order."]}}})
         qty = Decimal(spec["quantity"])
         totals[ln.id] += qty
         if totals[ln.id] > open_qty(ln):
-            raise Conflict(f"Line {ln.line_no}: only {open_qty(ln)} left to {what}.", code=f"over_{what}",
+            raise Conflict(f"Line {ln.line_no}: only {open_qty(ln)} left to {what}.",
+                           zh=f"第 {ln.line_no} 行：只剩 {open_qty(ln)} 可{VERB_ZH.get(what, what)}。", code=f"over_{what}",
                            errors={"lines": {str(i): {"quantity": [f"At most {open_qty(ln)}."]}}})
         picked.append((ln, qty, spec))
     if not picked:
-        raise Conflict(f"Nothing left to {what}.", code=f"nothing_to_{what}")
+        raise Conflict(f"Nothing left to {what}.", zh=f"没有可{VERB_ZH.get(what, what)}的数量。", code=f"nothing_to_{what}")
     return picked
 
 
@@ -413,6 +421,7 @@ def return_sales_order(so_id: int, version: int, lines: list[dict], user, reason
         qty = Decimal(spec["quantity"])
         if sl.returned_qty + qty > sl.quantity:
             raise Conflict(f"Only {sl.quantity - sl.returned_qty} of that shipment line can come back.",
+                           zh=f"该发货明细最多只能退回 {sl.quantity - sl.returned_qty}。",
                            code="over_return", errors={"lines": {str(i): {"quantity": [
                                f"At most {sl.quantity - sl.returned_qty}."]}}})
         sl.returned_qty += qty

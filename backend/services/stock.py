@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union
 
-from backend.errors import NotFound, PermissionDenied
+from backend.errors import PermissionDenied, not_found
 from backend.extensions import db
 from backend.models.catalog import Product
 from backend.models.inventory import ReorderPoint, Transfer, TransferLine
@@ -31,7 +31,7 @@ Q = Decimal("0.0001")
 def require(user, permission: str) -> None:
     """Services check permissions too, so sync ops and other callers get the same rules as the API."""
     if user is not None and not user.can(permission):
-        raise PermissionDenied(f"Missing permission {permission}.", errors={"permission": permission})
+        raise PermissionDenied(f"Missing permission {permission}.", zh=f"缺少权限 {permission}。", errors={"permission": permission})
 
 
 def visible_ids(user) -> set[int] | None:
@@ -51,7 +51,7 @@ def lock(model, obj_id: int, what: str):
     obj = db.session.scalars(select(model).where(model.id == obj_id).with_for_update()
                              .execution_options(populate_existing=True)).first()
     if obj is None:
-        raise NotFound(f"{what} {obj_id} not found.", errors={"id": obj_id})
+        raise not_found(what, obj_id)
     return obj
 
 
@@ -142,7 +142,7 @@ def list_stock(args: dict, user) -> dict:
         from backend.errors import ValidationFailed
 
         allowed = "One of: sku, name, category, quantity, value, warehouse"
-        raise ValidationFailed(f"Cannot sort by {key!r}.", errors={"sort": [allowed]})
+        raise ValidationFailed(f"Cannot sort by {key!r}.", zh=f"不能按 {key!r} 排序。", errors={"sort": [allowed]})
     page, per_page = args.get("page", 1), args.get("per_page", 50)
     rows = db.session.execute(select(sub).order_by(col.desc() if desc else col.asc(), sub.c.product_id,
                                                    sub.c.warehouse_id)

@@ -285,7 +285,7 @@ def _prepare(user, type_: str, type_version: int, payload: dict, base_version: i
     """The op type and its validated payload (permission, base_version, schema)."""
     t = sync_ops.get(type_, type_version)
     if not user.can(t.permission):
-        raise PermissionDenied(f"Missing permission {t.permission}.", errors={"permission": t.permission})
+        raise PermissionDenied(f"Missing permission {t.permission}.", zh=f"缺少权限 {t.permission}。", errors={"permission": t.permission})
     if t.requires_base_version and base_version is None:
         raise ValidationFailed("This operation needs base_version (the document version the device saw).",
                                errors={"base_version": ["Missing data for required field."]})
@@ -573,7 +573,7 @@ def push(user, device_id: str, ops: list[Op]) -> dict:
     if len(ops) > max_ops():
         from backend.errors import PayloadTooLarge
 
-        raise PayloadTooLarge(f"At most {max_ops()} operations per push.", code="batch_too_large",
+        raise PayloadTooLarge(f"At most {max_ops()} operations per push.", zh=f"每次推送最多 {max_ops()} 个操作。", code="batch_too_large",
                               errors={"ops": {"max": max_ops(), "sent": len(ops)}})
     seqs = [o.seq for o in ops]
     if any(b <= a for a, b in zip(seqs, seqs[1:])):
@@ -667,7 +667,7 @@ def _audit(rec: SyncOp, action: str, before: dict, after: dict, **details) -> No
 
 def _open(rec: SyncOp) -> None:
     if rec.status != "rejected":
-        raise Conflict(f"The operation is {rec.status}, not rejected.", code="invalid_transition",
+        raise Conflict(f"The operation is {rec.status}, not rejected.", zh=f"该操作状态为 {rec.status}，不是被拒绝状态。", code="invalid_transition",
                        errors={"status": rec.status})
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.errors import DomainError, NotFound, ValidationFailed
+from backend.errors import DomainError, NotFound, ValidationFailed, not_found
 from backend.extensions import db
 from backend.models.base import QTY_SCALE
 
@@ -114,6 +114,7 @@ def get(name: str, version: int = 1) -> OpType:
     t = REGISTRY.get((name, version))
     if t is None or not t.available():
         raise UnsupportedOp(f"Unknown operation type {name!r} (version {version}).",
+                            zh=f"未知的操作类型 {name!r}（版本 {version}）。",
                             errors={"type": name, "type_version": version,
                                     "supported": sorted(f"{n}@{v}" for (n, v), o in REGISTRY.items()
                                                         if o.available())})
@@ -163,7 +164,7 @@ def resolve_product(ref: dict) -> tuple[int, Decimal]:
     code = ref.get("barcode")
     hit = resolve_barcode(code) if code else None
     if hit is None:
-        raise NotFound(f"No product has barcode {code}.", code="unknown_barcode", errors={"barcode": code})
+        raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode", errors={"barcode": code})
     product, per_scan = hit
     return product.id, Decimal(per_scan or 1)
 
@@ -191,7 +192,7 @@ def _model(module: str, name: str):
 def _current(model, obj_id: int, what: str):
     obj = db.session.get(model, obj_id)
     if obj is None:
-        raise NotFound(f"{what} {obj_id} not found.", errors={"id": obj_id})
+        raise not_found(what, obj_id)
     return obj
 
 

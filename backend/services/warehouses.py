@@ -43,7 +43,7 @@ def _unique_code(warehouse_id: int, code: str, exclude: int | None = None) -> No
     if exclude:
         stmt = stmt.where(Location.id != exclude)
     if db.session.scalar(stmt):
-        raise Conflict(f"Location {code} already exists.", code="duplicate", errors={"code": ["Already exists."]})
+        raise Conflict(f"Location {code} already exists.", zh=f"库位 {code} 已存在。", code="duplicate", errors={"code": ["Already exists."]})
 
 
 @command
