@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -112,6 +113,48 @@ def _cfg(name: str, default):
 def limits() -> tuple[int, int]:
     """(max upload bytes, max data rows) for an import."""
     return int(_cfg("IMPORT_MAX_BYTES", 5 * 1024 * 1024)), int(_cfg("IMPORT_MAX_ROWS", 5000))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may cost (config ``IMPORT_*``; see docs/operations.md)."""
+
+    max_bytes: int
+    max_rows: int  # data rows (non-empty)
+    max_sheet_rows: int  # rows read, empty ones included
+    max_columns: int
+    max_line_chars: int  # characters of one CSV record
+    max_unpacked_bytes: int  # sum of the uncompressed sizes of an .xlsx's zip members
+    time_limit_seconds: float
+
+    @classmethod
+    def current(cls) -> Limits:
+        max_bytes, max_rows = limits()
+        return cls(max_bytes, max_rows, int(_cfg("IMPORT_MAX_SHEET_ROWS", 20000)),
+                   int(_cfg("IMPORT_MAX_COLUMNS", 64)), int(_cfg("IMPORT_MAX_LINE_CHARS", 20000)),
+                   int(_cfg("IMPORT_MAX_XLSX_UNPACKED_BYTES", 32 * 1024 * 1024)),
+                   float(_cfg("IMPORT_TIME_LIMIT_SECONDS", 120)))
+
+
+def too_large(limit: str, value: Any, en: str, zh: str, **more: Any) -> ValidationFailed:
+    """422 ``import_too_large``: ``errors`` names the limit and its value."""
+    return ValidationFailed(en, zh=zh, code="import_too_large", errors={"limit": limit, "value": value, **more})
+
+
+class Deadline:
+    """A time budget for one import, checked while the file is read and while rows are applied (the work
+    stops even when the client has gone away)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise too_large("time_limit_seconds", self.seconds,
+                            f"The import took longer than its time limit of {self.seconds:g} s; "
+                            "split the file and import the parts.",
+                            f"导入超过时间限制（{self.seconds:g} 秒），请拆分文件后分别导入。")
 
 
 # ---------------------------------------------------------------- export
@@ -231,89 +274,191 @@ def csv_template(entity: str) -> str:
 
 
 # ---------------------------------------------------------------- reading files
+# Every read is bounded: the upload's bytes, an .xlsx's uncompressed zip members, the rows read (empty
+# ones included), the columns, a CSV record's length and the time. Nothing trusts what a file declares
+# about itself (an .xlsx's <dimension>, a zip member's size is checked before it is inflated).
+
+# C0 controls besides tab, LF, CR (and form feed / SUB, which old exports leave) never occur in CSV text.
+_BINARY_RE = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
+_XML_DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_MAX_ZIP_MEMBERS = 1000
+
+
+def _not_supported() -> UnsupportedMediaType:
+    return UnsupportedMediaType("The file is neither CSV text nor an .xlsx workbook.",
+                                zh="文件既不是 CSV 文本，也不是 .xlsx 工作簿。",
+                                errors={"file": ["Use .xlsx or .csv (UTF-8 or GBK)."]})
+
 
 def _decode_csv(content: bytes) -> str:
-    if b"\x00" in content[:4096]:
-        raise UnsupportedMediaType("The file is not CSV text (or XLSX).", errors={"file": ["Binary content."]})
+    if _BINARY_RE.search(content[:65536]):
+        raise _not_supported()
     content = content.removeprefix(codecs.BOM_UTF8)
     for enc in ("utf-8", "gb18030"):  # Excel on Chinese Windows saves "CSV" as GBK
         try:
             return content.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise ValidationFailed("The CSV file is neither UTF-8 nor GBK text.", errors={"file": ["Unknown encoding."]})
+    raise ValidationFailed("The CSV file is neither UTF-8 nor GBK text.", zh="CSV 文件既不是 UTF-8 也不是 GBK 编码的文本。",
+                           errors={"file": ["Unknown encoding."]})
 
 
-def _read_csv(content: bytes, max_rows: int) -> tuple[list, list[tuple[int, list]]]:
+def _sheet_rows_error(lim: Limits) -> ValidationFailed:
+    return too_large("max_sheet_rows", lim.max_sheet_rows,
+                     f"The sheet has more than {lim.max_sheet_rows} rows (empty rows included); "
+                     "delete the unused rows or split the file.",
+                     f"工作表超过 {lim.max_sheet_rows} 行（含空行），请删除多余的行或拆分文件。")
+
+
+def _columns_error(lim: Limits, where: int) -> ValidationFailed:
+    return too_large("max_columns", lim.max_columns,
+                     f"Row {where} has more than {lim.max_columns} columns.",
+                     f"第 {where} 行超过 {lim.max_columns} 列。", row=where)
+
+
+def _rows_error(lim: Limits) -> ValidationFailed:
+    return too_large("max_rows", lim.max_rows, f"The file has more than {lim.max_rows} rows; split it.",
+                     f"文件超过 {lim.max_rows} 行数据，请拆分文件。")
+
+
+def _read_csv(content: bytes, lim: Limits, deadline: Deadline) -> tuple[list, list[tuple[int, list]]]:
     text = _decode_csv(content)
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = []
+    rows: list[tuple[int, list]] = []
+    header = None
     try:
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
-        header = next(reader, None)
         for cells in reader:
+            if reader.line_num > lim.max_sheet_rows:
+                raise _sheet_rows_error(lim)
+            if len(cells) > lim.max_columns:
+                raise _columns_error(lim, reader.line_num)
+            if sum(len(c) for c in cells) > lim.max_line_chars:
+                raise too_large("max_line_chars", lim.max_line_chars,
+                                f"Line {reader.line_num} is longer than {lim.max_line_chars} characters.",
+                                f"第 {reader.line_num} 行超过 {lim.max_line_chars} 个字符。", row=reader.line_num)
+            if reader.line_num % 256 == 0:
+                deadline.check()
+            if header is None:
+                header = cells
+                continue
             if not any((c or "").strip() for c in cells):
                 continue
             rows.append((reader.line_num, cells))
-            if len(rows) > max_rows:
-                break
+            if len(rows) > lim.max_rows:
+                raise _rows_error(lim)
     except csv.Error as exc:
-        raise ValidationFailed(f"The CSV file cannot be read: {exc}.", errors={"file": [str(exc)]}) from exc
+        raise ValidationFailed(f"The CSV file cannot be read: {exc}.", zh=f"无法读取 CSV 文件：{exc}。",
+                               errors={"file": [str(exc)]}) from exc
     return header or [], rows
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> tuple[list, list[tuple[int, list]]]:
+def _bad_xlsx(detail: str) -> ValidationFailed:
+    return ValidationFailed("The file is not a valid .xlsx workbook.", zh="文件不是有效的 .xlsx 工作簿。",
+                            errors={"file": [detail[:200]]})
+
+
+def _check_zip(content: bytes, lim: Limits, deadline: Deadline) -> None:
+    """An OOXML spreadsheet whose parts inflate to a bounded size and carry no DTD (entity bombs)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(content))
-        unpacked = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ValidationFailed("The file is not a valid .xlsx workbook.", errors={"file": ["Bad zip."]}) from exc
-    if unpacked > int(_cfg("IMPORT_MAX_XLSX_UNPACKED_BYTES", 100 * 1024 * 1024)):
-        raise PayloadTooLarge("The workbook unpacks to too much data.", errors={"file": ["Too large."]})
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _bad_xlsx("Bad zip.") from exc
+    if len(infos) > _MAX_ZIP_MEMBERS:
+        raise too_large("max_zip_members", _MAX_ZIP_MEMBERS, "The workbook has too many parts.",
+                        "工作簿包含的部件过多。")
+    # zipfile never inflates a member beyond its declared size (and checks the CRC), so the sum of the
+    # declared sizes bounds what the parser can be fed.
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > lim.max_unpacked_bytes:
+        raise too_large("max_unpacked_bytes", lim.max_unpacked_bytes,
+                        f"The workbook unpacks to {unpacked} bytes, more than the limit of {lim.max_unpacked_bytes}.",
+                        f"工作簿解压后为 {unpacked} 字节，超过 {lim.max_unpacked_bytes} 字节的限制。",
+                        unpacked_bytes=unpacked)
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names:
+        raise _not_supported()
+    try:
+        with zf.open("[Content_Types].xml") as f:
+            types = f.read(1 << 20)
+        if b"spreadsheetml" not in types and b"ms-excel" not in types:
+            raise _not_supported()  # another OOXML document (.docx, .pptx) or some zip
+        for info in infos:  # a DTD (and so any entity) has no place in OOXML; it sits before the root
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                with zf.open(info) as f:
+                    if _XML_DTD_RE.search(f.read(65536)):
+                        raise ValidationFailed(
+                            "The workbook contains an XML document type declaration, which is not allowed.",
+                            zh="工作簿包含不允许的 XML 文档类型声明（DTD）。", errors={"file": [info.filename]})
+                deadline.check()
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise _bad_xlsx(str(exc) or "Bad zip.") from exc
+
+
+def _read_xlsx(content: bytes, lim: Limits, deadline: Deadline) -> tuple[list, list[tuple[int, list]]]:
+    _check_zip(content, lim, deadline)
     from openpyxl import load_workbook
 
+    header, rows = None, []
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = list(next(it, None) or [])
-        rows = []
-        for n, cells in enumerate(it, 2):
-            if not any(c not in (None, "") and str(c).strip() for c in cells):
-                continue
-            rows.append((n, list(cells)))
-            if len(rows) > max_rows:
-                break
-        wb.close()
-    except (PayloadTooLarge, ValidationFailed):
+        try:
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576">: rows come as they are stored
+            # Row n of this iterator is spreadsheet row n (gaps come as empty rows, counted against the cap).
+            for n, cells in enumerate(ws.iter_rows(values_only=True), 1):
+                if n > lim.max_sheet_rows:
+                    raise _sheet_rows_error(lim)
+                if n % 256 == 0:
+                    deadline.check()
+                if len(cells) > lim.max_columns:
+                    if any(c not in (None, "") for c in cells[lim.max_columns:]):
+                        raise _columns_error(lim, n)
+                    cells = cells[:lim.max_columns]  # styled but empty cells to the right
+                if not any(c not in (None, "") and str(c).strip() for c in cells):
+                    continue
+                if header is None:
+                    header = list(cells)
+                    continue
+                rows.append((n, list(cells)))
+                if len(rows) > lim.max_rows:
+                    raise _rows_error(lim)
+        finally:
+            wb.close()
+    except DomainError:
         raise
-    except Exception as exc:
-        raise ValidationFailed("The file is not a valid .xlsx workbook.", errors={"file": [str(exc)[:200]]}) from exc
-    return header, rows
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, defusedxml's …)
+        raise _bad_xlsx(str(exc) or type(exc).__name__) from exc
+    return header or [], rows
 
 
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """(header, [(row number, cells)]) of a CSV or XLSX upload, within the size and row limits."""
-    max_bytes, max_rows = limits()
-    if len(content) > max_bytes:
-        raise PayloadTooLarge(f"The file is larger than {max_bytes} bytes.", errors={"max_bytes": max_bytes})
-    name = (filename or "").lower()
+def read_table(filename: str, content: bytes, deadline: Deadline | None = None
+               ) -> tuple[list[str], list[tuple[int, list]]]:
+    """(header, [(row number, cells)]) of a CSV or XLSX upload, within the limits (``Limits``).
+
+    The kind is sniffed from the bytes, not taken from the file name.
+    """
+    lim = Limits.current()
+    deadline = deadline or Deadline(lim.time_limit_seconds)
+    if len(content) > lim.max_bytes:
+        raise PayloadTooLarge(f"The file is larger than {lim.max_bytes} bytes.",
+                              zh=f"文件大于 {lim.max_bytes} 字节。",
+                              errors={"limit": "max_bytes", "value": lim.max_bytes, "max_bytes": lim.max_bytes})
     if not content.strip():
-        raise ValidationFailed("The file is empty.", errors={"file": ["Empty."]})
-    if name.endswith(".xls") or content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValidationFailed("The file is empty.", zh="文件为空。", errors={"file": ["Empty."]})
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnsupportedMediaType("Old .xls workbooks are not supported; save as .xlsx or CSV.",
+                                   zh="不支持旧版 .xls 工作簿，请另存为 .xlsx 或 CSV。",
                                    errors={"file": ["Use .xlsx or .csv."]})
-    if content.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
-        header, rows = _read_xlsx(content, max_rows)
+    if content.startswith(b"PK"):
+        header, rows = _read_xlsx(content, lim, deadline)
     else:
-        header, rows = _read_csv(content, max_rows)
-    if len(rows) > max_rows:
-        raise ValidationFailed(f"The file has more than {max_rows} rows; split it.", code="too_many_rows",
-                               errors={"max_rows": max_rows})
+        header, rows = _read_csv(content, lim, deadline)
     return [("" if h is None else str(h)) for h in header], rows
 
 
@@ -504,9 +649,11 @@ def _apply(spec: Entity, data: dict) -> str:
     return "updated" if changes or new_codes else "unchanged"
 
 
-def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], dry_run: bool = False) -> dict:
+def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], dry_run: bool = False,
+                 deadline: Deadline | None = None) -> dict:
     """Validate and apply every row in one transaction; any error (or dry_run) rolls it all back."""
     spec = ENTITIES[entity]
+    deadline = deadline or Deadline(Limits.current().time_limit_seconds)
     fields = map_header(spec, header)
     report = {"entity": entity, "dry_run": dry_run, "rows": len(rows), "created": 0, "updated": 0,
               "unchanged": 0, "errors": []}
@@ -514,6 +661,7 @@ def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], d
     try:
         with transaction() as session:
             for n, cells in rows:
+                deadline.check()  # raises inside the transaction: everything rolls back
                 data, errs = parse_row(spec, fields, cells)
                 key = data.get(spec.key)
                 if not key and spec.key not in errs:
@@ -545,11 +693,13 @@ def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], d
 
 
 def import_file(entity: str, filename: str, content: bytes, dry_run: bool = False) -> dict:
-    header, rows = read_table(filename, content)
+    """Read and import an upload within one time budget (``IMPORT_TIME_LIMIT_SECONDS``)."""
+    deadline = Deadline(Limits.current().time_limit_seconds)
+    header, rows = read_table(filename, content, deadline)
     if not header:
-        raise ValidationFailed("The file has no header row.", code="bad_columns",
+        raise ValidationFailed("The file has no header row.", zh="文件没有表头行。", code="bad_columns",
                                errors={"expected": list(ENTITIES[entity].columns)})
-    return import_table(entity, header, rows, dry_run)
+    return import_table(entity, header, rows, dry_run, deadline)
 
 
 def iter_entities() -> Iterable[Entity]:

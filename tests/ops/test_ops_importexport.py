@@ -209,7 +209,8 @@ def test_size_and_row_limits(app, admin):
         r = upload(admin, "products", "sku,name\n" + "A,B\n" * 400)
         assert r.status_code == 413 and r.get_json()["code"] == "payload_too_large"
         r = upload(admin, "products", "sku,name\n" + "".join(f"A{i},B\n" for i in range(4)))
-        assert r.status_code == 422 and r.get_json()["code"] == "too_many_rows"
+        assert r.status_code == 422 and r.get_json()["code"] == "import_too_large"
+        assert r.get_json()["errors"] == {"limit": "max_rows", "value": 3}
         ok(upload(admin, "products", "sku,name\n" + "".join(f"A{i},B\n" for i in range(3))))
     finally:
         app.config.pop("IMPORT_MAX_BYTES")
