@@ -6,6 +6,8 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.services.spreadsheet import has_control_chars
+
 
 class DecimalString(ma.fields.Decimal):
     """Exact decimal, a JSON string such as "12.5000" (documented as string/decimal in OpenAPI).
@@ -34,9 +36,19 @@ def Dec(*, places: int = 4, min_value: str | None = "0", max_value: str = "99999
     return DecimalString(as_string=True, places=places, allow_nan=False, validate=bounds, metadata=meta, **kw)
 
 
+class _NoControlChars(validate.Validator):
+    """C0 control characters other than tab/newline/CR have no use in names or notes, and XML (so every
+    XLSX export) cannot store them; kept out of the OpenAPI document like ``_Bounds``."""
+
+    def __call__(self, value):
+        if isinstance(value, str) and has_control_chars(value):
+            raise ma.ValidationError("Must not contain control characters (other than tab and newline).")
+        return value
+
+
 def Str(max_len: int, *, required: bool = False, allow_none: bool = False, min_len: int = 0, **kw):
     return ma.fields.String(required=required, allow_none=allow_none,
-                            validate=validate.Length(min=min_len, max=max_len), **kw)
+                            validate=[validate.Length(min=min_len, max=max_len), _NoControlChars()], **kw)
 
 
 class ListArgs(ma.Schema):

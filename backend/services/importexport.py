@@ -36,9 +36,9 @@ from backend.models.catalog import Product
 from backend.models.partners import Customer, Supplier
 from backend.models.warehouses import Warehouse
 from backend.services import catalog, crud
+from backend.services.spreadsheet import csv_text, has_control_chars, xlsx_value
 from backend.services.uow import transaction
 
-DANGEROUS_PREFIX = ("=", "+", "-", "@", "\t", "\r")
 MAX_DECIMAL = Decimal(99999999999999)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRUE = {"1", "true", "yes", "y", "t", "是", "启用", "有效", "√"}
@@ -202,8 +202,7 @@ def export_rows(entity: str) -> tuple[list[str], Iterator[list[Any]]]:
 
 def safe_cell(v: Any) -> str:
     """Text that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    s = "" if v is None else str(_fmt(v))
-    return "'" + s if s.startswith(DANGEROUS_PREFIX) else s
+    return csv_text("" if v is None else str(_fmt(v)))
 
 
 def csv_chunks(entity: str) -> Iterator[str]:
@@ -258,7 +257,7 @@ def xlsx_bytes(entity: str, template: bool = False) -> bytes:
         for row in rows:
             cells = []
             for v in row:
-                v = _fmt(v)
+                v = xlsx_value(_fmt(v))  # a control character in a name must not break the download
                 c = WriteOnlyCell(ws, value=v)
                 if isinstance(v, str):
                     c.data_type = "s"  # "=…" stays text
@@ -589,6 +588,8 @@ def parse_row(spec: Entity, fields: list[str | None], cells: list) -> tuple[dict
                     raise ValueError("At most 4 decimal places.")
                 data[fld] = d
             else:
+                if has_control_chars(s):
+                    raise ValueError("Must not contain control characters (other than tab and newline).")
                 maxlen = getattr(t, "length", None) or (2000 if isinstance(t, Text) else None)
                 if maxlen and len(s) > maxlen:
                     raise ValueError(f"At most {maxlen} characters.")

@@ -51,6 +51,7 @@ from backend.models.sales import (
     ShipmentLine,
 )
 from backend.models.warehouses import Warehouse
+from backend.services.spreadsheet import csv_text, xlsx_value
 
 ZERO = Decimal(0)
 CENT, Q4, PCT = Decimal("0.01"), Decimal("0.0001"), Decimal("0.01")
@@ -735,8 +736,8 @@ def export(report: dict, fmt: str, lang: str) -> tuple[bytes, str, str]:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(header)
-        for row in body + [total_row]:
-            w.writerow(["" if v is None else str(v) for v in row])
+        for row in body + [total_row]:  # text cells (names) formula-safe; numbers stay numbers
+            w.writerow(["" if v is None else csv_text(v) if isinstance(v, str) else str(v) for v in row])
         return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", stem + ".csv"
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -753,7 +754,9 @@ def export(report: dict, fmt: str, lang: str) -> tuple[bytes, str, str]:
     def cells(values, font=None):
         out = []
         for c, v in zip(cols, values):
-            cell = WriteOnlyCell(ws, value=float(v) if isinstance(v, Decimal) else v)
+            cell = WriteOnlyCell(ws, value=float(v) if isinstance(v, Decimal) else xlsx_value(v))
+            if isinstance(v, str):
+                cell.data_type = "s"  # a name "=…" stays text, never a formula
             if c["kind"] in formats:
                 cell.number_format = formats[c["kind"]]
             if font is not None:
@@ -763,7 +766,7 @@ def export(report: dict, fmt: str, lang: str) -> tuple[bytes, str, str]:
 
     head = []
     for h in header:
-        cell = WriteOnlyCell(ws, value=h)
+        cell = WriteOnlyCell(ws, value=xlsx_value(h))
         cell.font = bold
         head.append(cell)
     ws.append(head)

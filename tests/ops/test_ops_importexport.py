@@ -245,3 +245,24 @@ def test_imported_rows_emit_webhook_events(admin, receiver):
     ok(upload(admin, "warehouses", "code,name\nW-3,三号仓\nW-1,\n", dry_run=True))  # dry run: no events
     db.session.commit()
     assert [d.event for d in db.session.scalars(select(WebhookDelivery))] == ["warehouse.created"] * 2
+
+
+def test_a_control_character_in_stored_names_does_not_break_the_xlsx_export(admin, make_product, make_supplier):
+    make_product(sku="P-1", name="十字\x01螺丝刀", notes="第一行\x0b第二行\n第三行")  # data stored earlier
+    make_supplier(code="S-1", name="供应商\x1f")
+    r = admin.get("/api/v1/export/products?format=xlsx")
+    assert r.status_code == 200, r.get_json(silent=True)
+    row = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))[1]
+    assert row[1] == "十字螺丝刀" and row[13] == "第一行第二行\n第三行"
+    r = admin.get("/api/v1/export/suppliers?format=xlsx")
+    assert r.status_code == 200 and load_workbook(io.BytesIO(r.data)).active.cell(2, 2).value == "供应商"
+
+
+def test_names_with_control_characters_are_refused_on_input(admin):
+    r = admin.post("/api/v1/products", json={"sku": "P-1", "name": "坏\x01名"})
+    assert r.status_code == 422 and "name" in r.get_json()["errors"]["json"], r.get_json()
+    r = admin.post("/api/v1/products", json={"sku": "P-1", "name": "好名", "notes": "两行\n\t缩进"})
+    assert r.status_code == 201, r.get_json()
+    r = upload(admin, "products", "sku,name\nP-2,坏\x0b名\n")
+    assert r.status_code == 422 and r.get_json()["errors"]["rows"][0]["errors"]["name"], r.get_json()
+    assert count(Product) == 1
