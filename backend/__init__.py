@@ -35,6 +35,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    from backend.deployment import apply_production_settings
+
+    apply_production_settings(app)  # refuses a broken production set-up; TRUSTED_PROXIES (ProxyFix)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

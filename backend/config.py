@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,9 @@ class Config:
     """Production-safe defaults; every value can be overridden from the environment."""
 
     ENV_NAME = os.environ.get("JXC_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    # None when unset: create_app refuses to start in production, and outside it makes a random one
+    # (sessions then end at a restart and are not shared between workers).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'jxc.db'}")
     )
@@ -40,12 +42,25 @@ class Config:
     SESSION_COOKIE_NAME = "jxc_session"
     REMEMBER_COOKIE_HTTPONLY = True
     SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", 24 * 14))
+    # Absolute lifetime: a session this old ends even if it is used every day.
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS") or 24 * 30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
+    # Reverse proxies in front of the app (TLS terminator, load balancer): how many X-Forwarded-* hops to
+    # trust (werkzeug ProxyFix). 0 = none: the socket peer is the client. Never more than really exist,
+    # or clients can forge their address (and dodge the rate limits).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
+    # Refuse the most common passwords (zxcvbn's frequency list) and the username as password.
+    PASSWORD_REJECT_COMMON = _bool("PASSWORD_REJECT_COMMON", True)
 
     # Rate limits: Redis (shared by all workers) when REDIS_URL / RATELIMIT_STORAGE_URI is set.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "jxc")
+    # Failed logins per account (any address), and all logins per client address (more generous, so one
+    # office behind one NAT address is not locked out by one person's typos or one attacker).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per minute")
     SCAN_RATE_LIMIT = os.environ.get("SCAN_RATE_LIMIT", "120 per minute")
 
     # OpenAPI (flask-smorest)
@@ -79,7 +94,9 @@ class TestConfig(Config):
     """Used by the test suite."""
 
     TESTING = True
+    ENV_NAME = "test"
     SECRET_KEY = "test-secret"
+    PASSWORD_REJECT_COMMON = False  # fixtures use password123; tests/api/test_auth_hardening.py turns it on
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

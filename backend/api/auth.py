@@ -65,9 +65,25 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_ip_limit():
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
+def _login_account_key() -> str:
+    """The account a login tries (case and blanks folded as login does), hashed to bound the key."""
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    folded = name.strip().lower() if isinstance(name, str) else ""
+    return "login-user:" + service.sha256(folded)[:32]
+
+
 @blp.route("/login")
 class Login(MethodView):
-    @limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+    # Per account: failed attempts only (wherever they come from), so guessing one password is slow but a
+    # user's own logins on many devices do not count. Per client address: every attempt, with a more generous
+    # limit, so one shared office address is not locked out by one account's failures.
+    @limiter.limit(_login_limit, key_func=_login_account_key, deduct_when=lambda resp: resp.status_code == 401)
+    @limiter.limit(_login_ip_limit, key_func=lambda: f"login-ip:{request.remote_addr}")
     @blp.arguments(LoginIn)
     @blp.response(200, _MeDump)
     @blp.alt_response(401, schema=ErrorSchema)
@@ -110,20 +126,27 @@ class Me(MethodView):
 
 class PasswordIn(ma.Schema):
     old_password = Str(200, required=True)
-    new_password = Str(200, required=True, min_len=service.MIN_PASSWORD)
+    new_password = Str(200, required=True, min_len=service.MIN_PASSWORD,
+                       metadata={"description": "At least 8 characters, not one of the most common passwords, "
+                                                "not the username."})
+
+
+class PasswordChanged(ma.Schema):
+    sessions_ended = ma.fields.Integer(metadata={"description": "Other login sessions of the user that ended"})
+    tokens_revoked = ma.fields.Integer(metadata={"description": "API tokens of the user that were revoked"})
 
 
 @blp.route("/password")
 class Password(MethodView):
     @blp.arguments(PasswordIn)
-    @blp.response(204)
+    @blp.response(200, PasswordChanged)
     @blp.alt_response(422, schema=ErrorSchema)
     @require(AUTHENTICATED)
     def post(self, data):
-        """Change own password; all other sessions end."""
+        """Change own password; every other session ends and every API token of the user is revoked."""
         sess = g.get("user_session")
-        service.change_password(current_user_required(), data["old_password"], data["new_password"],
-                                sess.key_hash if sess else None)
+        return service.change_password(current_user_required(), data["old_password"], data["new_password"],
+                                       sess.key_hash if sess else None)
 
 
 class TokenIn(ma.Schema):
@@ -161,9 +184,11 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenIn)
     @blp.response(201, TokenCreated)
+    @blp.alt_response(403, schema=ErrorSchema)
     @require("token.manage")
     def post(self, data):
-        """Create a personal API token (the secret is returned only now)."""
+        """Create a personal API token (the secret is returned only now). Needs a login session: a request
+        authenticated with a token is refused (403 `session_required`)."""
         tok, secret = service.create_token(current_user_required(), data["name"], data.get("expires_at"))
         tok.token = secret  # not a column: shown once in this response only
         return tok

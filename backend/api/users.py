@@ -60,6 +60,13 @@ class UserOut(ma.Schema):
         return sorted(w.id for w in user.warehouses)
 
 
+class UserPatched(UserOut):
+    sessions_ended = ma.fields.Integer(dump_default=0, metadata={
+        "description": "Sessions of the user that this change ended (password reset, deactivation)"})
+    tokens_revoked = ma.fields.Integer(dump_default=0, metadata={
+        "description": "API tokens of the user that this change revoked (password reset, deactivation)"})
+
+
 @blp.route("")
 class Users(MethodView):
     @blp.arguments(ListArgs, location="query")
@@ -91,13 +98,14 @@ class UserItem(MethodView):
         return service.get_user(user_id)
 
     @blp.arguments(UserPatch)
-    @blp.response(200, UserOut)
+    @blp.response(200, UserPatched)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     @blp.alt_response(422, schema=ErrorSchema)
     @require("user.admin")
     def patch(self, data, user_id):
-        """Change roles, warehouses, password or deactivate (ends the user's sessions and tokens)."""
+        """Change roles, warehouses, password or deactivate. A password reset or deactivation ends the user's
+        sessions and revokes their API tokens (counted in `sessions_ended`, `tokens_revoked`)."""
         version = data.pop("version")
         return service.update_user(user_id, version, data, acting_user=current_user_required())
 

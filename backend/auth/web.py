@@ -28,7 +28,8 @@ def _load_user_from_request(req):
     key = session.get("k")
     if not key:
         return None
-    sess = user_service.load_session(key, current_app.config["SESSION_IDLE_HOURS"])
+    sess = user_service.load_session(key, current_app.config["SESSION_IDLE_HOURS"],
+                                     current_app.config.get("SESSION_MAX_HOURS"))
     if sess is None:
         session.pop("k", None)
         return None

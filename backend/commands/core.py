@@ -1,4 +1,4 @@
-"""Core commands: init-db, create-user, seed-demo."""
+"""Core commands: init-db, create-user, seed-demo, check-config."""
 from __future__ import annotations
 
 import sys
@@ -47,3 +47,21 @@ def register(app) -> None:
             click.echo(f"demo data loaded; every demo user's password is {DEMO_PASSWORD}")
         else:
             click.echo("database already has users; demo data not loaded")
+
+    @app.cli.command("check-config")
+    def check_config_cmd():
+        """Check the production set-up (docs/operations.md checklist); exit 1 when something is wrong."""
+        from backend.deployment import check_config
+
+        rep = check_config(app)
+        click.echo(f"JXC configuration check (JXC_ENV={app.config.get('ENV_NAME')})")
+        for line in rep.ok:
+            click.echo(f"  ok       {line}")
+        for line in rep.warnings:
+            click.echo(f"  warning  {line}")
+        for line in rep.problems:
+            click.echo(f"  PROBLEM  {line}")
+        if rep.problems:
+            click.echo(f"{len(rep.problems)} problem(s): not ready for production", err=True)
+            sys.exit(1)
+        click.echo("ready for production" + (f" ({len(rep.warnings)} warning(s))" if rep.warnings else ""))

@@ -8,9 +8,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 
+from backend.auth import password_policy
 from backend.auth.permissions import ROLES
+from backend.context import current_actor
 from backend.errors import (
     Conflict,
     NotFound,
@@ -28,7 +31,7 @@ from backend.services.uow import command
 _hasher = (PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
            if os.environ.get("JXC_FAST_PASSWORD_HASH") == "1" else PasswordHasher())
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
-MIN_PASSWORD = 8
+MIN_PASSWORD = password_policy.MIN_LENGTH
 TOKEN_PREFIX = "jxc_"
 
 
@@ -36,14 +39,23 @@ def sha256(s: str) -> str:
     return hashlib.sha256(s.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    _check_password(password)
+def hash_password(password: str, username: str | None = None) -> str:
+    """Hash a new password after checking the policy (length; common passwords, the username)."""
+    _check_password(password, username)
     return _hasher.hash(password)
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, username: str | None = None) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationFailed("Password too short.", errors={"password": [f"At least {MIN_PASSWORD} characters."]})
+        raise ValidationFailed("Password too short.", zh=f"密码太短，至少 {MIN_PASSWORD} 个字符。",
+                               errors={"password": [f"At least {MIN_PASSWORD} characters."]})
+    if has_app_context() and not current_app.config.get("PASSWORD_REJECT_COMMON", True):
+        return
+    reasons = password_policy.problems(password, username)
+    if reasons:
+        raise ValidationFailed("This password is too easy to guess (a very common password or the username); "
+                               "choose another.", zh="密码太容易被猜到（属于最常见的密码或与用户名相同），请换一个。",
+                               code="weak_password", errors={"password": reasons})
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -80,7 +92,7 @@ def create_user(username: str, password: str, roles, *, display_name: str = "", 
     if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
         raise Conflict("Username already taken.", code="duplicate", errors={"username": ["Already exists."]})
     user = User(username=username, display_name=display_name or username, email=email,
-                password_hash=hash_password(password), roles=_check_roles(roles), locale=locale)
+                password_hash=hash_password(password, username), roles=_check_roles(roles), locale=locale)
     db.session.add(user)
     _set_warehouses(user, warehouse_ids)
     db.session.flush()
@@ -96,9 +108,12 @@ def get_user(user_id: int) -> User:
 
 @command
 def update_user(user_id: int, version: int, changes: dict, *, acting_user: User) -> User:
-    """Admin edit of a user; deactivation ends all of the user's sessions and tokens."""
+    """Admin edit of a user; a password reset or deactivation ends all of the user's sessions and tokens.
+
+    The returned user carries ``sessions_ended`` and ``tokens_revoked`` (counts, for the answer)."""
     user = get_user(user_id)
     check_version(user, version)
+    ended = revoked = 0
     if "roles" in changes:
         roles = _check_roles(changes.pop("roles"))
         if user.id == acting_user.id and "admin" not in roles:
@@ -107,43 +122,52 @@ def update_user(user_id: int, version: int, changes: dict, *, acting_user: User)
     if "warehouse_ids" in changes:
         _set_warehouses(user, changes.pop("warehouse_ids"))
     if "password" in changes:
-        user.password_hash = hash_password(changes.pop("password"))
-        _end_sessions(user.id)
+        user.password_hash = hash_password(changes.pop("password"), user.username)
+        # Whoever knew the old password may have made tokens with it: a reset ends them too.
+        ended += _end_sessions(user.id)
+        revoked += _revoke_tokens(user.id)
     if "is_active" in changes:
         active = bool(changes.pop("is_active"))
         if not active and user.id == acting_user.id:
             raise Conflict("You cannot deactivate yourself.")
         if not active:
-            _end_sessions(user.id)
-            _revoke_tokens(user.id)
+            ended += _end_sessions(user.id)
+            revoked += _revoke_tokens(user.id)
         user.is_active = active
     for k in ("display_name", "email", "locale"):
         if k in changes:
             setattr(user, k, changes.pop(k))
     db.session.flush()
+    user.sessions_ended, user.tokens_revoked = ended, revoked  # not columns: for this answer only
     return user
 
 
 @command
-def change_password(user: User, old: str, new: str, keep_session_hash: str | None) -> None:
-    """Change own password; every other session of the user ends."""
+def change_password(user: User, old: str, new: str, keep_session_hash: str | None) -> dict:
+    """Change own password; every other session and every API token of the user ends (a token or session
+    an intruder made with the old password must not survive the change). Returns the counts."""
     if not verify_password(user, old):
-        raise ValidationFailed("Current password is wrong.", errors={"old_password": ["Wrong password."]})
+        raise ValidationFailed("Current password is wrong.", zh="当前密码不正确。",
+                               errors={"old_password": ["Wrong password."]})
     user = db.session.get(User, user.id)
-    user.password_hash = hash_password(new)
-    _end_sessions(user.id, keep=keep_session_hash)
+    user.password_hash = hash_password(new, user.username)
+    return {"sessions_ended": _end_sessions(user.id, keep=keep_session_hash),
+            "tokens_revoked": _revoke_tokens(user.id)}
 
 
-def _end_sessions(user_id: int, keep: str | None = None) -> None:
+def _end_sessions(user_id: int, keep: str | None = None) -> int:
     stmt = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:
         stmt = stmt.where(UserSession.key_hash != keep)
-    db.session.execute(stmt)
+    return db.session.execute(stmt).rowcount or 0
 
 
-def _revoke_tokens(user_id: int) -> None:
-    for tok in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))):
+def _revoke_tokens(user_id: int) -> int:
+    live = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                     ApiToken.revoked_at.is_(None))).all()
+    for tok in live:
         tok.revoked_at = utcnow()
+    return len(live)
 
 
 @command
@@ -171,12 +195,16 @@ def logout(key_hash: str) -> None:
     db.session.execute(delete(UserSession).where(UserSession.key_hash == key_hash))
 
 
-def load_session(key: str, idle_hours: int) -> UserSession | None:
-    """The live session for a cookie key, or None (expired, logged out, user deactivated)."""
+def load_session(key: str, idle_hours: int, max_hours: int | None = None) -> UserSession | None:
+    """The live session for a cookie key, or None (idle too long, older than ``max_hours`` however much it is
+    used, logged out, user deactivated)."""
     sess = db.session.scalar(select(UserSession).where(UserSession.key_hash == sha256(key)))
     if sess is None or not sess.user.is_active:
         return None
-    if utcnow() - sess.last_seen_at > timedelta(hours=idle_hours):
+    now = utcnow()
+    if now - sess.last_seen_at > timedelta(hours=idle_hours):
+        return None
+    if max_hours is not None and now - sess.created_at > timedelta(hours=max_hours):
         return None
     return sess
 
@@ -194,7 +222,14 @@ def touch_session(sess: UserSession) -> None:
 
 @command
 def create_token(user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """Create a personal API token; the secret is returned once and stored hashed."""
+    """Create a personal API token; the secret is returned once and stored hashed.
+
+    Only a login session (or the CLI) may create tokens: a token minting tokens would let a leaked token
+    outlive its own revocation through its children."""
+    actor = current_actor()
+    if actor is not None and actor.source == "api_token":
+        raise PermissionDenied("API tokens can only be created from a login session, not with a token.",
+                               zh="只能在登录会话中创建 API 令牌，不能用令牌创建令牌。", code="session_required")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     tok = ApiToken(user_id=user.id, name=name.strip() or "token", prefix=secret[:10], token_hash=sha256(secret),
                    expires_at=expires_at)
