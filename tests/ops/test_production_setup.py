@@ -1,0 +1,300 @@
+"""Production set-up that cannot be wrong: gunicorn refuses a broken production configuration with a clear
+message; `flask check-config` lists what is wrong; 4 gunicorn workers behind the production configuration
+(Redis rate limits, Secure cookies behind one TLS proxy) share sessions and login throttling.
+
+The database is PostgreSQL when TEST_DATABASE_URL is set, else a SQLite file. Redis: TEST_REDIS_URL
+(default redis://127.0.0.1:6379/1) with a key prefix of its own per run; skipped when Redis is not there."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+# Settings a developer's shell or test.sh may export that would change what these servers do.
+_SCRUB = ("SECRET_KEY", "JXC_ENV", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED", "WEB_CONCURRENCY",
+          "GUNICORN_CMD_ARGS", "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES", "LOGIN_RATE_LIMIT", "LOGIN_IP_RATE_LIMIT",
+          "PASSWORD_REJECT_COMMON", "BACKUP_DIR")
+
+
+def _env(**kw) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.update({k: str(v) for k, v in kw.items()})
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _redis_or_skip() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+def _database(tmp_path_factory, name: str) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from backend.dbadmin import side_database
+
+        return side_database(url, f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+    return "sqlite:///" + str(tmp_path_factory.mktemp(name) / "jxc.db")
+
+
+def _gunicorn(env: dict, workers: int, extra=(), stdout=subprocess.PIPE) -> subprocess.Popen:
+    return subprocess.Popen([str(GUNICORN), "-w", str(workers), *extra, "--timeout", "60", "backend:create_app()"],
+                            cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+# --- refusing to start --------------------------------------------------------------------------------------
+
+def _refused(env: dict, workers: int) -> str:
+    proc = _gunicorn(env, workers, ("-b", f"127.0.0.1:{_free_port()}"))
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        pytest.fail("gunicorn started with a broken production configuration")
+    assert proc.returncode != 0, out
+    return out
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path):
+    """Before: every worker invented its own key and 57 of 60 requests of one session got 401."""
+    out = _refused(_env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+                        RATELIMIT_STORAGE_URI=REDIS_URL), workers=2)
+    assert "refuses to start" in out and "SECRET_KEY is not set" in out, out[-3000:]
+
+
+def test_production_with_workers_and_no_shared_rate_limit_store_refuses_to_start(tmp_path):
+    out = _refused(_env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32),
+                        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), workers=3)
+    assert "3 worker processes but no shared rate-limit store" in out and "REDIS_URL" in out, out[-3000:]
+    assert "SECRET_KEY" not in out.split("refuses to start", 1)[1].split("See docs", 1)[0]
+
+
+def test_worker_count_is_read_like_gunicorn_reads_it():
+    from backend.deployment import configured_workers
+
+    gun = ["/srv/jxc/.venv/bin/gunicorn"]
+    assert configured_workers({}, gun + ["-b", ":80", "backend:create_app()"]) == 1
+    assert configured_workers({"WEB_CONCURRENCY": "4"}, gun + ["backend:create_app()"]) == 4
+    assert configured_workers({"WEB_CONCURRENCY": "4"}, gun + ["-w", "1", "backend:create_app()"]) == 1
+    assert configured_workers({}, gun + ["--workers=3", "backend:create_app()"]) == 3
+    assert configured_workers({"GUNICORN_CMD_ARGS": "-w 5"}, gun + ["backend:create_app()"]) == 5
+    assert configured_workers({"WEB_CONCURRENCY": "2"}, ["flask", "init-db"]) == 2
+
+
+def test_one_worker_without_redis_and_development_still_start(app):
+    from backend.deployment import startup_problems
+
+    base = {"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://"}
+    assert startup_problems(base, workers=1) == []
+    assert startup_problems({**base, "ENV_NAME": "development", "SECRET_KEY": None}, workers=4) == []
+    assert len(startup_problems({**base, "SECRET_KEY": None}, workers=4)) == 2
+
+
+# --- check-config --------------------------------------------------------------------------------------------
+
+def _flask(args, env, timeout=120):
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "backend", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _problems(out: str) -> list[str]:
+    return [line.split("PROBLEM", 1)[1].strip() for line in out.splitlines() if "PROBLEM" in line]
+
+
+def test_check_config_lists_every_problem_and_exits_non_zero(tmp_path):
+    env = _env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", WEB_CONCURRENCY="4",
+               SESSION_COOKIE_SECURE="0", BACKUP_DIR=str(tmp_path / "backups"))
+    r = _flask(["check-config"], env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    problems = _problems(r.stdout)
+    joined = "\n".join(problems)
+    for needle in ("SECRET_KEY is not set", "DATABASE_URL is SQLite", "4 worker processes but no shared rate-limit",
+                   "SESSION_COOKIE_SECURE is off", "schema at revision none"):
+        assert needle in joined, r.stdout
+    assert "not ready for production" in r.stderr
+
+
+def test_check_config_short_secret_and_unreachable_redis(tmp_path):
+    env = _env(JXC_ENV="production", SECRET_KEY="short", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_free_port()}/0", BACKUP_DIR=str(tmp_path / "b"))
+    r = _flask(["check-config"], env)
+    assert r.returncode == 1
+    joined = "\n".join(_problems(r.stdout))
+    assert "SECRET_KEY has 5 characters" in joined and "not reachable" in joined, r.stdout
+
+
+def test_check_config_passes_on_a_complete_production_set_up(tmp_path_factory, tmp_path):
+    redis_url = _redis_or_skip()
+    url = _database(tmp_path_factory, "chkcfg")
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with eng.begin() as c:  # an empty schema for init-db (the side database may hold a previous run)
+            c.execute(text("DROP SCHEMA public CASCADE"))
+            c.execute(text("CREATE SCHEMA public"))
+        eng.dispose()
+    env = _env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url, WEB_CONCURRENCY="4",
+               REDIS_URL=redis_url, TRUSTED_PROXIES="1", BACKUP_DIR=str(tmp_path / "backups"))
+    assert _flask(["init-db"], env).returncode == 0
+    assert _flask(["backup"], env).returncode == 0
+    r = _flask(["check-config"], env)
+    if url.startswith("sqlite"):  # everything else is right; SQLite is the one finding
+        assert r.returncode == 1 and len(_problems(r.stdout)) == 1, r.stdout
+        assert "DATABASE_URL is SQLite" in _problems(r.stdout)[0]
+    else:
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "ready for production" in r.stdout
+    assert "rate-limit store reachable" in r.stdout and "schema at" in r.stdout and "recent backup" in r.stdout
+
+
+def test_cli_create_user_refuses_a_common_password(tmp_path):
+    env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", JXC_ENV="development")
+    assert _flask(["init-db"], env).returncode == 0
+    r = _flask(["create-user", "lily", "--role", "sales", "--password", "password123"], env)
+    assert r.returncode == 1 and "too easy to guess" in r.stderr, r.stdout + r.stderr
+    r = _flask(["create-user", "lily", "--role", "sales", "--password", "lily-7-herbs"], env)
+    assert r.returncode == 0, r.stderr
+
+
+# --- 4 workers behind the production configuration -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def prod_server(tmp_path_factory):
+    redis_url = _redis_or_skip()
+    url = _database(tmp_path_factory, "prodsetup")
+    from backend.context import Actor, acting_as
+    from backend.dbadmin import fresh_app
+    from backend.extensions import db
+    from backend.services.users import create_user
+
+    app = fresh_app(url)
+    with app.app_context():
+        with acting_as(Actor(None, "seed", "cli")):
+            for name in ("alice", "bob", "carol"):
+                create_user(name, "Blue-Kettle-42", ["sales"])
+        db.session.remove()
+        db.engine.dispose()
+    port = _free_port()
+    log = tmp_path_factory.mktemp("prodlog") / "access.log"
+    prefix = f"jxc-test-{uuid.uuid4().hex[:12]}"
+    env = _env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url, REDIS_URL=redis_url,
+               RATELIMIT_KEY_PREFIX=prefix, TRUSTED_PROXIES="1", LOGIN_RATE_LIMIT="5 per minute",
+               LOGIN_IP_RATE_LIMIT="1000 per minute", WEB_CONCURRENCY="4")
+    # the access log names the worker (pid) that served each request
+    out = open(log.with_name("gunicorn.log"), "w")  # noqa: SIM115  (closed below; a pipe could fill up)
+    proc = _gunicorn(env, 4, ("-b", f"127.0.0.1:{port}", "--access-logfile", str(log),
+                              "--access-logformat", "%(p)s %(s)s %(m)s %(U)s"), stdout=out)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(base + "/api/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None:
+                pytest.fail("gunicorn died: " + log.with_name("gunicorn.log").read_text()[-3000:])
+            time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield {"base": base, "log": log}
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        out.close()
+        import redis
+
+        r = redis.Redis.from_url(redis_url)
+        keys = list(r.scan_iter(f"*{prefix}*"))
+        if keys:
+            r.delete(*keys)
+
+
+# What the TLS proxy in front (TRUSTED_PROXIES=1) adds to every request.
+PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.20"}
+
+
+def _served_by(log: Path, path: str) -> dict[str, set[str]]:
+    """pid → statuses of the requests for ``path`` in the access log."""
+    out: dict[str, set[str]] = {}
+    for line in log.read_text().splitlines():
+        m = re.match(r"<?(\d+)>? (\d+) \w+ (\S+)$", line.strip())
+        if m and m.group(3) == path:
+            out.setdefault(m.group(1), set()).add(m.group(2))
+    return out
+
+
+def _login(base, username, password, client="198.51.100.20"):
+    return requests.post(base + "/api/v1/auth/login", json={"username": username, "password": password},
+                         headers={**PROXY, "X-Forwarded-For": client}, timeout=30)
+
+
+def test_one_session_works_on_all_four_workers(prod_server):
+    base = prod_server["base"]
+    r = _login(base, "alice", "Blue-Kettle-42")
+    assert r.status_code == 200, r.text
+    set_cookie = r.headers["Set-Cookie"]
+    assert "Secure" in set_cookie and "HttpOnly" in set_cookie
+    # A browser sends the Secure cookie back over the proxy's https; the proxy forwards it over plain HTTP.
+    cookie = set_cookie.split(";", 1)[0]
+    csrf = r.json()["csrf_token"]
+
+    def me(_):
+        return requests.get(base + "/api/v1/auth/me", headers={**PROXY, "Cookie": cookie}, timeout=30).status_code
+
+    codes = []
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(4):  # 60 requests, more rounds only if the kernel has not yet spread them over all workers
+            codes += list(pool.map(me, range(60)))
+            if len(_served_by(prod_server["log"], "/api/v1/auth/me")) == 4:
+                break
+    assert codes == [200] * len(codes)
+    served = _served_by(prod_server["log"], "/api/v1/auth/me")
+    assert len(served) == 4 and all(s == {"200"} for s in served.values()), served
+    # an unsafe request with the CSRF token from the login works on whichever worker takes it
+    r = requests.post(base + "/api/v1/auth/logout", headers={**PROXY, "Cookie": cookie, "X-CSRF-Token": csrf},
+                      timeout=30)
+    assert r.status_code == 204
+    assert me(0) == 401  # the logout is seen by every worker
+
+
+def test_login_throttling_holds_across_workers(prod_server):
+    base = prod_server["base"]
+    # sequential, so no two attempts race; the kernel still hands them to different workers
+    codes = [_login(base, "bob", "wrong-password", client=f"203.0.113.{i}").status_code for i in range(9)]
+    assert codes == [401] * 5 + [429] * 4, codes  # 5 per minute per account, whichever worker counts
+    assert len(_served_by(prod_server["log"], "/api/v1/auth/login")) >= 2
+    # the right password is throttled too now; another account from the same addresses is not
+    assert _login(base, "bob", "Blue-Kettle-42", client="203.0.113.1").status_code == 429
+    assert _login(base, "carol", "Blue-Kettle-42", client="203.0.113.1").status_code == 200
