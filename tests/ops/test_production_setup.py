@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from backend import create_app
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -68,10 +70,10 @@ def _gunicorn(env: dict, workers: int, extra=(), stdout=subprocess.PIPE) -> subp
 
 # --- refusing to start --------------------------------------------------------------------------------------
 
-def _refused(env: dict, workers: int) -> str:
-    proc = _gunicorn(env, workers, ("-b", f"127.0.0.1:{_free_port()}"))
+def _refused(env: dict, workers: int, extra=()) -> str:
+    proc = _gunicorn(env, workers, ("-b", f"127.0.0.1:{_free_port()}", *extra))
     try:
-        out, _ = proc.communicate(timeout=60)
+        out, _ = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
         proc.wait()
@@ -82,16 +84,25 @@ def _refused(env: dict, workers: int) -> str:
 
 def test_production_without_secret_key_refuses_to_start(tmp_path):
     """Before: every worker invented its own key and 57 of 60 requests of one session got 401."""
-    out = _refused(_env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
-                        RATELIMIT_STORAGE_URI=REDIS_URL), workers=2)
+    out = _refused(_env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), workers=1)
     assert "refuses to start" in out and "SECRET_KEY is not set" in out, out[-3000:]
 
 
 def test_production_with_workers_and_no_shared_rate_limit_store_refuses_to_start(tmp_path):
+    # --preload: the app (and so the check) is loaded once in the master, which keeps the test cheap
     out = _refused(_env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32),
-                        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), workers=3)
-    assert "3 worker processes but no shared rate-limit store" in out and "REDIS_URL" in out, out[-3000:]
-    assert "SECRET_KEY" not in out.split("refuses to start", 1)[1].split("See docs", 1)[0]
+                        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), workers=3, extra=("--preload",))
+    problems = out.split("refuses to start", 1)[1].split("See docs", 1)[0]
+    assert "3 worker processes but no shared rate-limit store" in problems and "REDIS_URL" in problems, out[-3000:]
+    assert "SECRET_KEY" not in problems
+
+
+def test_production_app_factory_refuses_in_process(database_url):
+    from backend.deployment import ConfigurationError
+
+    cfg = {"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": database_url}
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(cfg)
 
 
 def test_worker_count_is_read_like_gunicorn_reads_it():
@@ -106,7 +117,7 @@ def test_worker_count_is_read_like_gunicorn_reads_it():
     assert configured_workers({"WEB_CONCURRENCY": "2"}, ["flask", "init-db"]) == 2
 
 
-def test_one_worker_without_redis_and_development_still_start(app):
+def test_one_worker_without_redis_and_development_still_start():
     from backend.deployment import startup_problems
 
     base = {"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "RATELIMIT_ENABLED": True,
@@ -118,69 +129,112 @@ def test_one_worker_without_redis_and_development_still_start(app):
 
 # --- check-config --------------------------------------------------------------------------------------------
 
-def _flask(args, env, timeout=120):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "backend", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
 def _problems(out: str) -> list[str]:
     return [line.split("PROBLEM", 1)[1].strip() for line in out.splitlines() if "PROBLEM" in line]
 
 
-def test_check_config_lists_every_problem_and_exits_non_zero(tmp_path):
+def test_check_config_runs_on_a_broken_set_up_and_lists_every_problem(tmp_path):
+    """The real command line: the app loads for check-config even where a server would refuse to start."""
     env = _env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", WEB_CONCURRENCY="4",
                SESSION_COOKIE_SECURE="0", BACKUP_DIR=str(tmp_path / "backups"))
-    r = _flask(["check-config"], env)
+    r = subprocess.run([sys.executable, "-m", "flask", "--app", "backend", "check-config"], cwd=ROOT, env=env, check=False,
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 1, r.stdout + r.stderr
-    problems = _problems(r.stdout)
-    joined = "\n".join(problems)
+    joined = "\n".join(_problems(r.stdout))
     for needle in ("SECRET_KEY is not set", "DATABASE_URL is SQLite", "4 worker processes but no shared rate-limit",
                    "SESSION_COOKIE_SECURE is off", "schema at revision none"):
         assert needle in joined, r.stdout
     assert "not ready for production" in r.stderr
 
 
-def test_check_config_short_secret_and_unreachable_redis(tmp_path):
-    env = _env(JXC_ENV="production", SECRET_KEY="short", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_free_port()}/0", BACKUP_DIR=str(tmp_path / "b"))
-    r = _flask(["check-config"], env)
-    assert r.returncode == 1
-    joined = "\n".join(_problems(r.stdout))
-    assert "SECRET_KEY has 5 characters" in joined and "not reachable" in joined, r.stdout
+@pytest.fixture
+def own_app(app, tmp_path):
+    """A second app on a database of its own, migrated with init-db (the test database is built with
+    create_all and has no Alembic revision). Gives (app, invoke(cli args))."""
+    from backend.config import TestConfig
+    from backend.extensions import limiter
+
+    url = _fresh_database(tmp_path)
+    cfg = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    cfg.update(SQLALCHEMY_DATABASE_URI=url, BACKUP_DIR=str(tmp_path / "backups"))
+    own = create_app(cfg)
+
+    def invoke(args):
+        with own.app_context():  # else the CLI would use the suite's app, whose context is current
+            return own.test_cli_runner().invoke(args=args)
+
+    r = invoke(["init-db"])
+    assert r.exit_code == 0, r.output
+    try:
+        yield own, invoke
+    finally:
+        from backend.extensions import db
+
+        with own.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)  # the limiter is process-wide: rebind it to the suite's app
 
 
-def test_check_config_passes_on_a_complete_production_set_up(tmp_path_factory, tmp_path):
-    redis_url = _redis_or_skip()
-    url = _database(tmp_path_factory, "chkcfg")
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
+def _fresh_database(tmp_path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") if os.environ.get("JXC_TEST_DB") == "postgres" else None
+    if not url:
+        return f"sqlite:///{tmp_path / 'own.db'}"
+    from sqlalchemy import create_engine, text
 
-        eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-        with eng.begin() as c:  # an empty schema for init-db (the side database may hold a previous run)
-            c.execute(text("DROP SCHEMA public CASCADE"))
-            c.execute(text("CREATE SCHEMA public"))
-        eng.dispose()
-    env = _env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url, WEB_CONCURRENCY="4",
-               REDIS_URL=redis_url, TRUSTED_PROXIES="1", BACKUP_DIR=str(tmp_path / "backups"))
-    assert _flask(["init-db"], env).returncode == 0
-    assert _flask(["backup"], env).returncode == 0
-    r = _flask(["check-config"], env)
-    if url.startswith("sqlite"):  # everything else is right; SQLite is the one finding
-        assert r.returncode == 1 and len(_problems(r.stdout)) == 1, r.stdout
-        assert "DATABASE_URL is SQLite" in _problems(r.stdout)[0]
+    from backend.config import normalise_db_url
+    from backend.dbadmin import side_database
+
+    url = side_database(url, f"chkcfg_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+    eng = create_engine(normalise_db_url(url))
+    with eng.begin() as c:  # empty, for init-db (the side database may hold a previous run)
+        c.execute(text("DROP SCHEMA public CASCADE"))
+        c.execute(text("CREATE SCHEMA public"))
+    eng.dispose()
+    return url
+
+
+def _production(app, **over):
+    app.config.update({"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32), "SECRET_KEY_GENERATED": False,
+                       "SESSION_COOKIE_SECURE": True, "RATELIMIT_ENABLED": True, "TRUSTED_PROXIES": 1,
+                       "PASSWORD_REJECT_COMMON": True, **over})
+
+
+def test_check_config_passes_on_a_complete_production_set_up(own_app, monkeypatch):
+    own, invoke = own_app
+    _production(own, RATELIMIT_STORAGE_URI=_redis_or_skip())
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    assert invoke(["backup"]).exit_code == 0
+    r = invoke(["check-config"])
+    assert "rate-limit store reachable" in r.output and "recent backup" in r.output, r.output
+    assert "4 worker processes" in r.output and "schema at" in r.output
+    if own.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # all else is right; SQLite is the finding
+        assert r.exit_code == 1 and len(_problems(r.output)) == 1, r.output
+        assert "DATABASE_URL is SQLite" in _problems(r.output)[0]
     else:
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert "ready for production" in r.stdout
-    assert "rate-limit store reachable" in r.stdout and "schema at" in r.stdout and "recent backup" in r.stdout
+        assert r.exit_code == 0 and "ready for production" in r.output, r.output
+        assert "PROBLEM" not in r.output
 
 
-def test_cli_create_user_refuses_a_common_password(tmp_path):
-    env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", JXC_ENV="development")
-    assert _flask(["init-db"], env).returncode == 0
-    r = _flask(["create-user", "lily", "--role", "sales", "--password", "password123"], env)
-    assert r.returncode == 1 and "too easy to guess" in r.stderr, r.stdout + r.stderr
-    r = _flask(["create-user", "lily", "--role", "sales", "--password", "lily-7-herbs"], env)
-    assert r.returncode == 0, r.stderr
+def test_check_config_finds_short_secret_unreachable_redis_and_an_old_migration(own_app, monkeypatch):
+    own, invoke = own_app
+    _production(own, SECRET_KEY="short", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_free_port()}/0")
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    assert invoke(["db", "downgrade"]).exit_code == 0
+    r = invoke(["check-config"])
+    assert r.exit_code == 1
+    joined = "\n".join(_problems(r.output))
+    assert "SECRET_KEY has 5 characters" in joined and "not reachable" in joined, r.output
+    assert "run `flask --app backend init-db`" in joined
+    assert "no backup" in r.output  # a warning, not a problem
+
+
+def test_cli_create_user_refuses_a_common_password(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_REJECT_COMMON", True)
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["create-user", "lily", "--role", "sales", "--password", "password123"])
+    assert r.exit_code == 1 and "too easy to guess" in r.output, r.output
+    r = runner.invoke(args=["create-user", "lily", "--role", "sales", "--password", "lily-7-herbs"])
+    assert r.exit_code == 0, r.output
 
 
 # --- 4 workers behind the production configuration -----------------------------------------------------------
