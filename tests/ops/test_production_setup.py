@@ -3,7 +3,8 @@ message; `flask check-config` lists what is wrong; 4 gunicorn workers behind the
 (Redis rate limits, Secure cookies behind one TLS proxy) share sessions and login throttling.
 
 The database is PostgreSQL when TEST_DATABASE_URL is set, else a SQLite file. Redis: TEST_REDIS_URL
-(default redis://127.0.0.1:6379/1) with a key prefix of its own per run; skipped when Redis is not there."""
+(default redis://127.0.0.1:6379/1) with a key prefix of its own per run; skipped when Redis is not there.
+The tests that start servers are marked slow."""
 from __future__ import annotations
 
 import os
@@ -82,12 +83,14 @@ def _refused(env: dict, workers: int, extra=()) -> str:
     return out
 
 
+@pytest.mark.slow
 def test_production_without_secret_key_refuses_to_start(tmp_path):
     """Before: every worker invented its own key and 57 of 60 requests of one session got 401."""
     out = _refused(_env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), workers=1)
     assert "refuses to start" in out and "SECRET_KEY is not set" in out, out[-3000:]
 
 
+@pytest.mark.slow
 def test_production_with_workers_and_no_shared_rate_limit_store_refuses_to_start(tmp_path):
     # --preload: the app (and so the check) is loaded once in the master, which keeps the test cheap
     out = _refused(_env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32),
@@ -133,6 +136,7 @@ def _problems(out: str) -> list[str]:
     return [line.split("PROBLEM", 1)[1].strip() for line in out.splitlines() if "PROBLEM" in line]
 
 
+@pytest.mark.slow
 def test_check_config_runs_on_a_broken_set_up_and_lists_every_problem(tmp_path):
     """The real command line: the app loads for check-config even where a server would refuse to start."""
     env = _env(JXC_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", WEB_CONCURRENCY="4",
@@ -314,6 +318,7 @@ def _login(base, username, password, client="198.51.100.20"):
                          headers={**PROXY, "X-Forwarded-For": client}, timeout=30)
 
 
+@pytest.mark.slow
 def test_one_session_works_on_all_four_workers(prod_server):
     base = prod_server["base"]
     r = _login(base, "alice", "Blue-Kettle-42")
@@ -343,6 +348,7 @@ def test_one_session_works_on_all_four_workers(prod_server):
     assert me(0) == 401  # the logout is seen by every worker
 
 
+@pytest.mark.slow
 def test_login_throttling_holds_across_workers(prod_server):
     base = prod_server["base"]
     # sequential, so no two attempts race; the kernel still hands them to different workers
