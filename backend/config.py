@@ -74,6 +74,10 @@ class Config:
         "SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
     )
 
+    # Webhooks go to public addresses only (SSRF); on-premises receivers are listed here: comma-separated
+    # CIDRs/addresses ("10.0.0.0/8, 192.168.1.20") and host names ("erp.shop.lan, *.corp.lan").
+    WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
+
     # Domain settings
     ADJUSTMENT_APPROVAL_THRESHOLD = Decimal(os.environ.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))

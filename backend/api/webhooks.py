@@ -20,7 +20,9 @@ PERM = "system.admin"
 
 class WebhookIn(ma.Schema):
     url = ma.fields.URL(required=True, schemes={"http", "https"}, require_tld=False,
-                        validate=validate.Length(max=500))
+                        validate=validate.Length(max=500),
+                        metadata={"description": "Must resolve to public addresses only, unless allow-listed "
+                                                 "(WEBHOOK_ALLOWED_HOSTS); else 422 webhook_target_refused"})
     description = Str(200, allow_none=True)
     events = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=80)),
                             validate=validate.Length(min=1, max=100),
@@ -62,7 +64,9 @@ class DeliveryOut(ma.Schema):
     last_attempt_at = ma.fields.AwareDateTime(allow_none=True)
     delivered_at = ma.fields.AwareDateTime(allow_none=True)
     response_status = ma.fields.Integer(allow_none=True)
-    response_body = ma.fields.String(allow_none=True)
+    response_body = ma.fields.Function(lambda d: service.excerpt(d.response_body), allow_none=True,
+                                       metadata={"type": "string", "description": "Short excerpt of a textual answer "
+                                                 f"(≤ {service.EXCERPT_CHARS} characters)"})
     error = ma.fields.String(allow_none=True)
     duration_ms = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()

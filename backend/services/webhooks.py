@@ -6,6 +6,10 @@ Events are not coded per document: every audit record becomes ``<entity>.<past t
 ``webhook_deliveries`` row per (event, subscribed webhook) in the same transaction as the change, so an
 event exists exactly when its change was committed. ``deliver_due`` (CLI ``webhooks-deliver``) posts the
 rows with an HMAC-SHA256 signature and retries failures with exponential backoff.
+
+Targets must be public addresses (no SSRF into the shop's network or a cloud metadata service): the host is
+resolved and every address checked at registration and again at each send, and the connection goes to the
+address that was checked. ``WEBHOOK_ALLOWED_HOSTS`` lists the on-premises exceptions.
 """
 from __future__ import annotations
 
@@ -13,14 +17,18 @@ import fnmatch
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import re
 import secrets
+import socket
 import ssl
 import time
 import uuid
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -195,6 +203,150 @@ def _forget(session: Session, transaction) -> None:
         session.info.pop(_INFO_HOOKS, None)
 
 
+# ---------------------------------------------------------------- target addresses (SSRF)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_KIND_ZH = {"loopback": "回环地址", "private": "内网地址", "link-local": "链路本地地址", "multicast": "组播地址",
+            "reserved": "保留地址", "unspecified": "未指定地址"}
+# An allow-listed host name may resolve to these; the others (metadata services live on link-local) need a CIDR.
+_NAME_MAY_BE = {"loopback", "private"}
+_dns_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+class TargetRefused(Exception):
+    """The URL's host is not a public address (``kind``) or cannot be resolved (``kind`` None)."""
+
+    def __init__(self, host: str, address: str | None = None, kind: str | None = None):
+        self.host, self.address, self.kind = host, address, kind
+        super().__init__(f"{host} resolves to {address} ({kind}), not a public address; allow on-premises "
+                         f"receivers with WEBHOOK_ALLOWED_HOSTS" if kind else f"{host} does not resolve")
+
+
+def _embedded_v4(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo client, NAT64)."""
+    if ip.version != 6:
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+    if ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [a for a in found if a is not None]
+
+
+def address_kind(ip: IPAddress) -> str | None:
+    """Why ``ip`` may not receive webhooks (``loopback``, ``private`` …), None for a public address."""
+    for a in (*_embedded_v4(ip), ip):
+        if a.is_unspecified:
+            return "unspecified"
+        if a.is_loopback:
+            return "loopback"
+        if a.is_link_local:
+            return "link-local"
+        if a.is_multicast:
+            return "multicast"
+        if a.is_reserved:
+            return "reserved"
+        if a.is_private or not a.is_global:  # RFC 1918, ULA, shared 100.64/10, documentation ranges …
+            return "private"
+    return None
+
+
+def _allow_list() -> tuple[list, list[str]]:
+    """``WEBHOOK_ALLOWED_HOSTS``: comma-separated CIDRs/addresses and host names (``*.corp.lan`` patterns)."""
+    raw = _cfg("WEBHOOK_ALLOWED_HOSTS", "") or ""
+    nets, names = [], []
+    for entry in (raw.split(",") if isinstance(raw, str) else raw):
+        entry = str(entry).strip().lower().rstrip(".")
+        if not entry:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            names.append(entry)
+    return nets, names
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    timeout = float(_cfg("WEBHOOK_DNS_TIMEOUT_SECONDS", 5))
+    try:  # getaddrinfo has no timeout of its own
+        infos = _dns_pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM).result(timeout)
+    except (OSError, UnicodeError, FutureTimeout) as exc:
+        raise TargetRefused(host) from exc
+    out: list[IPAddress] = []
+    for *_, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if ip not in out:
+            out.append(ip)
+    if not out:
+        raise TargetRefused(host)
+    return out
+
+
+def check_target(url: str) -> tuple[str, int, IPAddress]:
+    """Resolve the URL's host and check every address; returns (host, port, address to connect to).
+
+    Raises ``TargetRefused`` unless all addresses are public or allow-listed: a CIDR admits any address in it,
+    a host name admits its own private and loopback addresses (not link-local, multicast …)."""
+    u = urlsplit(url)
+    host = (u.hostname or "").rstrip(".")
+    port = u.port or (443 if u.scheme == "https" else 80)
+    nets, names = _allow_list()
+    name_allowed = any(fnmatch.fnmatchcase(host, n) for n in names)
+    addresses = _resolve(host, port)
+    for ip in addresses:
+        kind = address_kind(ip)
+        if kind is None or any(a in net for a in (ip, *_embedded_v4(ip)) for net in nets if a.version == net.version):
+            continue
+        if name_allowed and kind in _NAME_MAY_BE:
+            continue
+        raise TargetRefused(host, str(ip), kind)
+    return host, port, addresses[0]
+
+
+def _check_url(url: str) -> None:
+    """Registration: a refused target is a 422 (zh + en) naming the host, address and kind."""
+    try:
+        check_target(url)
+    except TargetRefused as exc:
+        if exc.kind is None:
+            raise ValidationFailed(f"The webhook URL's host name does not resolve: {exc.host}.",
+                                   zh=f"Webhook 地址的主机名无法解析：{exc.host}。", code="webhook_target_refused",
+                                   errors={"url": [str(exc)]}) from None
+        raise ValidationFailed(
+            f"The webhook URL must point to a public address: {exc.host} resolves to {exc.address} ({exc.kind}). "
+            "Allow on-premises receivers with WEBHOOK_ALLOWED_HOSTS.",
+            zh=f"Webhook 地址必须指向公网地址：{exc.host} 解析为 {exc.address}（{_KIND_ZH[exc.kind]}）。"
+               "内网接收方请加入 WEBHOOK_ALLOWED_HOSTS。",
+            code="webhook_target_refused", errors={"url": [str(exc)]}) from None
+
+
+EXCERPT_CHARS = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_TEXTUAL = re.compile(r"^(text/|application/([\w.-]+\+)?(json|xml)\b|application/x-www-form-urlencoded)")
+
+
+def excerpt(text: str | None) -> str | None:
+    """What the delivery log keeps of an answer: printable text, at most ``EXCERPT_CHARS`` characters."""
+    if not text:
+        return text
+    return _CONTROL.sub(" ", text).strip()[:EXCERPT_CHARS]
+
+
+def _answer_excerpt(resp: http.client.HTTPResponse) -> str | None:
+    """A short excerpt of a textual answer; other content (binary, images …) is not kept at all."""
+    ctype = (resp.getheader("Content-Type") or "").strip().lower()
+    raw = resp.read(EXCERPT_CHARS * 4)
+    if ctype and not _TEXTUAL.match(ctype):
+        return None
+    if not ctype and b"\x00" in raw:
+        return None
+    return excerpt(raw.decode("utf-8", "replace"))
+
+
 # ---------------------------------------------------------------- subscriptions
 
 def _check_events(events: list[str] | None) -> None:
@@ -208,20 +360,32 @@ def list_webhooks(page: int, per_page: int) -> dict:
     return crud.paginate(select(Webhook).order_by(Webhook.id), page, per_page)
 
 
-@command
 def create_webhook(data: dict) -> Webhook:
-    """Subscribe a URL; a secret is generated unless one is given."""
-    data = dict(data)
+    """Subscribe a URL (a public address, or allow-listed); a secret is generated unless one is given."""
     _check_events(data.get("events"))
+    _check_url(data["url"])  # DNS before the transaction: no write lock is held while resolving
+    return _create_webhook(data)
+
+
+@command
+def _create_webhook(data: dict) -> Webhook:
+    data = dict(data)
     data["secret"] = data.get("secret") or "whsec_" + secrets.token_urlsafe(32)
     data.setdefault("events", ["*"])
     return crud.create(Webhook, data)
 
 
-@command
 def update_webhook(webhook_id: int, version: int, data: dict) -> Webhook:
     if "events" in data:
         _check_events(data["events"])
+    if "url" in data:
+        _check_url(data["url"])
+    return _update_webhook(webhook_id, version, data)
+
+
+@command
+def _update_webhook(webhook_id: int, version: int, data: dict) -> Webhook:
+    data = dict(data)
     if data.get("rotate_secret"):
         data["secret"] = "whsec_" + secrets.token_urlsafe(32)
     data.pop("rotate_secret", None)
@@ -293,8 +457,8 @@ def backoff_seconds(attempts: int) -> float:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
-def _claim(limit: int) -> list[int]:
-    """Lease due deliveries to this worker (several workers never send the same row at once)."""
+def _claim(limit: int) -> tuple[list[int], datetime]:
+    """Lease due deliveries to this worker; returns their ids and the lease (its ``locked_until`` value)."""
     now = utcnow()
     lease = now + timedelta(seconds=float(_cfg("WEBHOOK_LEASE_SECONDS", 120)))
     with transaction() as session:
@@ -308,7 +472,23 @@ def _claim(limit: int) -> list[int]:
         if ids:
             session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
                             .values(locked_until=lease))
-    return ids
+    return ids, lease
+
+
+def _take(delivery_id: int, lease: datetime) -> bool:
+    """Renew this worker's lease on one row just before sending it.
+
+    The batch lease may run out while earlier rows are sent (a slow receiver); another worker may then have
+    claimed this row. Its ``locked_until`` is then later than ours (a new lease starts after ours ended), so
+    the conditional update finds nothing and this worker leaves the row alone: each send has one owner."""
+    timeout = float(_cfg("WEBHOOK_TIMEOUT_SECONDS", 10)) + float(_cfg("WEBHOOK_DNS_TIMEOUT_SECONDS", 5))
+    renewed = utcnow() + timedelta(seconds=max(float(_cfg("WEBHOOK_LEASE_SECONDS", 120)), 2 * timeout + 10))
+    with transaction() as session:
+        res = session.execute(update(WebhookDelivery)
+                              .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+                                     WebhookDelivery.locked_until == lease)
+                              .values(locked_until=renewed).execution_options(synchronize_session=False))
+    return res.rowcount == 1
 
 
 def _send(url: str, secret: str, delivery: dict) -> tuple[int | None, str | None, str | None, int]:
@@ -323,18 +503,23 @@ def _send(url: str, secret: str, delivery: dict) -> tuple[int | None, str | None
     conn = None
     try:
         u = urlsplit(url)
+        host, port, address = check_target(url)  # checked again at every send: DNS may have changed
         timeout = float(_cfg("WEBHOOK_TIMEOUT_SECONDS", 10))
-        if u.scheme == "https":
-            conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout,
-                                               context=ssl.create_default_context())
+        if u.scheme == "https":  # SNI and certificate check use the host name
+            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
-            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        # Connect to the address that was checked (no second lookup, no DNS-rebinding window); the Host
+        # header and SNI keep the name.
+        conn._create_connection = lambda addr, *a, **kw: socket.create_connection((str(address), addr[1]), *a, **kw)
         path = (u.path or "/") + (f"?{u.query}" if u.query else "")
         conn.request("POST", path, body=body, headers=headers)
         resp = conn.getresponse()  # redirects are not followed: a 3xx is a failed delivery
-        status, text = resp.status, resp.read(2000).decode("utf-8", "replace")
+        status, text = resp.status, _answer_excerpt(resp)
         if not 200 <= status < 300:
             error = f"HTTP {status}"
+    except TargetRefused as exc:
+        error = f"refused: {exc}"[:500]
     except Exception as exc:  # noqa: BLE001 — network errors of every kind are a failed attempt
         error = f"{type(exc).__name__}: {exc}"[:500]
     finally:
@@ -343,11 +528,14 @@ def _send(url: str, secret: str, delivery: dict) -> tuple[int | None, str | None
     return status, text, error, int((time.monotonic() - started) * 1000)
 
 
-def _deliver_one(delivery_id: int) -> str:
+def _deliver_one(delivery_id: int, lease: datetime) -> str:
     d = db.session.get(WebhookDelivery, delivery_id)
     hook = db.session.get(Webhook, d.webhook_id) if d else None
     if d is None or hook is None or d.status != "pending":
         return "skipped"
+    if not _take(delivery_id, lease):  # another worker owns it now
+        return "skipped"
+    d = db.session.get(WebhookDelivery, delivery_id)
     if not hook.is_active:  # paused: keep the row, look again later
         with transaction():
             d.locked_until, d.next_attempt_at = None, utcnow() + timedelta(seconds=backoff_seconds(1))
@@ -378,7 +566,7 @@ def _deliver_one(delivery_id: int) -> str:
 def deliver_due(limit: int = 100) -> dict:
     """Send every due delivery (up to ``limit``); returns counts by outcome."""
     counts = {"delivered": 0, "retry": 0, "failed": 0, "skipped": 0}
-    ids = _claim(limit)
+    ids, lease = _claim(limit)
     for did in ids:
-        counts[_deliver_one(did)] += 1
+        counts[_deliver_one(did, lease)] += 1
     return counts

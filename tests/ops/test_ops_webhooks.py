@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -212,7 +213,7 @@ def test_failed_deliveries_are_retried_with_exponential_backoff_then_given_up(ap
     assert deliveries()[0].status == "delivered"
 
 
-def test_an_unreachable_receiver_is_a_failed_attempt_not_a_crash(admin, make_supplier):
+def test_an_unreachable_receiver_is_a_failed_attempt_not_a_crash(admin, make_supplier, allow_loopback):
     h = ok(admin.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/nothing-listens"}), 201)
     make_supplier()
     assert webhooks.deliver_due()["retry"] == 1
@@ -236,3 +237,216 @@ def test_deleting_a_webhook_removes_its_queue(admin, hook, make_supplier):
     h = ok(admin.get(f"/api/v1/webhooks/{hook['id']}"))
     ok(admin.delete(f"/api/v1/webhooks/{hook['id']}?version={h['version']}"), 204)
     assert deliveries() == []
+
+
+# ---------------------------------------------------------------- SSRF: only public addresses receive webhooks
+
+PUBLIC_IP = "93.184.216.34"
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """``fake_dns["name"] = "10.0.0.5"`` (or a list, or a callable returning one): what the name resolves to.
+    Other names resolve as usual."""
+    import socket
+
+    table: dict = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if isinstance(host, bytes):
+            host = host.decode()
+        if host not in table:
+            return real(host, port, family, type, proto, flags)
+        answer = table[host]
+        answer = answer() if callable(answer) else answer
+        out = []
+        for ip in [answer] if isinstance(answer, str) else answer:
+            fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            addr = (ip, int(port or 0), 0, 0) if fam == socket.AF_INET6 else (ip, int(port or 0))
+            out.append((fam, socket.SOCK_STREAM, 6, "", addr))
+        return out
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+def _hook_row(url: str) -> int:
+    """A webhook written straight into the table (registered before the address check existed)."""
+    from backend.models.ops import Webhook
+
+    with acting_as(Actor(None, "test", "cli")):
+        h = webhooks.crud.create(Webhook, {"url": url, "events": ["*"], "secret": "s" * 20})
+    db.session.commit()
+    return h.id
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/",          # cloud metadata (link-local)
+    "http://[fe80::1]/h",                                 # IPv6 link-local
+    "http://10.0.0.1/h", "http://172.16.5.4/h", "http://192.168.1.1/h",  # private
+    "http://[fd00::1]/h",                                 # IPv6 unique local
+    "http://100.64.0.1/h",                                # shared address space (carrier NAT)
+    "http://127.0.0.1:8080/h", "http://localhost/h", "http://[::1]/h",  # loopback
+    "http://[::ffff:7f00:1]/h", "http://[0:0:0:0:0:ffff:a9fe:a9fe]/h",  # IPv4-mapped IPv6
+    "http://[2002:7f00:1::]/h",                           # 6to4 wrapping 127.0.0.1
+    "http://[64:ff9b::a9fe:a9fe]/h",                      # NAT64 wrapping 169.254.169.254
+    "http://0.0.0.0/h", "http://[::]/h",                  # unspecified
+    "http://2130706433/h", "http://017700000001/h", "http://0x7f000001/h",  # decimal / octal / hex 127.0.0.1
+    "http://224.0.0.1/h", "http://[ff02::1]/h",           # multicast
+    "http://240.0.0.1/h", "http://255.255.255.255/h",     # reserved, broadcast
+    "http://does-not-resolve.invalid/h",                  # nothing to check
+])
+def test_webhook_urls_on_non_public_addresses_are_refused_with_422(admin, url):
+    r = admin.post("/api/v1/webhooks", json={"url": url, "events": ["*"]})
+    body = r.get_json()
+    assert r.status_code == 422 and body["code"] == "webhook_target_refused" and "url" in body["errors"], body
+    zh = admin.post("/api/v1/webhooks", json={"url": url}, headers={"Accept-Language": "zh-CN"}).get_json()
+    assert zh["code"] == "webhook_target_refused" and "Webhook" in zh["message"] and zh["message"] != body["message"]
+    assert ok(admin.get("/api/v1/webhooks"))["total"] == 0
+
+
+def test_a_dns_name_resolving_to_a_private_address_is_refused_and_so_is_a_patch_to_it(admin, fake_dns):
+    fake_dns["intranet.example.com"] = ["93.184.216.34", "10.1.2.3"]  # one bad address is enough
+    r = admin.post("/api/v1/webhooks", json={"url": "https://intranet.example.com/h"})
+    assert r.status_code == 422 and "10.1.2.3" in json.dumps(r.get_json()["errors"]), r.get_json()
+    fake_dns["erp.example.com"] = PUBLIC_IP
+    h = ok(admin.post("/api/v1/webhooks", json={"url": "https://erp.example.com/h"}), 201)
+    r = admin.patch(f"/api/v1/webhooks/{h['id']}", json={"version": h["version"], "url": "http://[::1]:80/x"})
+    assert r.status_code == 422 and r.get_json()["code"] == "webhook_target_refused"
+    assert ok(admin.get(f"/api/v1/webhooks/{h['id']}"))["url"] == "https://erp.example.com/h"
+
+
+def test_the_allow_list_admits_on_premises_networks_and_names_but_not_metadata_addresses(app, admin, fake_dns,
+                                                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "10.0.0.0/8, erp.shop.lan, *.corp.lan")
+    fake_dns["erp.shop.lan"] = "192.168.7.7"
+    fake_dns["books.corp.lan"] = "192.168.7.8"
+    fake_dns["evil.corp.lan"] = "169.254.169.254"
+    for url in ("http://10.20.30.40:8080/h", "http://erp.shop.lan/h", "https://books.corp.lan/h"):
+        ok(admin.post("/api/v1/webhooks", json={"url": url}), 201)
+    for url in ("http://192.168.7.7/h", "http://127.0.0.1/h", "http://evil.corp.lan/h", "http://x.erp.shop.lan/h"):
+        r = admin.post("/api/v1/webhooks", json={"url": url})
+        assert r.status_code == 422, (url, r.get_json())
+
+
+def test_the_worker_refuses_to_send_to_a_non_public_address_stored_earlier(app, receiver, make_supplier,
+                                                                          monkeypatch):
+    hid = _hook_row(receiver.url)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "")  # the allow-list no longer has it
+    make_supplier()
+    assert webhooks.deliver_due()["retry"] == 1
+    assert receiver.requests == []
+    (d,) = deliveries(webhook_id=hid)
+    assert d.status == "pending" and d.response_status is None and "127.0.0.1" in d.error and "loopback" in d.error
+
+
+def test_a_name_rebound_to_loopback_after_registration_gets_nothing(app, admin, receiver, fake_dns, make_supplier,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "")
+    port = receiver.url.split(":")[2].split("/")[0]
+    fake_dns["hooks.partner.example"] = PUBLIC_IP
+    h = ok(admin.post("/api/v1/webhooks", json={"url": f"http://hooks.partner.example:{port}/hook"}), 201)
+    fake_dns["hooks.partner.example"] = "127.0.0.1"  # the attacker changes the DNS record
+    make_supplier()
+    webhooks.deliver_due()
+    assert receiver.requests == []
+    (d,) = deliveries(webhook_id=h["id"])
+    assert "loopback" in d.error
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(app, receiver, fake_dns, make_supplier, monkeypatch):
+    """No DNS-rebinding window: the first answer is checked and pinned; a second lookup would say loopback."""
+    import socket
+
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "")
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    answers = iter([PUBLIC_IP])
+    fake_dns["rebind.partner.example"] = lambda: next(answers, "127.0.0.1")
+    hid = _hook_row(f"http://rebind.partner.example:{port}/hook")
+    connected = []
+    real = socket.create_connection
+
+    def create_connection(address, *args, **kw):
+        connected.append(tuple(address[:2]))
+        if address[0] != "127.0.0.1":  # never leave the machine in a test
+            raise ConnectionRefusedError(111, "refused by the test")
+        return real(address, *args, **kw)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    make_supplier()
+    webhooks.deliver_due()
+    assert receiver.requests == []
+    assert connected == [(PUBLIC_IP, port)]
+    (d,) = deliveries(webhook_id=hid)
+    assert d.status == "pending" and "ConnectionRefusedError" in d.error
+
+
+def test_the_pinned_connection_keeps_the_host_name_in_the_host_header(app, receiver, fake_dns, make_supplier,
+                                                                      monkeypatch):
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "hooks.shop.lan")
+    fake_dns["hooks.shop.lan"] = "127.0.0.1"
+    _hook_row(f"http://hooks.shop.lan:{port}/hook")
+    make_supplier()
+    assert webhooks.deliver_due()["delivered"] == 1
+    assert receiver.requests[0]["headers"]["Host"] == f"hooks.shop.lan:{port}"
+
+
+def test_only_a_short_text_excerpt_of_the_answer_is_kept(admin, hook, receiver, make_supplier):
+    receiver.body = ("secret-line " * 500).encode()
+    make_supplier()
+    webhooks.deliver_due()
+    receiver.body, receiver.content_type = bytes(range(256)) * 20, "application/octet-stream"
+    make_supplier()
+    webhooks.deliver_due()
+    log = ok(admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries"))["items"]
+    text_answer, binary_answer = log[1], log[0]
+    assert text_answer["status"] == "delivered" and 0 < len(text_answer["response_body"]) <= 200
+    assert text_answer["response_body"].startswith("secret-line")
+    assert binary_answer["status"] == "delivered" and binary_answer["response_body"] is None
+    assert all(len(d.response_body or "") <= 200 for d in deliveries())
+
+
+def test_redirects_are_not_followed(admin, hook, receiver, make_supplier):
+    """Guard (already true before the SSRF fix): a 3xx is a failed attempt, its Location is never fetched."""
+    receiver.status, receiver.headers = 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
+    make_supplier()
+    assert webhooks.deliver_due()["retry"] == 1
+    (d,) = deliveries()
+    assert d.response_status == 302 and d.error == "HTTP 302" and len(receiver.requests) == 1
+
+
+def test_two_workers_deliver_each_event_exactly_once_even_when_a_lease_runs_out(app, admin, hook, receiver,
+                                                                               make_supplier, monkeypatch):
+    """A worker claims a batch; the receiver is slow, so the leases of its last rows run out and another worker
+    claims them. The first worker must then leave those rows alone (it used to send them a second time)."""
+    import threading
+
+    monkeypatch.setitem(app.config, "WEBHOOK_LEASE_SECONDS", 1)
+    receiver.delay = 0.3
+    for _ in range(8):
+        make_supplier()
+    assert len(deliveries()) == 8
+    results, start = [], threading.Barrier(2)
+
+    def worker(offset):
+        with app.app_context():
+            start.wait()
+            time.sleep(offset)
+            for _ in range(12):
+                results.append(webhooks.deliver_due())
+                db.session.remove()
+                if not any(d.status == "pending" for d in deliveries()):
+                    break
+                time.sleep(0.25)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(o,)) for o in (0, 0.1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    sent = [r["json"]["id"] for r in receiver.requests]
+    assert len(sent) == len(set(sent)) == 8, sorted(sent)
+    assert {d.status for d in deliveries()} == {"delivered"} and all(d.attempts == 1 for d in deliveries())
