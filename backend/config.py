@@ -77,6 +77,8 @@ class Config:
     # Webhooks go to public addresses only (SSRF); on-premises receivers are listed here: comma-separated
     # CIDRs/addresses ("10.0.0.0/8, 192.168.1.20") and host names ("erp.shop.lan, *.corp.lan").
     WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+    WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "120"))
 
     # Domain settings
     ADJUSTMENT_APPROVAL_THRESHOLD = Decimal(os.environ.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000"))
