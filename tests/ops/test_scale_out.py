@@ -34,6 +34,7 @@ OPS_PER_PHONE = 40
 START = Decimal(100)
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL: TEST_DATABASE_URL not set"),
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
                        reason="needs Redis for the shared rate-limit store: TEST_REDIS_URL not set"),
