@@ -311,6 +311,9 @@ def _check_url(url: str) -> None:
     """Registration: a refused target is a 422 (zh + en) naming the host, address and kind."""
     try:
         check_target(url)
+    except ValueError:  # urlsplit: a port beyond 65535
+        raise ValidationFailed("The webhook URL has an invalid port.", zh="Webhook 地址的端口无效。",
+                               code="webhook_target_refused", errors={"url": ["Port out of range 1–65535."]}) from None
     except TargetRefused as exc:
         if exc.kind is None:
             raise ValidationFailed(f"The webhook URL's host name does not resolve: {exc.host}.",

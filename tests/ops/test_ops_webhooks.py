@@ -296,6 +296,7 @@ def _hook_row(url: str) -> int:
     "http://224.0.0.1/h", "http://[ff02::1]/h",           # multicast
     "http://240.0.0.1/h", "http://255.255.255.255/h",     # reserved, broadcast
     "http://does-not-resolve.invalid/h",                  # nothing to check
+    "http://93.184.216.34:99999/h",                       # no such port (a 500 in the check, not a 422)
 ])
 def test_webhook_urls_on_non_public_addresses_are_refused_with_422(admin, url):
     r = admin.post("/api/v1/webhooks", json={"url": url, "events": ["*"]})
