@@ -35,7 +35,9 @@ START = Decimal(100)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL: TEST_DATABASE_URL not set"),
+    # once per suite run: in the PostgreSQL pass (the SQLite pass would start the same servers again)
+    pytest.mark.skipif(os.environ.get("JXC_TEST_DB") != "postgres" or not os.environ.get("TEST_DATABASE_URL"),
+                       reason="needs PostgreSQL: runs in the JXC_TEST_DB=postgres pass"),
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
                        reason="needs Redis for the shared rate-limit store: TEST_REDIS_URL not set"),
 ]
@@ -104,6 +106,7 @@ def cluster(receiver, tmp_path):
     seed = _seed(url, receiver.url)
     env = {**os.environ, "DATABASE_URL": url, "JXC_ENV": "development", "SECRET_KEY": "scale-out-shared-secret",
            "RATELIMIT_ENABLED": "1", "RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
+           "RATELIMIT_KEY_PREFIX": f"jxc-scaleout-{uuid.uuid4().hex[:12]}",  # counters of earlier runs stay in Redis
            "LOGIN_RATE_LIMIT": "1000 per minute", "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
            "WEBHOOK_LEASE_SECONDS": "1", "JXC_FAST_PASSWORD_HASH": "1"}
 
