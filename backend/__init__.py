@@ -10,6 +10,8 @@ from werkzeug.routing import IntegerConverter
 
 from backend.config import Config, normalise_db_url
 from backend.extensions import api, db, limiter, login_manager, migrate
+from backend.uploads import API_CSP
+from backend.web import docs_csp
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
@@ -87,7 +89,15 @@ def create_app(config: type | dict | None = None) -> Flask:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/api/v1"):
             resp.headers.setdefault("Cache-Control", "no-store")
-        elif not request.path.startswith("/api/docs"):
+        if request.path == "/api/docs" or request.path.startswith("/api/docs/"):
+            # Swagger UI: its own files only; the one inline initialiser allowed by its hash
+            resp.headers.setdefault("Content-Security-Policy", docs_csp(resp))
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+        elif request.path == "/api" or request.path.startswith("/api/"):
+            # JSON and files: nothing in a response may load, run or be framed (docs/security.md)
+            resp.headers.setdefault("Content-Security-Policy", API_CSP)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+        else:
             # The PWA loads only its own scripts; camera/photo blobs and data: images for previews.
             resp.headers.setdefault("Content-Security-Policy", CSP)
             resp.headers.setdefault("X-Frame-Options", "DENY")

@@ -5,6 +5,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,9 +71,16 @@ class Config:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = os.environ.get(
-        "SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-    )
+    # Swagger UI's files come from the swagger-ui-bundle package, served by the app (works offline).
+    OPENAPI_SWAGGER_UI_URL = os.environ.get("SWAGGER_UI_URL", "/api/docs/static/")
+    OPENAPI_SWAGGER_UI_CONFIG: ClassVar[dict] = {"validatorUrl": None}  # no badge fetched from validator.swagger.io
+
+    # Uploaded images (scan, sync photos, expense receipts): docs/security.md "Uploads and files".
+    IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "12000000"))  # checked from the header
+    IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+    IMAGE_DECODE_CONCURRENCY = int(os.environ.get("IMAGE_DECODE_CONCURRENCY", "2"))  # per process
+    IMAGE_DECODE_WAIT_S = float(os.environ.get("IMAGE_DECODE_WAIT_S", "2.0"))  # then 503 + Retry-After
+    IMAGE_DECODE_RETRY_AFTER_S = int(os.environ.get("IMAGE_DECODE_RETRY_AFTER_S", "2"))
 
     # Webhooks go to public addresses only (SSRF); on-premises receivers are listed here: comma-separated
     # CIDRs/addresses ("10.0.0.0/8, 192.168.1.20") and host names ("erp.shop.lan, *.corp.lan").

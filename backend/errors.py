@@ -90,6 +90,17 @@ class UnsupportedMediaType(DomainError):
     default_message_zh = "不支持的媒体类型。"
 
 
+class ServiceUnavailable(DomainError):
+    """503: the server is busy (e.g. all image-decode slots are taken); ``Retry-After`` says when to retry."""
+
+    status, code, default_message = 503, "busy", "The server is busy; try again shortly."
+    default_message_zh = "服务器繁忙，请稍后重试。"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kw: Any):
+        super().__init__(message, **kw)
+        self.headers = {"Retry-After": str(max(1, int(retry_after)))}
+
+
 class RateLimited(DomainError):
     status, code, default_message = 429, "rate_limited", "Too many requests; slow down."
     default_message_zh = "请求过于频繁，请稍后再试。"

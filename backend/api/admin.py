@@ -10,6 +10,7 @@ from marshmallow import validate
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.services import backup as service
+from backend.uploads import secure_file_headers
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Backups")
 
@@ -72,8 +73,9 @@ class BackupItem(MethodView):
     def get(self, name):
         """Download a backup."""
         path = service.backup_path(name)
-        return send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=path.name,
+        resp = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=path.name,
                          max_age=0)
+        return secure_file_headers(resp, path.name)
 
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema)

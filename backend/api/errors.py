@@ -51,7 +51,7 @@ def http_error_response(error: HTTPException):
 
 
 def domain_error_response(error: DomainError):
-    return _json(error.to_dict(request_lang()), error.status)
+    return _json(error.to_dict(request_lang()), error.status, getattr(error, "headers", None))
 
 
 def unexpected_error_response(error: Exception):

@@ -333,16 +333,17 @@ class ExpenseAttachment(MethodView):
     @require("finance.view")
     def get(self, expense_id):
         """Download the attachment."""
-        from flask import Response
+        from backend.uploads import file_response, image_response
 
         exp, data = svc.get_expense_attachment(expense_id)
-        return Response(data, mimetype=exp.attachment_type,
-                        headers={"Content-Disposition": f'inline; filename="{exp.number}-attachment"',
-                                 "X-Content-Type-Options": "nosniff"})
+        name = f"{exp.number}-{exp.attachment_name or 'attachment'}"
+        if exp.attachment_type == "application/pdf":  # an uploaded PDF is downloaded, never shown in our origin
+            return file_response(data, "application/pdf", name if name.lower().endswith(".pdf") else name + ".pdf")
+        return image_response(data, name)
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(200, ExpenseOut)
-    @_errors(404, 409, 413, 415, 422)
+    @_errors(404, 409, 413, 415, 422, 503)
     @require("finance.write")
     def put(self, args, expense_id):
         """Attach a receipt scan or PDF (multipart field ``file``, ≤ 5 MB)."""

@@ -12,6 +12,7 @@ from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.models.base import utcnow
 from backend.services import importexport as service
+from backend.uploads import file_response
 
 blp = Blueprint("importexport", __name__, url_prefix="/api/v1", description="CSV/XLSX import and export")
 
@@ -64,12 +65,11 @@ def _file_doc(what: str) -> dict:
 def _download(entity: str, fmt: str, template: bool = False) -> Response:
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     name = f"{entity}-{'template' if template else stamp}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "xlsx":
-        return Response(service.xlsx_bytes(entity, template=template), mimetype=service.XLSX_MIME, headers=headers)
+        return file_response(service.xlsx_bytes(entity, template=template), service.XLSX_MIME, name)
     if template:
-        return Response(service.csv_template(entity), content_type=CSV_MIME, headers=headers)
-    return Response(service.csv_chunks(entity), content_type=CSV_MIME, headers=headers)
+        return file_response(service.csv_template(entity), CSV_MIME, name)
+    return file_response(service.csv_chunks(entity), CSV_MIME, name)
 
 
 def _register(spec: service.Entity) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
@@ -197,10 +196,10 @@ class DashboardOut(ma.Schema):
 def _out(result):
     """A dict goes through the response schema; an export becomes a file download."""
     if isinstance(result, tuple):
+        from backend.uploads import file_response
+
         data, mimetype, filename = result
-        return Response(data, mimetype=mimetype,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                 "Cache-Control": "private, no-store"})
+        return file_response(data, mimetype, filename)
     return result
 
 

@@ -20,18 +20,14 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from backend.api.common import Dec
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
-from backend.errors import (
-    NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from backend.errors import NotFound, PayloadTooLarge, ValidationFailed
 from backend.extensions import db, limiter
 from backend.models.catalog import Product
-from backend.scan import ImageRejected, ImageTooLarge, NotAnImage, decode
+from backend.scan import ImageRejected, decode
 from backend.scan.checksum import is_valid_gtin
 from backend.scan.labels import LAYOUTS, SYMBOLOGIES, render_labels
 from backend.services.catalog import resolve_barcode
+from backend.uploads import decode_slot, image_error, max_pixels
 
 
 class _MultipartParser(FlaskParser):
@@ -79,7 +75,8 @@ class _FileUpload(Upload):
 
 
 class ScanUpload(ma.Schema):
-    image = _FileUpload(required=True, metadata={"description": "The photo (PNG, JPEG, GIF, BMP, WebP, TIFF; ≤ 10 MB)"})
+    image = _FileUpload(required=True, metadata={"description": "The photo (PNG, JPEG, GIF, BMP, WebP, TIFF; ≤ 10 MB, "
+                                                    "≤ 12 MP by default: IMAGE_MAX_PIXELS)"})
     context = ma.fields.String(load_default="lookup", validate=validate.OneOf(CONTEXTS),
                                metadata={"description": "What the scan is for: " + " | ".join(CONTEXTS)})
 
@@ -141,7 +138,7 @@ class ScanDecode(MethodView):
     @limiter.limit(_scan_limit, key_func=_per_user)
     @blp.arguments(ScanUpload, location="files")
     @blp.response(200, ScanOut)
-    @_errors(403, 413, 415, 422, 429)
+    @_errors(403, 413, 415, 422, 429, 503)
     @require("scan.decode")
     def post(self, form):
         """Decode the barcodes in a photo; each is resolved to its product and pack quantity (or unknown)."""
@@ -150,16 +147,13 @@ class ScanDecode(MethodView):
         data = f.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise PayloadTooLarge(f"The image is larger than {max_bytes} bytes.", errors={"image": ["Too large."]})
-        t0 = time.perf_counter()
-        try:
-            found = decode(data, budget_s=float(current_app.config.get("SCAN_BUDGET_S", 1.5)), max_bytes=max_bytes,
-                           max_pixels=int(current_app.config.get("SCAN_MAX_PIXELS", 40_000_000)))
-        except ImageTooLarge as exc:
-            raise PayloadTooLarge(str(exc), errors={"image": [str(exc)]}) from exc
-        except NotAnImage as exc:
-            raise UnsupportedMediaType(str(exc), errors={"image": [str(exc)]}) from exc
-        except ImageRejected as exc:
-            raise ValidationFailed(str(exc), errors={"image": [str(exc)]}) from exc
+        with decode_slot():  # bounded concurrent decodes per process (503 + Retry-After when busy)
+            t0 = time.perf_counter()
+            try:
+                found = decode(data, budget_s=float(current_app.config.get("SCAN_BUDGET_S", 1.5)),
+                               max_bytes=max_bytes, max_pixels=max_pixels())
+            except ImageRejected as exc:
+                raise image_error(exc) from exc
         ms = round((time.perf_counter() - t0) * 1000, 1)
         return {"context": form.get("context", "lookup"), "results": [_resolve(d) for d in found], "ms": ms}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import marshmallow as ma
-from flask import Response, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
@@ -16,6 +16,7 @@ from backend.auth.decorators import current_user_required, require
 from backend.context import Actor, acting_as
 from backend.errors import PayloadTooLarge, ValidationFailed
 from backend.services import sync, sync_ops, sync_pull
+from backend.uploads import image_response
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
 
@@ -275,6 +276,7 @@ class Push(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(413, schema=ErrorSchema)
     @blp.alt_response(422, schema=ErrorSchema)
+    @blp.alt_response(503, schema=ErrorSchema)
     @require("sync.push")
     def post(self):
         """Apply a batch of operations in order, each exactly once (see docs/sync-protocol.md)."""
@@ -343,14 +345,15 @@ class OpDetail(MethodView):
 
 @blp.route("/ops/<int:rec_id>/photos/<int:photo_id>")
 class OpPhoto(MethodView):
-    @blp.response(200)
+    @blp.doc(responses={"200": {"description": "The photo (re-encoded PNG, JPEG or WebP)", "content": {
+        m: {"schema": {"type": "string", "format": "binary"}} for m in ("image/png", "image/jpeg", "image/webp")}}})
     @blp.alt_response(404, schema=ErrorSchema)
     @require("sync.push")
     def get(self, rec_id, photo_id):
         """The photo kept with a rejected op."""
         ph = sync.photo(current_user_required(), rec_id, photo_id)
-        return Response(ph.data, mimetype=ph.content_type if ph.content_type.startswith("image/")
-                        else "application/octet-stream")
+        # inline only if the stored bytes are PNG/JPEG/WebP (rows from before the re-encoding included)
+        return image_response(ph.data, f"op{rec_id}-photo{photo_id}-{ph.name}")
 
 
 @blp.route("/ops/<int:rec_id>/dismiss")

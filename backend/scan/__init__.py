@@ -11,6 +11,7 @@ from .images import (
                      ImageRejected,
                      ImageTooLarge,
                      NotAnImage,
+                     TooManyPixels,
                      load_gray,
                      validate,
 )
@@ -24,6 +25,7 @@ __all__ = [
                      "ImageRejected",
                      "ImageTooLarge",
                      "NotAnImage",
+                     "TooManyPixels",
                      "decode",
                      "decode_gray",
                      "load_gray",

@@ -2,10 +2,16 @@
 
 Checks happen in order of cost: byte size, magic bytes, header dimensions (read by Pillow without
 decoding pixel data, so a decompression bomb is refused before any large allocation), then the decode.
+
+Memory: a photo is decoded straight to one 8-bit grey plane (``cv2.IMREAD_GRAYSCALE``: 1 byte per pixel
+whatever the file's bit depth or channels); only images with an alpha channel are decoded whole, to
+composite them on white, with integer arithmetic on the grey plane. With the default 12 MP cap the worst
+case (16-bit RGBA) peaks near 300 MB; an opaque photo needs ~12 MB plus the decoder's buffers.
 """
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import cv2
@@ -13,7 +19,12 @@ import numpy as np
 from PIL import Image
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # 10 MB
-DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP
+# A phone photo is 12 MP (4000 x 3000); the PWA sends 1600 px. Larger is refused from the header.
+DEFAULT_MAX_PIXELS = 12_000_000
+# Pillow's own decompression-bomb guard, set explicitly (it warns above this and refuses above twice it);
+# our cap above is checked first, this is the backstop for any other Pillow use in the process.
+PILLOW_MAX_PIXELS = 48_000_000
+Image.MAX_IMAGE_PIXELS = PILLOW_MAX_PIXELS
 
 # magic prefix -> format name
 _MAGIC = (
@@ -55,6 +66,19 @@ class ImageTooLarge(ImageRejected):
     code = "image_too_large"
 
 
+class TooManyPixels(ImageTooLarge):
+    """The header declares more pixels than the limit (checked before any pixel is decoded)."""
+
+    status = 422
+    code = "image_too_many_pixels"
+
+    def __init__(self, width: int | None, height: int | None, max_pixels: int, pixels: int | None = None):
+        pixels = pixels if pixels is not None else (width or 0) * (height or 0)
+        size = f"{width}x{height} = " if width and height else ""
+        super().__init__(f"Image is {size}{pixels} pixels; the limit is {max_pixels}.")
+        self.width, self.height, self.pixels, self.max_pixels = width, height, pixels, max_pixels
+
+
 def sniff_format(data: bytes) -> str | None:
     """Image format from the magic bytes, or None."""
     for magic, name in _MAGIC:
@@ -67,19 +91,33 @@ def sniff_format(data: bytes) -> str | None:
 
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) from the header only; raises CorruptImage when the header is unreadable."""
+    return header(data)[:2]
+
+
+def header(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int, bool]:
+    """(width, height, has_alpha) from the header only (Pillow's open is lazy: no pixel is decoded)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's own bomb warning: we apply our own limit
             with Image.open(io.BytesIO(data)) as im:
-                return im.size
-    except Image.DecompressionBombError as exc:  # Pillow refuses > 2x its own limit
-        raise ImageTooLarge(f"Image has too many pixels ({exc}).") from exc
+                alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
+                return im.size[0], im.size[1], alpha
+    except Image.DecompressionBombError as exc:  # Pillow refuses > 2x its own limit from the header
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        raise TooManyPixels(None, None, max_pixels, int(m.group(1)) if m else None) from exc
     except Exception as exc:
         raise CorruptImage(f"Unreadable image header: {exc}") from exc
 
 
 def validate(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[str, int, int]:
     """Check bytes without decoding pixels; return (format, width, height) or raise ImageRejected."""
+    fmt, w, h, _alpha = inspect(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    return fmt, w, h
+
+
+def inspect(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+            ) -> tuple[str, int, int, bool]:
+    """``validate`` plus whether the image has an alpha channel: (format, width, height, has_alpha)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("image data must be bytes")
     data = bytes(data)
@@ -90,12 +128,12 @@ def validate(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int
     fmt = sniff_format(data)
     if fmt is None:
         raise NotAnImage("Not a supported image (PNG, JPEG, GIF, BMP, WebP or TIFF).")
-    w, h = image_size(data)
+    w, h, alpha = header(data, max_pixels)
     if w <= 0 or h <= 0:
         raise CorruptImage("Image has no pixels.")
     if w * h > max_pixels:
-        raise ImageTooLarge(f"Image is {w}x{h} = {w * h} pixels; the limit is {max_pixels}.")
-    return fmt, w, h
+        raise TooManyPixels(w, h, max_pixels)
+    return fmt, w, h, alpha
 
 
 def _to_gray(img: np.ndarray) -> np.ndarray:
@@ -105,21 +143,31 @@ def _to_gray(img: np.ndarray) -> np.ndarray:
         img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if img.ndim == 2:
         return img
-    if img.shape[2] == 4:  # composite transparent pixels on white, else a black-on-transparent code vanishes
-        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
-        rgb = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        img = rgb.astype(np.uint8)
-    if img.shape[2] == 1:
+    channels = img.shape[2]
+    if channels in (2, 4):  # composite transparent pixels on white, else a black-on-transparent code vanishes
+        # on the grey plane (compositing is linear, so grey-then-composite equals composite-then-grey),
+        # in 16-bit integers: a few bytes per pixel instead of float copies of every channel
+        gray = img[:, :, 0] if channels == 2 else cv2.cvtColor(np.ascontiguousarray(img[:, :, :3]),
+                                                                 cv2.COLOR_BGR2GRAY)
+        a = img[:, :, channels - 1].astype(np.uint16)
+        out = gray.astype(np.uint16) * a
+        out += (255 - a) * 255
+        out += 127
+        out //= 255
+        return out.astype(np.uint8)
+    if channels == 1:
         return img[:, :, 0]
     return cv2.cvtColor(np.ascontiguousarray(img[:, :, :3]), cv2.COLOR_BGR2GRAY)
 
 
 def load_gray(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Validate then decode to a contiguous uint8 grayscale array (raises ImageRejected)."""
-    fmt, _w, _h = validate(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    fmt, _w, _h, alpha = inspect(data, max_bytes=max_bytes, max_pixels=max_pixels)
     img = None
     if fmt != "gif":  # OpenCV is fastest; Pillow handles GIF and anything OpenCV refuses
-        img = cv2.imdecode(np.frombuffer(bytes(data), np.uint8), cv2.IMREAD_UNCHANGED)
+        # opaque images straight to one 8-bit grey plane; alpha ones whole, to composite them on white
+        img = cv2.imdecode(np.frombuffer(bytes(data), np.uint8),
+                           cv2.IMREAD_UNCHANGED if alpha else cv2.IMREAD_GRAYSCALE)
     if img is None:
         try:
             with warnings.catch_warnings():

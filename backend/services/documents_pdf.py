@@ -142,9 +142,9 @@ def render_document(title: str, header_fields: Sequence[tuple[str, object]], col
 
 
 def pdf_response(data: bytes, filename: str, *, inline: bool = True):
-    """A Flask response carrying the PDF (``Content-Disposition: inline`` by default)."""
-    from flask import Response
+    """A Flask response carrying the PDF (``Content-Disposition: inline`` by default): our own output,
+    shown inline for printing, under a CSP without ``sandbox`` (Chromium's PDF viewer refuses sandboxed
+    documents); nosniff and a safe file name as for every served file (``backend.uploads``)."""
+    from backend.uploads import PDF_CSP, file_response
 
-    disp = "inline" if inline else "attachment"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'{disp}; filename="{filename}"'})
+    return file_response(data, "application/pdf", filename, inline=inline, csp=PDF_CSP)

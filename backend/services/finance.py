@@ -366,40 +366,45 @@ ATTACHMENT_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/webp"}
 ATTACHMENT_MAX = 5 * 1024 * 1024
 
 
-@command
 def set_expense_attachment(expense_id: int, version: int, filename: str, content_type: str, data: bytes,
                            user) -> Expense:
-    """Attach (or replace) a receipt scan / PDF: ≤ 5 MB, PDF or image, checked by its magic bytes."""
+    """Attach (or replace) a receipt scan / PDF: ≤ 5 MB, a PDF or a PNG/JPEG/WebP image, decided by the
+    bytes (``content_type`` and the name are not trusted). Images are re-encoded (``backend.uploads``)
+    before the transaction; a PDF is kept as sent and only ever served as a download."""
+    from backend.errors import PayloadTooLarge, UnsupportedMediaType
+    from backend.uploads import clean_image, decode_slot, sniff_stored_format
+
+    get_expense(expense_id)  # 404 before any work on the file
+    if len(data) > ATTACHMENT_MAX:
+        raise PayloadTooLarge(f"Attachments are limited to {ATTACHMENT_MAX // (1024 * 1024)} MB.",
+                              zh=f"附件不能超过 {ATTACHMENT_MAX // (1024 * 1024)} MB。",
+                              errors={"file": {"limit": "max_bytes", "max_bytes": ATTACHMENT_MAX}})
+    if data.startswith(b"%PDF-"):
+        stored, mimetype = data, "application/pdf"
+    elif sniff_stored_format(data) is not None:
+        with decode_slot():
+            clean = clean_image(data, max_bytes=ATTACHMENT_MAX, field="file")
+        stored, mimetype = clean.data, clean.mimetype
+    else:
+        raise UnsupportedMediaType("Attach a PDF, PNG, JPEG or WebP file (checked from the file's bytes).",
+                                   zh="请附加 PDF、PNG、JPEG 或 WebP 文件（按文件内容判断）。",
+                                   errors={"file": [content_type or "unknown"]})
+    return _store_attachment(expense_id, version, filename, mimetype, stored, user)
+
+
+@command
+def _store_attachment(expense_id: int, version: int, filename: str, mimetype: str, data: bytes, user) -> Expense:
     exp = get_expense(expense_id)
     check_version(exp, version)
-    sniffed = _sniff(data)
-    if sniffed is None:
-        from backend.errors import UnsupportedMediaType
-        raise UnsupportedMediaType("Attach a PDF, PNG, JPEG or WebP file.", errors={"file": [content_type]})
-    if len(data) > ATTACHMENT_MAX:
-        from backend.errors import PayloadTooLarge
-        raise PayloadTooLarge(f"Attachments are limited to {ATTACHMENT_MAX // (1024 * 1024)} MB.")
     att = db.session.get(ExpenseAttachment, exp.id)
     if att is None:
         db.session.add(ExpenseAttachment(expense_id=exp.id, data=data))
     else:
         att.data = data
     exp.attachment_name = (filename or "attachment")[:200]
-    exp.attachment_type, exp.attachment_size = sniffed, len(data)
+    exp.attachment_type, exp.attachment_size = mimetype, len(data)
     db.session.flush()
     return exp
-
-
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def get_expense_attachment(expense_id: int) -> tuple[Expense, bytes]:

@@ -69,11 +69,24 @@ RETENTION_DAYS = 30
 class Photo:
     name: str
     data: bytes
-    content_type: str = "application/octet-stream"
+    content_type: str = "application/octet-stream"  # as declared by the client: never trusted
+    _kept: Any = field(default=False, repr=False)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def kept(self):
+        """What a rejected op keeps of this photo: a re-encoded PNG/JPEG/WebP (``uploads.CleanImage``),
+        or None when the bytes are not such an image (SVG, HTML, too many pixels …: never stored)."""
+        if self._kept is False:
+            from backend.uploads import clean_image
+
+            try:
+                self._kept = clean_image(self.data, field="photo")
+            except DomainError:
+                self._kept = None
+        return self._kept
 
 
 @dataclass
@@ -136,9 +149,10 @@ def _fill_photos(payload: Any, decoded: dict[str, str], target: str) -> Any:
 def decode_photo(data: bytes) -> list[str]:
     """Distinct barcode texts found in a photo (``backend.scan``). Raises ImageRejected for non-images."""
     from backend.scan import decode
+    from backend.uploads import max_pixels
 
     texts = []
-    for r in decode(data):
+    for r in decode(data, max_pixels=max_pixels()):
         if r.text not in texts:
             texts.append(r.text)
     return texts
@@ -156,9 +170,16 @@ def _decode_all(op: Op) -> tuple[dict[str, str], DomainError | None]:
         if photo is None:
             return decoded, ValidationFailed(f"Photo part {name!r} is missing from the request.",
                                              code="missing_photo", errors={"photo": name})
+        from backend.scan import TooManyPixels
+        from backend.uploads import UnsupportedImage, image_error, sniff_stored_format
+
+        if sniff_stored_format(photo.data) is None:  # the bytes decide, not the declared type
+            return decoded, UnsupportedImage(errors={"photo": name})
         try:
             texts = decode_photo(photo.data)
-        except Exception as exc:  # ImageRejected (not an image, corrupt, too large) or a decoder failure
+        except TooManyPixels as exc:
+            return decoded, image_error(exc, "photo")
+        except Exception as exc:  # ImageRejected (corrupt, too many bytes) or a decoder failure
             return decoded, UnreadableBarcode(f"The photo {name!r} cannot be read: {exc}",
                                               errors={"photo": name, "reason": getattr(exc, "code", "decode_failed")})
         if not texts:
@@ -271,13 +292,16 @@ def _record_values(user_id: int, device_id: str, op: Op, key: str, status: str, 
 def _record(user_id: int, device: SyncDevice, op: Op, key: str, status: str, result: dict | None = None,
            error: dict | None = None) -> SyncOp:
     rec = SyncOp(**_record_values(user_id, device.id, op, key, status, result, error))
+    kept = [(ph, ph.kept()) for ph in op.photos.values()] if error else []
+    kept = [(ph, clean) for ph, clean in kept if clean is not None]
+    rec.has_photo = bool(kept)
     db.session.add(rec)
-    if error and op.photos:
+    if kept:
         db.session.flush()
-        for ph in op.photos.values():
-            db.session.add(SyncPhoto(op_record_id=rec.id, name=ph.name, content_type=ph.content_type[:80],
-                                     size=len(ph.data), sha256=ph.sha256, data=ph.data,
-                                     decoded=(error.get("decoded") or {}).get(ph.name)))
+        for ph, clean in kept:  # only re-encoded rasters are kept (never the uploaded bytes)
+            db.session.add(SyncPhoto(op_record_id=rec.id, name=ph.name[:100], content_type=clean.mimetype,
+                                     size=len(clean.data), sha256=hashlib.sha256(clean.data).hexdigest(),
+                                     data=clean.data, decoded=(error.get("decoded") or {}).get(ph.name)))
     return rec
 
 
@@ -375,9 +399,13 @@ def process_op(user, device_id: str, op: Op, user_id: int | None = None) -> dict
         if rec is not None and rec.payload_hash == op.hash and rec.device_id == device_id:
             return _duplicate(rec, op)
         db.session.rollback()  # end the read transaction before the write one
-        decoded, exc = _decode_all(op)
-        if exc is not None:
-            pre_error = {**_error_body(exc), "decoded": decoded}
+        from backend.uploads import decode_slot
+
+        with decode_slot():  # bounded per process, like /scan/decode (503 + Retry-After when busy)
+            decoded, exc = _decode_all(op)
+            if exc is not None:
+                pre_error = {**_error_body(exc), "decoded": decoded}
+                _prepare_kept(op)
     if pre_error is None:
         try:
             with transaction():
@@ -386,12 +414,24 @@ def process_op(user, device_id: str, op: Op, user_id: int | None = None) -> dict
             if _is_device_refusal(exc):
                 raise
             pre_error = _error_body(exc)
+        if op.photos:
+            from backend.uploads import decode_slot
+
+            with decode_slot():
+                _prepare_kept(op)
     with transaction():
         err = {k: v for k, v in pre_error.items() if k != "decoded"}
         out = _step(user, user_id, _locked_device(device_id, user_id), op, decoded, err)
-        if out["status"] == "rejected" and op.photos and out.get("code") == err["code"]:
+        if out["status"] == "rejected" and out.get("code") == err["code"] \
+                and any(ph.kept() is not None for ph in op.photos.values()):
             out["photo_kept"] = True
         return out
+
+
+def _prepare_kept(op: Op) -> None:
+    """Re-encode the photos a rejected op keeps now, outside any transaction (not under the device lock)."""
+    for ph in op.photos.values():
+        ph.kept()
 
 
 def _locked_device(device_id: str, user_id: int) -> SyncDevice:
