@@ -146,7 +146,7 @@ def clean_image(data: bytes, *, max_bytes: int | None = None, pixels: int | None
     except ImageRejected as exc:
         raise image_error(exc, field) from exc
     except Exception as exc:  # truncated, damaged, or a codec error
-        raise image_error(CorruptImage(f"Cannot decode image: {exc}"), field) from exc
+        raise image_error(CorruptImage("Cannot decode the image (truncated or damaged)."), field) from exc
     return CleanImage(buf.getvalue(), mimetype, "jpg" if fmt == "jpeg" else fmt, out.size[0], out.size[1])
 
 

@@ -106,7 +106,7 @@ def header(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int,
         m = re.search(r"\((\d+) pixels\)", str(exc))
         raise TooManyPixels(None, None, max_pixels, int(m.group(1)) if m else None) from exc
     except Exception as exc:
-        raise CorruptImage(f"Unreadable image header: {exc}") from exc
+        raise CorruptImage("Unreadable image header (not a valid image file).") from exc
 
 
 def validate(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[str, int, int]:
