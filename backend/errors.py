@@ -40,6 +40,14 @@ class ValidationFailed(DomainError):
     default_message_zh = "请求内容无效。"
 
 
+class OutOfRange(ValidationFailed):
+    """A number (given, or computed from what was given) that its column cannot hold."""
+
+    code = "out_of_range"
+    default_message = "A quantity or amount is too large (at most 99999999999999.9999 in magnitude)."
+    default_message_zh = "数量或金额过大（绝对值最大为 99999999999999.9999）。"
+
+
 class BadRequest(DomainError):
     status, code, default_message = 400, "bad_request", "Bad request."
     default_message_zh = "请求无效。"

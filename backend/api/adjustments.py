@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.inventory import ADJUSTMENT_REASONS
@@ -21,7 +20,7 @@ def _id(**kw):
 
 class AdjustmentLineIn(ma.Schema):
     product_id = _id(required=True)
-    quantity = Dec(min_value="-99999999999999", required=True, metadata={"description": "Signed: + in, − out"})
+    quantity = Dec(min_value=None, required=True, metadata={"description": "Signed: + in, − out"})
     unit_cost = Dec(allow_none=True, load_default=None, metadata={"description": "Incoming only"})
     location_id = _id(allow_none=True, load_default=None)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
+from backend.api.common import Blueprint
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.services import backup as service

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec, ListArgs, page_schema
+from backend.api.common import Blueprint, Dec, ListArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.api.stock import StockRow
 from backend.auth.decorators import current_user_required, require

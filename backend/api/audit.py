@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import select
 
-from backend.api.common import page_schema
+from backend.api.common import Blueprint, page_schema
 from backend.auth.decorators import require
 from backend.models.audit import AuditLog
 from backend.services import crud

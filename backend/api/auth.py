@@ -5,10 +5,9 @@ import marshmallow as ma
 from flask import current_app, g, request, session
 from flask.views import MethodView
 from flask_login import login_user, logout_user
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Str
+from backend.api.common import Blueprint, Str
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import (
     AUTHENTICATED,

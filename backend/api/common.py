@@ -1,10 +1,16 @@
-"""Shared schema pieces: Decimal fields, list arguments, page envelopes, version arguments."""
+"""Shared schema pieces: Decimal fields, list arguments, page envelopes, version arguments, and the
+project's Blueprint, whose argument parser hardens every input schema (see ``harden``)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
+import flask_smorest
 import marshmallow as ma
 from marshmallow import validate
+from webargs.flaskparser import FlaskParser
+
+from backend.domain.input_rules import Bounds, harden
+from backend.models.base import NUMERIC_MAX, NUMERIC_PRECISION, NUMERIC_SCALE
 
 from backend.services.spreadsheet import has_control_chars
 
@@ -16,23 +22,17 @@ class DecimalString(ma.fields.Decimal):
     """
 
 
-class _Bounds(validate.Validator):
-    """Range check kept out of the OpenAPI numeric keywords (the JSON value is a string)."""
-
-    def __init__(self, lo: Decimal | None, hi: Decimal):
-        self.lo, self.hi = lo, hi
-
-    def __call__(self, value):
-        if (self.lo is not None and value < self.lo) or value > self.hi:
-            lo = "" if self.lo is None else f" ≥ {self.lo}"
-            raise ma.ValidationError(f"Must be{lo} and ≤ {self.hi}.")
-        return value
+DECIMAL_PATTERN = rf"^-?\d{{1,{NUMERIC_PRECISION - NUMERIC_SCALE}}}(\.\d{{1,{NUMERIC_SCALE}}})?$"
 
 
-def Dec(*, places: int = 4, min_value: str | None = "0", max_value: str = "99999999999999", **kw):
-    """Decimal as a JSON string on output; accepts a numeric string (or number) on input."""
-    bounds = _Bounds(Decimal(min_value) if min_value is not None else None, Decimal(max_value))
-    meta = {"pattern": r"^-?\d{1,14}(\.\d{1,4})?$", **kw.pop("metadata", {})}
+def Dec(*, places: int = 4, min_value: str | Decimal | None = "0", max_value: str | Decimal = NUMERIC_MAX, **kw):
+    """Decimal as a JSON string on output; accepts a numeric string (or number) on input.
+
+    Bounded by default to what the NUMERIC(18,4) columns hold (``NUMERIC_MAX``); pass ``min_value=None``
+    for a signed field (then ≥ −``NUMERIC_MAX``)."""
+    lo = -NUMERIC_MAX if min_value is None else max(Decimal(min_value), -NUMERIC_MAX)
+    bounds = Bounds(lo, min(Decimal(max_value), NUMERIC_MAX))
+    meta = {"pattern": DECIMAL_PATTERN, **kw.pop("metadata", {})}
     return DecimalString(as_string=True, places=places, allow_nan=False, validate=bounds, metadata=meta, **kw)
 
 
@@ -89,3 +89,29 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 class MessageSchema(ma.Schema):
     ok = ma.fields.Boolean()
     message = ma.fields.String()
+
+
+class HardenedParser(FlaskParser):
+    """webargs parser that hardens each schema before its first use (``backend.domain.input_rules``)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self._instances: dict[tuple[type, bool], ma.Schema] = {}
+
+    def parse(self, argmap, req=None, *, location=None, **kw):
+        json_body = (location or self.location) in ("json", "json_or_form")
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            # webargs would build a fresh instance per request; build and harden one per class
+            key = (argmap, json_body)
+            if key not in self._instances:
+                self._instances[key] = harden(argmap(), json_body=json_body)
+            argmap = self._instances[key]
+        elif isinstance(argmap, ma.Schema):
+            harden(argmap, json_body=json_body)
+        return super().parse(argmap, req, location=location, **kw)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every API blueprint (``register_blueprints`` refuses another kind): its arguments are hardened."""
+
+    ARGUMENTS_PARSER = HardenedParser()

@@ -1,12 +1,14 @@
 """One place that turns every error into ``{code, status, message, errors}``."""
 from __future__ import annotations
 
+import decimal
 import logging
 
 from flask import jsonify
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
-from backend.errors import DomainError
+from backend.errors import DomainError, OutOfRange
 from backend.i18n import HTTP_ZH, request_lang
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,24 @@ def domain_error_response(error: DomainError):
     return _json(error.to_dict(request_lang()), error.status, getattr(error, "headers", None))
 
 
+def database_error_response(error: Exception):
+    """A value the database could not hold is the client's doing (422), not a server error.
+
+    ``StatementError`` wraps what a column type refused while binding (``Qty`` → ``OutOfRange``);
+    PostgreSQL's own overflow (SQLSTATE 22003, e.g. ``quantity = quantity + :dq``) is the same answer."""
+    orig = getattr(error, "orig", None)
+    if isinstance(orig, DomainError):
+        return domain_error_response(orig)
+    if getattr(orig, "sqlstate", None) == "22003" or getattr(orig, "pgcode", None) == "22003":
+        return domain_error_response(OutOfRange())
+    return unexpected_error_response(error)
+
+
+def decimal_error_response(error: Exception):
+    """Decimal arithmetic beyond the context's 28 digits: quantity × price far past any column."""
+    return domain_error_response(OutOfRange())
+
+
 def unexpected_error_response(error: Exception):
     log.exception("unhandled error", exc_info=error)
     message = HTTP_ZH["internal_error"] if request_lang() == "zh-CN" else "Internal server error."
@@ -63,5 +83,8 @@ def unexpected_error_response(error: Exception):
 def register_error_handlers(app) -> None:
     app.register_error_handler(DomainError, domain_error_response)
     app.register_error_handler(HTTPException, http_error_response)
+    app.register_error_handler(StatementError, database_error_response)
+    app.register_error_handler(decimal.InvalidOperation, decimal_error_response)
+    app.register_error_handler(decimal.Overflow, decimal_error_response)
     if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
         app.register_error_handler(Exception, unexpected_error_response)

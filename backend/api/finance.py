@@ -7,10 +7,9 @@ from decimal import ROUND_HALF_UP
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec, ListArgs, Str, VersionArgs, page_schema
+from backend.api.common import Blueprint, Dec, ListArgs, Str, VersionArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.errors import ValidationFailed

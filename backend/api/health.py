@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from backend.api.common import Blueprint
 from backend.auth.decorators import PUBLIC, require
 from backend.extensions import db
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
+from backend.api.common import Blueprint
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.models.base import utcnow

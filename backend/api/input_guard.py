@@ -1,48 +1,113 @@
-"""Request-wide input rule: no NUL characters in text.
+"""Request-wide input rules, checked before any schema runs, on SQLite and PostgreSQL alike.
 
-PostgreSQL text cannot hold U+0000 and no field of ours has a use for it, so a NUL anywhere in the query
-string, form fields or JSON body (keys or values) is a 422 ``validation_error`` before any schema runs,
-on SQLite and PostgreSQL alike.
+* No NUL characters in text (path, query string, form fields, JSON keys and values): PostgreSQL text
+  cannot hold U+0000 and no field of ours has a use for it → 422 ``validation_error``.
+* No lone surrogates (``"\\ud800"`` is valid JSON but not Unicode; it cannot be encoded to UTF-8 for
+  the database or the answer) → 422 ``validation_error``.
+* JSON nested deeper than ``MAX_JSON_DEPTH`` is refused from the raw text, before a parser recurses
+  into it (Python's ``json`` raises ``RecursionError`` near 1,000 levels) → 400 ``malformed_json``.
+
+``load_json`` applies the same rules to JSON that arrives inside another body (the multipart ``batch``
+of a sync push).
 """
 from __future__ import annotations
 
+import json
+import re
+from itertools import accumulate
+
 from flask import request
 
-from backend.errors import ValidationFailed
+from backend.errors import BadRequest, ValidationFailed
 
-_MAX_DEPTH = 64
+MAX_JSON_DEPTH = 64  # no document of ours nests deeper than a handful of levels
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
-def _nul_paths(value, path: str, out: list[str], depth: int = 0) -> None:
-    if len(out) >= 10 or depth > _MAX_DEPTH:
+def json_depth(raw: bytes) -> int:
+    """Deepest nesting of a JSON text, without parsing it (strings removed, brackets counted); linear."""
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
+
+
+def check_depth(raw: bytes | str, where: str = "json") -> None:
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and json_depth(raw) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.",
+                         zh=f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层。", code="malformed_json",
+                         errors={where: [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
+
+
+def _bad_text(value, path: str, out: dict[str, str], depth: int = 0) -> None:
+    if len(out) >= 10 or depth > MAX_JSON_DEPTH:
         return
     if isinstance(value, str):
-        if "\x00" in value:
-            out.append(path or "$")
+        m = _BAD_TEXT.search(value)
+        if m:
+            out[path or "$"] = _what(m.group())
     elif isinstance(value, dict):
         for k, v in value.items():
             p = f"{path}.{k}" if path else str(k)
-            if isinstance(k, str) and "\x00" in k:
-                out.append(p)
-            _nul_paths(v, p, out, depth + 1)
+            if isinstance(k, str) and (m := _BAD_TEXT.search(k)):
+                out[p.encode("utf-8", "replace").decode()] = _what(m.group())
+            _bad_text(v, p, out, depth + 1)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            _nul_paths(v, f"{path}[{i}]", out, depth + 1)
+            _bad_text(v, f"{path}[{i}]", out, depth + 1)
+
+
+def _what(ch: str) -> str:
+    return "Contains a NUL character." if ch == "\x00" else "Contains a lone surrogate (not valid Unicode)."
+
+
+def _refuse(bad: dict[str, str]) -> None:
+    if bad:
+        # keys and paths may hold the offending characters themselves: answer them printable
+        errors = {p.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00"): [m]
+                  for p, m in bad.items()}
+        raise ValidationFailed("Text must not contain NUL (\\u0000) characters or lone surrogates.",
+                               zh="文本不能包含 NUL（\\u0000）字符或不成对的代理字符。", errors=errors)
+
+
+def check_text(value, where: str = "json") -> None:
+    """422 if any string (key or value) in a parsed JSON value holds NUL or a lone surrogate."""
+    bad: dict[str, str] = {}
+    _bad_text(value, where, bad)
+    _refuse(bad)
+
+
+def load_json(raw: bytes | str, where: str = "json"):
+    """Parse JSON that arrived inside another body, with the request-wide rules. ``ValueError`` if it is
+    not JSON at all (the caller words that answer)."""
+    check_depth(raw, where)
+    try:
+        value = json.loads(raw)
+    except RecursionError:  # pragma: no cover - check_depth keeps far below the recursion limit
+        raise ValueError("too deep") from None
+    check_text(value, where)
+    return value
 
 
 def install(app) -> None:
     @app.before_request
-    def _reject_nul():
+    def _reject_bad_text():
         if not request.path.startswith("/api/"):
             return
-        bad: list[str] = []
+        bad: dict[str, str] = {}
+        if _BAD_TEXT.search(request.path):  # a path parameter (/barcodes/a%00b) reaches SQL as text
+            bad["path"] = _what(_BAD_TEXT.search(request.path).group())
         for where, md in (("query", request.args), ("form", request.form if request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data") else {})):
             for k, vs in (md.lists() if md else ()):
-                if "\x00" in k or any("\x00" in v for v in vs):
-                    bad.append(f"{where}.{k}")
-        if request.is_json and request.content_length:
-            _nul_paths(request.get_json(silent=True), "json", bad)
-        if bad:
-            raise ValidationFailed("Text must not contain NUL (\\u0000) characters.",
-                                   errors={p: ["Contains a NUL character."] for p in bad})
+                for s in (k, *vs):
+                    if m := _BAD_TEXT.search(s):
+                        bad[f"{where}.{k}"] = _what(m.group())
+        if request.is_json and request.get_data(cache=True):  # chunked bodies have no content_length
+            check_depth(request.get_data(cache=True))
+            _bad_text(request.get_json(silent=True), "json", bad)
+        _refuse(bad)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec, ListArgs, Str
+from backend.api.common import Blueprint, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
 from backend.models.partners import Customer, Supplier
 

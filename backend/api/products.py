@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import distinct, or_, select
 
-from backend.api.common import Dec, ListArgs, Str
+from backend.api.common import Blueprint, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
@@ -194,10 +193,8 @@ class BarcodeLookup(MethodView):
         """Resolve a scanned code to its product and pack quantity."""
         from backend.errors import NotFound
 
-        hit = catalog.resolve_barcode(code)
-        if hit is None:
-            raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode", errors={"code": code})
-        product, qty = hit
-        bc = next((b for b in product.barcodes if b.code in (code, code.lstrip("0"), "0" + code)), None)
-        return {"code": bc.code if bc else code, "quantity": qty, "symbology": bc.symbology if bc else None,
-                "product": product}
+        bc = catalog.find_barcode(code)
+        if bc is None:
+            raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode",
+                           errors={"code": code})
+        return {"code": bc.code, "quantity": bc.quantity, "symbology": bc.symbology, "product": bc.product}

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec
+from backend.api.common import Blueprint, Dec
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import reports as service

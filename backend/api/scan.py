@@ -10,14 +10,12 @@ import time
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import validate
-from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from backend.api.common import Dec
+from backend.api.common import Blueprint, Dec, HardenedParser
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
 from backend.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -30,7 +28,7 @@ from backend.services.catalog import resolve_barcode
 from backend.uploads import decode_slot, image_error, max_pixels
 
 
-class _MultipartParser(FlaskParser):
+class _MultipartParser(HardenedParser):
     """Reads a multipart body whole: its files *and* its form fields, so one schema documents one
     ``multipart/form-data`` request body (flask-smorest documents only one body location per route)."""
 

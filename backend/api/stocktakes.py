@@ -5,10 +5,9 @@ from datetime import UTC
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, current_user_required, require
 from backend.domain.inventory import STOCKTAKE_FLOW

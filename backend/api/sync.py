@@ -2,25 +2,23 @@
 and the rejected-ops inbox (list, resolve with a corrected op, dismiss). Contract: docs/sync-protocol.md."""
 from __future__ import annotations
 
-import json
-
 import marshmallow as ma
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import ListArgs, page_schema
+from backend.api import input_guard
+from backend.api.common import Blueprint, ListArgs, harden, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.context import Actor, acting_as
-from backend.errors import PayloadTooLarge, ValidationFailed
+from backend.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from backend.services import sync, sync_ops, sync_pull
 from backend.uploads import image_response
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
 
-DEVICE_ID = dict(validate=validate.Length(min=1, max=64))
+DEVICE_ID = {"validate": validate.Length(min=1, max=64)}
 
 
 class SyncDeviceIn(ma.Schema):
@@ -66,6 +64,9 @@ class SyncPushIn(ma.Schema):
         bad = [i for i, op in enumerate(data.get("ops") or []) if op.get("device_id") not in (None, data["device_id"])]
         if bad:
             raise ma.ValidationError({str(i): ["device_id differs from the batch's device_id."] for i in bad}, "ops")
+
+
+_PUSH_IN = harden(SyncPushIn())
 
 
 class SyncOpResult(ma.Schema):
@@ -204,7 +205,10 @@ def _read_batch() -> tuple[dict, dict]:
         if raw is None and "batch" in request.files:
             raw = request.files["batch"].read().decode("utf-8", "replace")
         try:
-            body = json.loads(raw) if raw else None
+            body = input_guard.load_json(raw, "batch") if raw else None
+        except BadRequest as exc:  # nested too deep: the batch is malformed
+            raise ValidationFailed(exc.message, zh=exc.message_zh, code="malformed_batch",
+                                   errors=exc.errors) from None
         except ValueError:
             body = None
         if body is None:
@@ -288,7 +292,7 @@ class Push(MethodView):
                                   zh=f"每次推送最多 {sync.max_ops()} 个操作。", code="batch_too_large",
                                   errors={"ops": {"max": sync.max_ops(), "sent": len(ops)}})
         try:
-            data = SyncPushIn().load(body)
+            data = _PUSH_IN.load(body)
         except ma.ValidationError as exc:
             raise ValidationFailed("The batch is not valid; nothing was applied.", code="malformed_batch",
                                    errors=exc.messages) from None

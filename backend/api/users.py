@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import select
 
-from backend.api.common import ListArgs, Str, page_schema
+from backend.api.common import Blueprint, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.auth.permissions import ROLES

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api.common import ListArgs, Str, VersionArgs
+from backend.api.common import Blueprint, ListArgs, Str, VersionArgs
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
-from backend.api.common import ListArgs, Str, VersionArgs, page_schema
+from backend.api.common import Blueprint, ListArgs, Str, VersionArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.models.ops import DELIVERY_STATUSES, Webhook

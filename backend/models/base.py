@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import DateTime, Integer, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -15,8 +15,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-QTY_SCALE = Decimal("0.0001")
+NUMERIC_PRECISION, NUMERIC_SCALE = 18, 4  # every quantity and money column: NUMERIC(18,4)
+QTY_SCALE = Decimal(1).scaleb(-NUMERIC_SCALE)  # 0.0001
 MONEY_SCALE = Decimal("0.01")
+# The largest magnitude the columns hold; every Decimal input field and every stored value is bounded by it.
+NUMERIC_MAX = Decimal(10) ** (NUMERIC_PRECISION - NUMERIC_SCALE) - QTY_SCALE  # 99999999999999.9999
 
 
 def utcnow() -> datetime:
@@ -47,13 +50,27 @@ class UTCDateTime(TypeDecorator):
 
 
 class Qty(TypeDecorator):
-    """Quantity: NUMERIC(18,4), always a quantized Decimal in Python."""
+    """Quantity: NUMERIC(18,4), always a quantized Decimal in Python.
 
-    impl = Numeric(18, 4)
+    A value the column cannot hold (a computed total such as quantity × price) is refused with 422
+    ``out_of_range`` before it reaches the database, the same on SQLite (which would store it) and
+    PostgreSQL (which would fail with "numeric field overflow")."""
+
+    impl = Numeric(NUMERIC_PRECISION, NUMERIC_SCALE)
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else Decimal(value).quantize(QTY_SCALE)
+        if value is None:
+            return None
+        try:
+            value = Decimal(value).quantize(QTY_SCALE)
+        except InvalidOperation:  # more digits than the context holds: far beyond the column
+            value = None
+        if value is None or not value.is_finite() or abs(value) > NUMERIC_MAX:
+            from backend.errors import OutOfRange
+
+            raise OutOfRange()
+        return value
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(value).quantize(QTY_SCALE)

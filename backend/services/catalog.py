@@ -115,15 +115,18 @@ def resolve_barcode(code: str) -> tuple[Product, Decimal] | None:
 
     A UPC-A scanned as EAN-13 with a leading 0 (and the reverse) resolves to the same product.
     """
+    bc = find_barcode(code)
+    return None if bc is None else (bc.product, bc.quantity)
+
+
+def find_barcode(code: str) -> Barcode | None:
+    """The barcode row a scanned code resolves to (trimmed; UPC-A/EAN-13 leading-zero forms), or None."""
     code = (code or "").strip()
     candidates = [code]
     if len(code) == 13 and code.startswith("0"):
         candidates.append(code[1:])
     elif len(code) == 12 and code.isdigit():
         candidates.append("0" + code)
-    bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
-    if bc is None:
-        return None
-    return bc.product, bc.quantity
+    return db.session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
 
 

@@ -5,12 +5,16 @@
 * the same key again with the same request: the stored response is returned, nothing runs again
   (header ``Idempotent-Replayed: true``);
 * the same key with a different request (method, path, query or body): 422 ``idempotency_key_reused``;
-* the same key while the first request is still running: 409 ``idempotency_in_progress``.
+* the same key while the first request is still running: 409 ``idempotency_in_progress`` — also after
+  its transaction committed while its answer is being stored (``committed``, ``completed_at`` unset,
+  lock fresh);
 
 A 5xx response is not stored and the key is released, so a retry runs again — the command transaction
 was rolled back, nothing happened. The key is marked ``committed`` inside the first business transaction
 that commits during the request (session ``before_commit``), so if the process dies after that commit but
-before the response is stored, a retry does not run the request twice (409 ``idempotency_response_lost``).
+before the response is stored, a retry does not run the request twice (409 ``idempotency_response_lost``
+once the lock of ``IDEMPOTENCY_LOCK_SECONDS`` has passed, or at once when the finished answer was too
+large to keep).
 A ``running`` key whose request never committed is taken over after ``IDEMPOTENCY_LOCK_SECONDS``.
 Keys expire after ``IDEMPOTENCY_TTL_HOURS`` (24).
 """
@@ -62,6 +66,12 @@ def _cfg(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
+def _in_progress(key: str) -> Conflict:
+    return Conflict("A request with this Idempotency-Key is still running; retry later.",
+                    zh="使用此幂等键的请求仍在处理中，请稍后重试。", code="idempotency_in_progress",
+                    errors={"Idempotency-Key": [key]})
+
+
 def begin(user_id: int, key: str, method: str, path: str, request_hash: str) -> int | Stored:
     """Claim ``key`` for this request (returns the key's id) or return the stored response to replay.
 
@@ -91,12 +101,15 @@ def begin(user_id: int, key: str, method: str, path: str, request_hash: str) -> 
         if rec.status == "done" and rec.response_status is not None:
             return Stored(rec.response_status, rec.response_body or b"", rec.response_content_type,
                           rec.response_headers or {})
+        alive = rec.locked_at > now - timedelta(seconds=_cfg("IDEMPOTENCY_LOCK_SECONDS", 120))
         if rec.status == "running":
-            if rec.locked_at > now - timedelta(seconds=_cfg("IDEMPOTENCY_LOCK_SECONDS", 120)):
-                raise Conflict("A request with this Idempotency-Key is still running; retry later.",
-                               code="idempotency_in_progress", errors={"Idempotency-Key": [key]})
+            if alive:
+                raise _in_progress(key)
             rec.locked_at = now  # the first request died before committing anything: run again
             return rec.id
+        if rec.status == "committed" and rec.completed_at is None and alive:
+            # committed, and its answer is being written right now (not lost: the request is alive)
+            raise _in_progress(key)
         raise Conflict("A request with this Idempotency-Key was completed but its response was not kept.",
                        code="idempotency_response_lost", errors={"Idempotency-Key": [key]})
 

@@ -32,6 +32,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.extensions import db
+from backend.models.base import NUMERIC_MAX
 from backend.models.catalog import Product
 from backend.models.partners import Customer, Supplier
 from backend.models.warehouses import Warehouse
@@ -39,7 +40,7 @@ from backend.services import catalog, crud
 from backend.services.spreadsheet import csv_text, has_control_chars, xlsx_value
 from backend.services.uow import transaction
 
-MAX_DECIMAL = Decimal(99999999999999)
+MAX_DECIMAL = NUMERIC_MAX  # what the NUMERIC(18,4) columns hold
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRUE = {"1", "true", "yes", "y", "t", "是", "启用", "有效", "√"}
 FALSE = {"0", "false", "no", "n", "f", "否", "停用", "无效", "×"}

@@ -313,7 +313,11 @@ def _prepare(user, type_: str, type_version: int, payload: dict, base_version: i
     if t.requires_base_version and base_version is None:
         raise ValidationFailed("This operation needs base_version (the document version the device saw).",
                                errors={"base_version": ["Missing data for required field."]})
-    return t, t.loader().load(payload)
+    try:
+        return t, t.loader().load(payload)
+    except ma.ValidationError as exc:  # a 422 wherever the op runs (push records it; resolve answers it)
+        raise ValidationFailed("The operation's payload is not valid.", zh="操作内容无效。",
+                               errors=exc.messages) from None
 
 
 def run_op(user, op_id: str, type_: str, type_version: int, payload: dict, *, base_version: int | None = None,

@@ -28,11 +28,12 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.domain.input_rules import harden
 from backend.errors import DomainError, NotFound, ValidationFailed, not_found
 from backend.extensions import db
-from backend.models.base import QTY_SCALE
+from backend.models.base import NUMERIC_MAX, QTY_SCALE
 
-ID = dict(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 
 
 class UnsupportedOp(DomainError):
@@ -69,7 +70,7 @@ class OpType:
         """One schema instance per op type (building one per op deep-copies every field)."""
         inst = self.__dict__.get("_loader")
         if inst is None:
-            inst = self.__dict__["_loader"] = self.schema()
+            inst = self.__dict__["_loader"] = harden(self.schema())  # strict ints, bounded dates
         return inst
 
     def available(self) -> bool:
@@ -133,8 +134,9 @@ def describe() -> list[dict]:
 
 
 def _dec(**kw):
+    lo = kw.pop("min", None)
     return ma.fields.Decimal(places=4, allow_nan=False, as_string=True,
-                             validate=validate.Range(min=kw.pop("min", None), max=Decimal(99999999999999)), **kw)
+                             validate=validate.Range(min=-NUMERIC_MAX if lo is None else lo, max=NUMERIC_MAX), **kw)
 
 
 class Strict(ma.Schema):

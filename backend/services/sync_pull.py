@@ -146,15 +146,32 @@ def _encode(c: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(c, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+_BIG = 2**63 - 1  # ids and change sequence numbers are at most BIGINT
+# Every key a cursor of each phase carries, with its type; anything else is not a cursor of ours.
+_CURSOR_KEYS = {"s": {"v": int, "sc": str, "w": str, "ph": str, "hw": int, "e": int, "a": int},
+                "c": {"v": int, "sc": str, "w": str, "ph": str, "s": int}}
+
+
 def _decode(cursor: str) -> dict:
+    """The cursor's fields, or 422 ``invalid_cursor`` for anything this server did not write (garbage,
+    another shape, a negative or huge number): the numbers go into SQL, so every one is checked."""
     try:
-        c = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(c, dict) or c.get("v") != 1 or c.get("ph") not in ("s", "c"):
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if raw[:1] != b"{" or raw.count(b"{") + raw.count(b"[") > 1:  # a flat object, nothing nested
+            raise ValueError
+        c = json.loads(raw)
+        keys = _CURSOR_KEYS.get(c.get("ph")) if isinstance(c, dict) else None
+        if keys is None or c.keys() != keys.keys() or c["v"] != 1:
+            raise ValueError
+        for k, t in keys.items():  # bool is an int to Python; a cursor never holds one
+            if type(c[k]) is not t or (t is int and not 0 <= c[k] <= _BIG):
+                raise ValueError
+        if c["ph"] == "s" and c["e"] > len(ENTITIES):
             raise ValueError
         return c
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("The cursor is not valid; pull without a cursor.", code="invalid_cursor",
-                               errors={"cursor": ["Not a cursor from this server."]}) from None
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("The cursor is not valid; pull without a cursor.", zh="游标无效；请不带游标重新拉取。",
+                               code="invalid_cursor", errors={"cursor": ["Not a cursor from this server."]}) from None
 
 
 def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
