@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import accumulate
 
 from flask import request
 
@@ -22,22 +21,31 @@ from backend.errors import BadRequest, ValidationFailed
 
 MAX_JSON_DEPTH = 64  # no document of ours nests deeper than a handful of levels
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b'"[]{}')
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
-def json_depth(raw: bytes) -> int:
-    """Deepest nesting of a JSON text, without parsing it (strings removed, brackets counted); linear."""
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
-    return max(accumulate(_STEP[b] for b in brackets), default=0)
+def too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests deeper than ``limit`` (or is unbalanced), without parsing it, with byte
+    operations only: escapes are dropped (``\\\\`` first, then ``\\"``), then everything but quotes and
+    brackets, then the strings (every other piece between quotes); each pass then removes the innermost
+    ``[]``/``{}`` pairs (one or two levels), so text left after ``limit`` passes nests deeper."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_BRACKET)
+    text = b"".join(text.split(b'"')[::2])
+    for _ in range(limit):
+        shorter = text.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(text):
+            break
+        text = shorter
+    return bool(text)
 
 
 def check_depth(raw: bytes | str, where: str = "json") -> None:
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and json_depth(raw) > MAX_JSON_DEPTH:
+    if too_deep(raw):
         raise BadRequest(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.",
                          zh=f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层。", code="malformed_json",
                          errors={where: [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
