@@ -188,6 +188,7 @@ def test_a_push_failing_mid_batch_then_resent_applies_every_op_exactly_once(app,
     d = device(login("warehouse"))
     _outbox(d, products, wh, 12, random.Random(k), _codes())
     monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 3)  # ops commit in chunks of 3
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_SECONDS", 600)  # … and not fewer on a busy machine
     monkeypatch.setitem(app.config, "SYNC_BATCH_PATH", False)  # one by one: the batch path has its own test
     calls = {"n": 0}
     real_record, real_process = sync_service._record, sync_service._apply_in_savepoint
@@ -235,6 +236,7 @@ def test_a_push_failing_in_the_batch_path_then_resent_applies_every_op_exactly_o
     d = device(login("warehouse"))
     _outbox(d, products, wh, 12, random.Random(k), _codes())
     monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 4)
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_SECONDS", 600)
     calls = {"n": 0}
     real_flush, real_batch = Batch.flush, sync_service._apply_batch
 
@@ -284,6 +286,7 @@ def test_a_chunk_that_loses_a_deadlock_runs_again_and_the_push_succeeds(app, log
     _outbox(d, products, wh, 10, random.Random(5), _codes())
     monkeypatch.setitem(app.config, "SYNC_BATCH_PATH", batch_path)
     monkeypatch.setitem(app.config, "SYNC_CHUNK_OPS", 4)
+    monkeypatch.setitem(app.config, "SYNC_CHUNK_SECONDS", 600)
     name = "_apply_batch" if batch_path else "_apply_in_savepoint"
     real = getattr(sync_service, name)
     calls = {"n": 0}
