@@ -217,3 +217,16 @@ def test_trusted_proxies_gives_the_client_address_from_x_forwarded_for(throttled
 
     assert [attempt("203.0.113.5") for _ in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.7") == 401  # another client behind the same proxy is not throttled
+
+
+def test_login_throttling_survives_odd_usernames(app, throttled_app):
+    """The per-account key is computed from the raw body before validation: it never fails."""
+    from backend.api.auth import _login_account_key
+
+    with app.test_request_context("/api/v1/auth/login", method="POST", data='{"username": "\\ud800"}',
+                                  content_type="application/json"):
+        assert _login_account_key().startswith("login-user:")  # a lone surrogate (the login itself: issue item 9)
+    c = throttled_app(LOGIN_RATE_LIMIT="3 per minute", LOGIN_IP_RATE_LIMIT="30 per minute").test_client()
+    for body in ('{"username": 5, "password": "x"}', '["username"]', "not json", '{"username": null}'):
+        r = c.post("/api/v1/auth/login", data=body, content_type="application/json")
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.get_json())
