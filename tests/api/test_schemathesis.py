@@ -16,6 +16,7 @@ from schemathesis.checks import (
 from backend.context import Actor, acting_as
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
+CASE_LOG = os.environ.get("SCHEMATHESIS_CASE_LOG")  # a file: one "METHOD path status" line per case
 
 
 @pytest.fixture
@@ -47,5 +48,8 @@ def test_api_never_5xx_and_matches_its_schema(case, admin_token):
     headers = {**(case.headers or {}), "Authorization": f"Bearer {admin_token}"}
     # Each call in a fresh context: its own app context and DB session, as in production.
     response = contextvars.Context().run(case.call_wsgi, headers=headers)
+    if CASE_LOG:
+        with open(CASE_LOG, "a") as log:
+            log.write(f"{case.method} {case.path} {response.status_code}\n")
     case.validate_response(response, checks=(not_a_server_error, status_code_conformance,
                                              content_type_conformance, response_schema_conformance))
