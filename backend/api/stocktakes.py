@@ -50,6 +50,9 @@ class StocktakeCountOut(ma.Schema):
     counted_at = ma.fields.AwareDateTime()
     counted_by_id = ma.fields.Integer(allow_none=True)
     active = ma.fields.Boolean()
+    received_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the server got it"})
+    clock_suspect = ma.fields.Boolean(metadata={
+        "description": "counted_at is far before received_at (wrong device clock or a stale offline count)"})
 
 
 class StocktakeLineOut(ma.Schema):
@@ -67,6 +70,8 @@ class StocktakeLineOut(ma.Schema):
     variance_value = Dec(min_value=None)
     moved_after_count = Dec(min_value=None)
     flagged = ma.fields.Boolean(metadata={"description": "Stock moved after the count: keep or recount"})
+    clock_suspect = ma.fields.Boolean(metadata={
+        "description": "A count's counted_at is far before it reached the server: check the device's clock"})
     posted_qty = Dec(min_value=None, allow_none=True)
 
 
@@ -128,6 +133,7 @@ class StocktakeReportOut(ma.Schema):
     lines = ma.fields.List(ma.fields.Nested(StocktakeLineOut))
     uncounted = ma.fields.List(ma.fields.Nested(StocktakeLineOut))
     flagged = ma.fields.Integer()
+    clock_suspect = ma.fields.Integer(metadata={"description": "Lines with a count whose time is suspect"})
     gain_value = Dec(min_value=None)
     loss_value = Dec(min_value=None)
     net_value = Dec(min_value=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin
@@ -162,6 +162,10 @@ class StocktakeCount(Base):
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once replaced or sent to recount
     op_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime | None]  # when the server got it (a sync push's time); NULL before 0002
+    # counted_at lies more than STOCKTAKE_COUNT_MAX_SKEW_MINUTES before received_at (a phone's wrong clock,
+    # or a count kept offline for long): shown to the manager, not refused
+    clock_suspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     stocktake: Mapped[Stocktake] = relationship(back_populates="counts")
 
 
@@ -184,6 +188,7 @@ class StocktakeLine(Base):
     variance_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     moved_after_count: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # net moves since count
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock_suspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a count's time
     posted_qty: Mapped[Decimal | None] = mapped_column(Qty())
     move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"))
     stocktake: Mapped[Stocktake] = relationship(back_populates="lines")

@@ -28,7 +28,7 @@ from sqlalchemy import func, or_, select
 
 from backend.domain import costing
 from backend.domain.inventory import STOCKTAKE_FLOW
-from backend.errors import ValidationFailed, check_version
+from backend.errors import Conflict, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.catalog import Product
@@ -39,7 +39,7 @@ from backend.models.inventory import (
     StocktakeLine,
 )
 from backend.models.ledger import StockLevel, StockMove
-from backend.models.warehouses import Location
+from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, crud, ledger, numbering
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
@@ -56,6 +56,26 @@ from backend.services.uow import command
 
 DOC = "stocktake"
 CLOCK_SKEW = timedelta(minutes=5)
+OPEN_STATUSES = ("counting", "submitted")
+
+
+def max_count_skew() -> timedelta:
+    """How far before its arrival a count may be dated without being flagged ``clock_suspect``."""
+    from flask import current_app, has_app_context
+
+    minutes = current_app.config.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", 60) if has_app_context() else 60
+    return timedelta(minutes=float(minutes))
+
+
+def _overlapping(wh_id: int, location_id: int | None, category: str | None) -> Stocktake | None:
+    """An open stocktake of the warehouse whose scope shares products with this one: both whole-warehouse or
+    the same location (or either one whole-warehouse), and the same category (or either one all)."""
+    stmt = select(Stocktake).where(Stocktake.warehouse_id == wh_id, Stocktake.status.in_(OPEN_STATUSES))
+    if location_id is not None:
+        stmt = stmt.where(or_(Stocktake.location_id.is_(None), Stocktake.location_id == location_id))
+    if category is not None:
+        stmt = stmt.where(or_(Stocktake.category.is_(None), Stocktake.category == category))
+    return db.session.scalars(stmt.order_by(Stocktake.id).limit(1)).first()
 
 
 def can_count(st: Stocktake) -> bool:
@@ -93,6 +113,17 @@ def open_stocktake(data: dict, user, op_id: str | None = None) -> Stocktake:
         loc = db.session.get(Location, loc_id)
         if loc is None or loc.warehouse_id != wh.id:
             raise ValidationFailed("Not a location of this warehouse.", errors={"location_id": ["Unknown."]})
+    # Two open stocktakes over the same products would both post their variance (150 on hand, both count
+    # 147: stock ends at 144). The warehouse row lock serialises concurrent opens (SQLite: the write lock).
+    lock(Warehouse, wh.id, "Warehouse")
+    other = _overlapping(wh.id, loc_id, data.get("category"))
+    if other is not None:
+        raise Conflict(f"Stocktake {other.number} is still open for the same warehouse and products; approve "
+                       "or cancel it first.",
+                       zh=f"盘点单 {other.number} 仍在进行中，且与本次盘点的仓库和商品范围重叠；请先审核或取消该盘点单。",
+                       code="stocktake_overlap",
+                       errors={"stocktake_id": other.id, "number": other.number, "status": other.status,
+                               "location_id": other.location_id, "category": other.category})
     st = Stocktake(number=numbering.document_number("ST"), warehouse_id=wh.id, location_id=loc_id,
                    category=data.get("category"), note=data.get("note"), status="counting",
                    opened_by_id=_uid(user), approval_level=0)
@@ -130,8 +161,10 @@ def record_count(stocktake_id: int, product_id: int, location_id: int | None, qu
         for c in st.counts:
             if c.active and c.product_id == product.id and c.location_id == location_id:
                 c.active = False
+    now = utcnow()
     count = StocktakeCount(product_id=product.id, location_id=location_id, quantity=qty, mode=mode,
-                           counted_at=at, counted_by_id=_uid(user), active=True, op_id=op_id)
+                           counted_at=at, counted_by_id=_uid(user), active=True, op_id=op_id, received_at=now,
+                           clock_suspect=now - at > max_count_skew())
     st.counts.append(count)
     db.session.flush()
     return count
@@ -164,7 +197,17 @@ def _check_count(st: Stocktake, product_id: int, location_id: int | None, quanti
     at = _aware(counted_at)
     if at > now + CLOCK_SKEW:
         raise ValidationFailed("counted_at is in the future.", errors={"counted_at": ["In the future."]})
-    return location_id, min(at, now), product
+    # A count dated before the stocktake opened would be compared with the book of that old time (a phone
+    # with a wrong clock posts phantom gains). A few minutes of clock difference are tolerated (clamped).
+    opened = _aware(st.created_at)
+    if at < opened - CLOCK_SKEW:
+        raise ValidationFailed(
+            f"counted_at ({at.isoformat()}) is before stocktake {st.number} was opened ({opened.isoformat()}); "
+            "check the device's clock and count again.",
+            zh=f"盘点时间（{at.isoformat()}）早于盘点单 {st.number} 的开单时间（{opened.isoformat()}）；请检查设备时钟后重新盘点。",
+            code="counted_before_open",
+            errors={"counted_at": ["Before the stocktake was opened."], "opened_at": opened.isoformat()})
+    return location_id, min(max(at, opened), now), product
 
 
 def plan_count(batch, stocktake_id: int, product_id: int, location_id: int | None, quantity, counted_at, user,
@@ -183,7 +226,8 @@ def plan_count(batch, stocktake_id: int, product_id: int, location_id: int | Non
                                             batch.product, batch.location, batch.now)
     row = batch.add(StocktakeCount, {"stocktake_id": st.id, "product_id": product.id, "location_id": location_id,
                                      "quantity": Decimal(quantity), "mode": mode, "counted_at": at,
-                                     "counted_by_id": _uid(user), "active": True, "op_id": op_id})
+                                     "counted_by_id": _uid(user), "active": True, "op_id": op_id,
+                                     "received_at": batch.now, "clock_suspect": batch.now - at > max_count_skew()})
     batch.audit_create(StocktakeCount, row)
     return row
 
@@ -240,8 +284,10 @@ def _compute_lines(st: Stocktake) -> list[dict]:
     for c in st.counts:
         if not c.active:
             continue
-        d = per.setdefault(c.product_id, {"qty": Decimal(0), "first": c.counted_at, "last": c.counted_at})
+        d = per.setdefault(c.product_id, {"qty": Decimal(0), "first": c.counted_at, "last": c.counted_at,
+                                          "suspect": False})
         d["qty"] += c.quantity
+        d["suspect"] = d["suspect"] or bool(c.clock_suspect)
         d["first"], d["last"] = min(d["first"], c.counted_at), max(d["last"], c.counted_at)
     out = []
     for pid, d in sorted(per.items()):
@@ -253,7 +299,7 @@ def _compute_lines(st: Stocktake) -> list[dict]:
         out.append({"product_id": pid, "counted": True, "counted_qty": d["qty"], "first_counted_at": d["first"],
                     "counted_at": d["last"], "book_qty": book, "variance": variance, "unit_cost": cost,
                     "variance_value": costing.q4(variance * cost), "moved_after_count": moved,
-                    "flagged": n_moves > 0})
+                    "flagged": n_moves > 0, "clock_suspect": d["suspect"]})
     for pid in _scope_products_with_stock(st):
         if pid in per:
             continue
@@ -261,7 +307,7 @@ def _compute_lines(st: Stocktake) -> list[dict]:
         out.append({"product_id": pid, "counted": False, "counted_qty": None, "first_counted_at": None,
                     "counted_at": None, "book_qty": _book_now(st, pid), "variance": Decimal(0),
                     "unit_cost": _unit_cost(st, product), "variance_value": Decimal(0),
-                    "moved_after_count": Decimal(0), "flagged": False})
+                    "moved_after_count": Decimal(0), "flagged": False, "clock_suspect": False})
     return out
 
 
@@ -402,6 +448,7 @@ def variance_report(stocktake_id: int, user) -> dict:
     return {"stocktake_id": st.id, "number": st.number, "status": st.status, "lines": counted,
             "uncounted": [r for r in rows if not r["counted"]],
             "flagged": sum(1 for r in counted if r["flagged"]),
+            "clock_suspect": sum(1 for r in counted if r.get("clock_suspect")),
             "gain_value": gain, "loss_value": loss, "net_value": gain + loss}
 
 

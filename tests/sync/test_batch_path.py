@@ -29,7 +29,7 @@ from tests.sync.sync_helpers import Device, assert_ledger_ok, op, stock_in
 
 PAST = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)  # the same counts in both runs
 VOLATILE = {"created_at", "updated_at", "at", "synced_at", "posted_at", "changed_at", "request_id", "client_time",
-            "last_push_at", "next_attempt_at", "event_id", "payload_hash"}
+            "last_push_at", "next_attempt_at", "event_id", "payload_hash", "received_at"}
 
 
 def _world(make_user, make_warehouse, make_product):
@@ -44,6 +44,7 @@ def _world(make_user, make_warehouse, make_product):
     make_user("warehouse", username="phone-diff")
     with acting_as(Actor(None, "test", "cli")):
         st = stocktakes.open_stocktake({"warehouse_id": wa.id}, None)
+    st.created_at = PAST - timedelta(hours=1)  # the counts at PAST come after the opening (else refused)
     db.session.commit()
     p1_code = p1.barcodes[0].code
     return wa, wb, la, lb, p1, p2, p3, p1_code, st
@@ -91,6 +92,8 @@ def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code, st):
         ("barcode.assign", {"product_id": p3.id, "code": "DIFF-COUNT"}),
         ("stocktake.count", count("2", barcode="DIFF-COUNT")),  # a code of this run: cut, one by one
         ("stocktake.count", count("1", product_id=p2.id)),
+        ("stocktake.count", count("1", product_id=p2.id,
+                                  counted_at=(PAST - timedelta(hours=2)).isoformat())),  # before opening: rejected
     ]
     second = [
         ("barcode.assign", {"product_id": p2.id, "code": "DIFF-NEW"}),
@@ -213,7 +216,7 @@ def test_the_batch_path_writes_exactly_what_the_one_by_one_path_writes(run_outbo
     assert statuses.count(("applied", None, "posted")) == 10
     assert ("applied", None, "pending_approval") in statuses
     assert {c for s, c, _ in statuses if s == "rejected"} == {"insufficient_stock", "duplicate", "validation_error",
-                                                               "not_found"}
+                                                               "not_found", "counted_before_open"}
     assert sum(1 for a in one_answers if a["status"] == "applied" and "count_id" in a["result"]) == 7
     for table in one_rows:
         assert batch_rows[table] == one_rows[table], table
