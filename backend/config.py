@@ -91,19 +91,19 @@ class Config:
     # Domain settings
     ADJUSTMENT_APPROVAL_THRESHOLD = Decimal(os.environ.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000"))
     # a stocktake count dated more than this before it reached the server is flagged clock_suspect
-    STOCKTAKE_COUNT_MAX_SKEW_MINUTES = float(os.environ.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", 60))
+    STOCKTAKE_COUNT_MAX_SKEW_MINUTES = float(os.environ.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", "60"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
     PAGE_SIZE_MAX = 500
 
     # CSV/XLSX imports (docs/operations.md "Import limits"): a file beyond any of these is refused with 422
     # import_too_large naming the limit (413 for the upload's bytes).
-    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
-    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 5000))
-    IMPORT_MAX_SHEET_ROWS = int(os.environ.get("IMPORT_MAX_SHEET_ROWS", 20000))
-    IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 64))
-    IMPORT_MAX_LINE_CHARS = int(os.environ.get("IMPORT_MAX_LINE_CHARS", 20000))
-    IMPORT_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNPACKED_BYTES", 32 * 1024 * 1024))
-    IMPORT_TIME_LIMIT_SECONDS = float(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", 120))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
+    IMPORT_MAX_SHEET_ROWS = int(os.environ.get("IMPORT_MAX_SHEET_ROWS", "20000"))
+    IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "64"))
+    IMPORT_MAX_LINE_CHARS = int(os.environ.get("IMPORT_MAX_LINE_CHARS", "20000"))
+    IMPORT_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNPACKED_BYTES", str(32 * 1024 * 1024)))
+    IMPORT_TIME_LIMIT_SECONDS = float(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", "120"))
 
 
 class TestConfig(Config):
