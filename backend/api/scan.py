@@ -144,7 +144,8 @@ class ScanDecode(MethodView):
         max_bytes = int(current_app.config.get("SCAN_MAX_BYTES", 10 * 1024 * 1024))
         data = f.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise PayloadTooLarge(f"The image is larger than {max_bytes} bytes.", errors={"image": ["Too large."]})
+            raise PayloadTooLarge(f"The image is larger than {max_bytes} bytes.", zh=f"图片超过 {max_bytes} 字节。",
+                                  errors={"image": ["Too large."]})
         with decode_slot():  # bounded concurrent decodes per process (503 + Retry-After when busy)
             t0 = time.perf_counter()
             try:

@@ -317,10 +317,10 @@ def list_backups() -> list[dict]:
 def backup_path(name: str) -> Path:
     """The file of a backup by name (404 for anything else, including path tricks)."""
     if not NAME_RE.match(name or "") or name.endswith((".meta.json", ".partial")):
-        raise NotFound(f"No backup named {name!r}.", errors={"name": name})
+        raise NotFound(f"No backup named {name!r}.", zh=f"没有名为 {name!r} 的备份。", errors={"name": name})
     p = backup_dir() / name
     if not p.is_file():
-        raise NotFound(f"No backup named {name!r}.", errors={"name": name})
+        raise NotFound(f"No backup named {name!r}.", zh=f"没有名为 {name!r} 的备份。", errors={"name": name})
     return p
 
 
@@ -351,7 +351,8 @@ def _lines(f: IO[str]) -> Iterator[tuple[int, Any]]:
         try:
             yield n, json.loads(line)
         except ValueError as exc:
-            raise BackupError(f"The backup file is damaged (line {n} is not JSON).") from exc
+            raise BackupError(f"The backup file is damaged (line {n} is not JSON).",
+                              zh=f"备份文件已损坏（第 {n} 行不是 JSON）。") from exc
 
 
 def _check_revision(backup_rev: str | None, current_rev: str | None) -> None:
@@ -359,6 +360,8 @@ def _check_revision(backup_rev: str | None, current_rev: str | None) -> None:
         raise BackupError(
             f"The backup is from schema revision {backup_rev or 'none'}, the database is at "
             f"{current_rev or 'none'}; restore it with the matching JXC version (or run init-db first).",
+            zh=f"备份的数据库结构版本为 {backup_rev or 'none'}，当前数据库为 {current_rev or 'none'}；"
+               f"请用对应版本的 JXC 恢复（或先运行 init-db）。",
             code="revision_mismatch", errors={"backup": backup_rev, "database": current_rev})
 
 
@@ -389,7 +392,8 @@ def _ensure_empty_or_forced(conn: Connection, force: bool) -> int:
     existing = sum(row_counts(conn).values())
     if existing and not force:
         raise Conflict(f"The database is not empty ({existing} rows); restore would replace everything. "
-                       f"Pass --yes to confirm.", code="database_not_empty", errors={"rows": existing})
+                       f"Pass --yes to confirm.",
+                       zh=f"数据库不为空（{existing} 行）；恢复将替换全部数据。请加 --yes 确认。", code="database_not_empty", errors={"rows": existing})
     return existing
 
 
@@ -408,6 +412,7 @@ def _restore_portable(path: Path, force: bool) -> dict:
                                                                         if isinstance(header, dict) else None})
         if header.get("version") != VERSION:
             raise BackupError(f"Backup format version {header.get('version')} is not supported (need {VERSION}).",
+                              zh=f"不支持备份格式版本 {header.get('version')}（需要 {VERSION}）。",
                               code="unsupported_version")
         _check_revision(header.get("alembic_revision"), alembic_revision(conn))
         unknown = [t for t in header.get("tables", []) if t not in tables]
@@ -429,7 +434,7 @@ def _restore_portable(path: Path, force: bool) -> dict:
             for n, item in lines:
                 if isinstance(item, list):
                     if table is None or len(item) != len(cols):
-                        raise BackupError(f"The backup file is damaged (line {n}).")
+                        raise BackupError(f"The backup file is damaged (line {n}).", zh=f"备份文件已损坏（第 {n} 行）。")
                     batch.append({c: (None if v is None else dec(v)) for c, dec, v in zip(cols, decoders, item)})
                     counts[table.name] += 1
                     if len(batch) >= BATCH:
@@ -438,10 +443,12 @@ def _restore_portable(path: Path, force: bool) -> dict:
                     flush_batch()
                     table = tables.get(item["table"])
                     if table is None:
-                        raise BackupError(f"Unknown table {item['table']!r} in the backup.")
+                        raise BackupError(f"Unknown table {item['table']!r} in the backup.",
+                                          zh=f"备份中有未知的数据表 {item['table']!r}。")
                     missing = [c for c in item.get("columns", []) if c not in table.c]
                     if missing:
-                        raise BackupError(f"Table {table.name} has unknown columns.", errors={"columns": missing})
+                        raise BackupError(f"Table {table.name} has unknown columns.", zh=f"数据表 {table.name} 有未知的列。",
+                                          errors={"columns": missing})
                     cols = list(item["columns"])
                     decoders = [_decoder(table.c[c]) for c in cols]
                     counts[table.name] = 0
@@ -450,7 +457,7 @@ def _restore_portable(path: Path, force: bool) -> dict:
                     footer = item
                     break
                 else:
-                    raise BackupError(f"The backup file is damaged (line {n}).")
+                    raise BackupError(f"The backup file is damaged (line {n}).", zh=f"备份文件已损坏（第 {n} 行）。")
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise BackupError("The backup file is truncated or damaged.") from exc
         except (ValueError, TypeError, ArithmeticError) as exc:
@@ -497,7 +504,7 @@ def _restore_sqlite(path: Path, force: bool) -> dict:
                       for t in Base.metadata.sorted_tables
                       if src.execute("SELECT 1 FROM sqlite_master WHERE name=?", (t.name,)).fetchone()}
         except sqlite3.DatabaseError as exc:
-            raise BackupError(f"The SQLite backup cannot be read: {exc}") from exc
+            raise BackupError(f"The SQLite backup cannot be read: {exc}", zh=f"无法读取 SQLite 备份：{exc}") from exc
         finally:
             src.close()
     return {"format": "sqlite", "rows": sum(counts.values()), "tables": counts, "alembic_revision": rev,
@@ -556,7 +563,7 @@ def restore_backup(path: str | Path, force: bool = False) -> dict:
     """Restore a backup file (any format); refuses a non-empty database unless ``force``."""
     p = Path(path).expanduser()
     if not p.is_file():
-        raise NotFound(f"No such file: {p}")
+        raise NotFound(f"No such file: {p}", zh=f"文件不存在：{p}")
     kind = _sniff(p)
     result = {"portable": _restore_portable, "sqlite": _restore_sqlite, "pg_dump": _restore_pg}[kind](p, force)
     _audit("restore", {"file": p.name, "format": kind, "rows": result["rows"]})

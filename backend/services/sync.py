@@ -169,6 +169,7 @@ def _decode_all(op: Op) -> tuple[dict[str, str], DomainError | None]:
         photo = op.photos.get(name)
         if photo is None:
             return decoded, ValidationFailed(f"Photo part {name!r} is missing from the request.",
+                                             zh=f"请求中缺少照片部分 {name!r}。",
                                              code="missing_photo", errors={"photo": name})
         from backend.scan import TooManyPixels
         from backend.uploads import UnsupportedImage, image_error, sniff_stored_format
@@ -181,11 +182,14 @@ def _decode_all(op: Op) -> tuple[dict[str, str], DomainError | None]:
             return decoded, image_error(exc, "photo")
         except Exception as exc:  # ImageRejected (corrupt, too many bytes) or a decoder failure
             return decoded, UnreadableBarcode(f"The photo {name!r} cannot be read: {exc}",
+                                              zh=f"无法读取照片 {name!r}：{exc}",
                                               errors={"photo": name, "reason": getattr(exc, "code", "decode_failed")})
         if not texts:
-            return decoded, UnreadableBarcode(f"No barcode found in photo {name!r}.", errors={"photo": name})
+            return decoded, UnreadableBarcode(f"No barcode found in photo {name!r}.", zh=f"照片 {name!r} 中未找到条码。",
+                                              errors={"photo": name})
         if len(texts) > 1:
             return decoded, UnreadableBarcode(f"Several different barcodes in photo {name!r}.",
+                                              zh=f"照片 {name!r} 中有多个不同的条码。",
                                               code="ambiguous_barcode", errors={"photo": name, "found": texts})
         decoded[name] = texts[0]
     return decoded, None

@@ -435,7 +435,7 @@ def redeliver(webhook_id: int, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now (also a failed one); its attempt counter restarts."""
     d = db.session.get(WebhookDelivery, delivery_id)
     if d is None or d.webhook_id != webhook_id:
-        raise NotFound(f"Delivery {delivery_id} not found.", errors={"id": delivery_id})
+        raise NotFound(f"Delivery {delivery_id} not found.", zh=f"投递记录 {delivery_id} 不存在。", errors={"id": delivery_id})
     d.status, d.attempts, d.next_attempt_at, d.locked_until = "pending", 0, utcnow(), None
     db.session.flush()
     return d
