@@ -91,6 +91,7 @@ def _storm(server, key: str, body: dict) -> list[requests.Response]:
         return list(ex.map(one, range(N)))
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.parametrize("round_", range(2))
 def test_50_concurrent_requests_with_one_key_run_once_and_none_is_told_the_response_was_lost(server, round_):
     sku = f"IDEM-{round_}"
