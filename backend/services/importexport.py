@@ -486,14 +486,14 @@ def map_header(spec: Entity, header: list[str]) -> list[str | None]:
         if fld is None:
             unknown.append(h)
         elif fld in seen:
-            raise ValidationFailed(f"Column {h!r} appears twice.", code="bad_columns", errors={"columns": [h]})
+            raise ValidationFailed(f"Column {h!r} appears twice.", zh=f"列 {h!r} 出现了两次。", code="bad_columns", errors={"columns": [h]})
         seen.add(fld)
         out.append(fld)
     if unknown:
         raise ValidationFailed("The file has columns this import does not know.", code="bad_columns",
                                errors={"unknown": unknown, "expected": list(spec.columns)})
     if spec.key not in seen:
-        raise ValidationFailed(f"The file needs a {spec.key!r} column.", code="bad_columns",
+        raise ValidationFailed(f"The file needs a {spec.key!r} column.", zh=f"文件需要 {spec.key!r} 列。", code="bad_columns",
                                errors={"missing": [spec.key], "expected": list(spec.columns)})
     return out
 
@@ -690,6 +690,7 @@ def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], d
     report["ok"] = not report["errors"]
     if report["errors"] and not dry_run:
         raise ValidationFailed(f"{len(report['errors'])} row(s) have errors; nothing was imported.",
+                               zh=f"{len(report['errors'])} 行有错误；未导入任何数据。",
                                code="import_failed", errors={"rows": report["errors"]}, report=report)
     return report
 
