@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.inventory import ADJUSTMENT_REASONS
@@ -37,8 +37,8 @@ class AdjustmentLineOut(ma.Schema):
     product_id = ma.fields.Integer()
     location_id = ma.fields.Integer(allow_none=True)
     quantity = Dec(min_value=None)
-    unit_cost = Dec(min_value=None, allow_none=True)
-    value = Dec(min_value=None, allow_none=True)
+    unit_cost = Cost(Dec(min_value=None, allow_none=True))
+    value = Cost(Dec(min_value=None, allow_none=True))
     move_id = ma.fields.Integer(allow_none=True)
 
 
@@ -50,7 +50,7 @@ class AdjustmentOut(ma.Schema):
     reason = ma.fields.String()
     note = ma.fields.String(allow_none=True)
     status = ma.fields.String()
-    total_value = Dec(min_value=None)
+    total_value = Cost(Dec(min_value=None))
     submitted_by_id = ma.fields.Integer(allow_none=True)
     approval_level = ma.fields.Integer()
     posted_at = ma.fields.AwareDateTime(allow_none=True)

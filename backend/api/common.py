@@ -115,3 +115,34 @@ class Blueprint(flask_smorest.Blueprint):
     """Every API blueprint (``register_blueprints`` refuses another kind): its arguments are hardened."""
 
     ARGUMENTS_PARSER = HardenedParser()
+
+
+# ---------------------------------------------------------------- costs (who sees what)
+
+def _cost_class(base: type) -> type:
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        from backend.auth.visibility import can_see_costs
+
+        # ``missing`` makes marshmallow leave the key out of the output (absent, not null)
+        return base.serialize(self, attr, obj, accessor, **kwargs) if can_see_costs() else ma.missing
+
+    return type(f"Cost{base.__name__}", (base,), {"serialize": serialize})
+
+
+_cost_classes: dict[type, type] = {}
+
+
+def Cost(field: ma.fields.Field) -> ma.fields.Field:
+    """Mark a response field as a cost: dumped only for users with ``cost.view``, otherwise absent.
+
+    Works for any field (Decimal, Method, Function, Nested …); see backend/auth/visibility.py.
+    """
+    base = type(field)
+    cls = _cost_classes.get(base)
+    if cls is None:
+        cls = _cost_classes[base] = _cost_class(base)
+    field.__class__ = cls
+    desc = field.metadata.get("description")
+    field.metadata.update({"x-cost": True, "description": (f"{desc} " if desc else "")
+                           + "(a cost: absent without the cost.view permission)"})
+    return field

@@ -6,10 +6,11 @@ from flask.views import MethodView
 from marshmallow import validate
 from sqlalchemy import distinct, or_, select
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
+from backend.auth.visibility import cost_columns, refuse_cost_sort
 from backend.extensions import db
 from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Barcode, Product
 from backend.services import catalog
@@ -73,7 +74,7 @@ class ProductOut(ma.Schema):
     spec = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
     category = ma.fields.String(allow_none=True)
-    purchase_price = Dec()
+    purchase_price = Cost(Dec())
     sale_price = Dec()
     tax_rate = Dec()
     reorder_point = Dec()
@@ -89,19 +90,21 @@ class StockByWarehouse(ma.Schema):
     warehouse_id = ma.fields.Integer()
     warehouse_code = ma.fields.String()
     quantity = Dec(min_value=None)
-    avg_cost = Dec(min_value=None)
-    value = Dec(min_value=None)
+    avg_cost = Cost(Dec(min_value=None))
+    value = Cost(Dec(min_value=None))
 
 
 class ProductDetail(ProductOut):
-    stock = ma.fields.Method("_stock", metadata={"description": "On-hand per warehouse"})
+    stock = ma.fields.Method("_stock", metadata={"description": "On-hand per warehouse (the user's warehouses)"})
 
     def _stock(self, product):
         try:
             from backend.services.ledger import on_hand_by_warehouse
         except ImportError:  # inventory module not installed
             return []
-        return StockByWarehouse(many=True).dump(on_hand_by_warehouse(product.id))
+        from backend.services.warehouses import visible_warehouse_ids
+
+        return StockByWarehouse(many=True).dump(on_hand_by_warehouse(product.id, visible_warehouse_ids()))
 
 
 class ProductListArgs(ListArgs):
@@ -110,6 +113,7 @@ class ProductListArgs(ListArgs):
 
 
 def _filter(stmt, args):
+    refuse_cost_sort(args.get("sort"), cost_columns(Product))
     if args.get("category"):
         stmt = stmt.where(Product.category == args["category"])
     if args.get("q"):

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, VersionArgs, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, VersionArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.purchasing import PO_STATUSES
@@ -100,11 +100,11 @@ class _PurchaseLineBase(ma.Schema):
     name = ma.fields.String(attribute="product.name")
     unit = ma.fields.String(attribute="product.unit")
     quantity = Dec()
-    unit_price = Dec()
+    unit_price = Cost(Dec())
     tax_rate = Dec()
-    amount = Dec(places=2)
-    tax_amount = Dec(places=2)
-    total = Dec(places=2)
+    amount = Cost(Dec(places=2))
+    tax_amount = Cost(Dec(places=2))
+    total = Cost(Dec(places=2))
 
 
 class POLineOut(_PurchaseLineBase):
@@ -127,7 +127,7 @@ class POApprovalOut(ma.Schema):
 class PurchaseDocSummary(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String()
-    total = Dec(places=2)
+    total = Cost(Dec(places=2))
     created_at = ma.fields.AwareDateTime()
 
 
@@ -143,9 +143,9 @@ class POOut(ma.Schema):
     expected_date = ma.fields.Date(allow_none=True)
     notes = ma.fields.String(allow_none=True)
     receive_tolerance_pct = Dec(allow_none=True)
-    subtotal = Dec(places=2)
-    tax_total = Dec(places=2)
-    total = Dec(places=2)
+    subtotal = Cost(Dec(places=2))
+    tax_total = Cost(Dec(places=2))
+    total = Cost(Dec(places=2))
     created_by_id = ma.fields.Integer(allow_none=True)
     submitted_by_id = ma.fields.Integer(allow_none=True)
     submitted_at = ma.fields.AwareDateTime(allow_none=True)
@@ -197,9 +197,9 @@ class GoodsReceiptOut(ma.Schema):
     received_at = ma.fields.AwareDateTime()
     note = ma.fields.String(allow_none=True)
     op_id = ma.fields.String(allow_none=True)
-    amount = Dec(places=2)
-    tax_amount = Dec(places=2)
-    total = Dec(places=2)
+    amount = Cost(Dec(places=2))
+    tax_amount = Cost(Dec(places=2))
+    total = Cost(Dec(places=2))
     lines = ma.fields.List(ma.fields.Nested(GoodsReceiptLineOut))
 
 
@@ -219,9 +219,9 @@ class PurchaseReturnOut(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     returned_by_id = ma.fields.Integer(allow_none=True)
     returned_at = ma.fields.AwareDateTime()
-    amount = Dec(places=2)
-    tax_amount = Dec(places=2)
-    total = Dec(places=2)
+    amount = Cost(Dec(places=2))
+    tax_amount = Cost(Dec(places=2))
+    total = Cost(Dec(places=2))
     lines = ma.fields.List(ma.fields.Nested(PurchaseReturnLineOut))
 
 

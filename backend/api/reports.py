@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec
+from backend.api.common import Blueprint, Cost, Dec
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import reports as service
@@ -100,21 +100,21 @@ class SalesRow(RowBase):
     quantity = _qty()
     revenue = _money(metadata={"description": "Net of tax and discount, after returns"})
     returns = _money()
-    cost = _money()
-    margin = _money()
-    margin_pct = Dec(places=2, min_value=None, allow_none=True)
+    cost = Cost(_money())
+    margin = Cost(_money())
+    margin_pct = Cost(Dec(places=2, min_value=None, allow_none=True))
 
 
 class PurchaseRow(RowBase):
     ordered_qty = _qty()
-    ordered_amount = _money()
+    ordered_amount = Cost(_money())
     received_qty = _qty()
-    received_amount = _money()
+    received_amount = Cost(_money())
     returned_qty = _qty()
-    returned_amount = _money()
-    net_amount = _money()
+    returned_amount = Cost(_money())
+    net_amount = Cost(_money())
     open_qty = _qty()
-    open_amount = _money()
+    open_amount = Cost(_money())
 
 
 class InventoryRow(RowBase):
@@ -123,13 +123,13 @@ class InventoryRow(RowBase):
     category = ma.fields.String(allow_none=True)
     warehouse_code = ma.fields.String()
     quantity = _qty()
-    value = _money()
-    avg_cost = _qty()
+    value = Cost(_money())
+    avg_cost = Cost(_qty())
     in_transit_qty = _qty()
-    in_transit_value = _money()
-    opening_value = _money()
-    average_value = _money()
-    cogs = _money()
+    in_transit_value = Cost(_money())
+    opening_value = Cost(_money())
+    average_value = Cost(_money())
+    cogs = Cost(_money())
     sold_qty = _qty()
     turnover = Dec(places=2, min_value=None, allow_none=True)
     days_of_cover = Dec(places=1, min_value=None, allow_none=True)
@@ -167,16 +167,16 @@ def _report_schema(name: str, row: type[ma.Schema]) -> type[ma.Schema]:
 
 class SalesFigures(ma.Schema):
     revenue = _money()
-    cost = _money()
-    margin = _money()
-    margin_pct = Dec(places=2, min_value=None, allow_none=True)
+    cost = Cost(_money())
+    margin = Cost(_money())
+    margin_pct = Cost(Dec(places=2, min_value=None, allow_none=True))
     quantity = _qty()
 
 
 class TrendPoint(ma.Schema):
     date = ma.fields.String()
     revenue = _money()
-    margin = _money()
+    margin = Cost(_money())
 
 
 class DashboardOut(ma.Schema):
@@ -185,7 +185,7 @@ class DashboardOut(ma.Schema):
     today = ma.fields.Nested(SalesFigures, allow_none=True)
     month = ma.fields.Nested(SalesFigures, allow_none=True)
     trend = ma.fields.List(ma.fields.Nested(TrendPoint), allow_none=True)
-    stock_value = _money()
+    stock_value = Cost(_money())
     open_purchase_orders = ma.fields.Integer(allow_none=True)
     open_sales_orders = ma.fields.Integer(allow_none=True)
     low_stock = ma.fields.Integer(allow_none=True)

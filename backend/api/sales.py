@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
@@ -213,7 +213,7 @@ class DocRef(ma.Schema):
 class SODetail(SOOut):
     approvals = ma.fields.Function(lambda so: ApprovalOut(many=True).dump(approvals.history(svc.DOC_TYPE, so.id)))
     stock = ma.fields.Function(lambda so: StockImpactOut(many=True).dump(svc.stock_impact(so)))
-    margin = ma.fields.Function(lambda so: MarginOut().dump(svc.margin(so)))
+    margin = Cost(ma.fields.Function(lambda so: MarginOut().dump(svc.margin(so))))
     documents = ma.fields.Function(lambda so: svc.order_documents(so))
 
 
@@ -225,8 +225,8 @@ class ShipmentLineOut(ma.Schema):
     product_name = ma.fields.String(attribute="product.name")
     location_id = ma.fields.Integer(allow_none=True)
     quantity = Dec()
-    unit_cost = Dec()
-    cost = Money()
+    unit_cost = Cost(Dec())
+    cost = Cost(Money())
     returned_qty = Dec()
     move_id = ma.fields.Integer(allow_none=True)
 
@@ -242,7 +242,7 @@ class ShipmentOut(ma.Schema):
     shipped_at = ma.fields.AwareDateTime()
     op_id = ma.fields.String(allow_none=True)
     notes = ma.fields.String(allow_none=True)
-    cost_total = Money()
+    cost_total = Cost(Money())
     lines = ma.fields.List(ma.fields.Nested(ShipmentLineOut))
 
 
@@ -286,8 +286,8 @@ class ReturnLineOut(ma.Schema):
     product_id = ma.fields.Integer()
     sku = ma.fields.String(attribute="product.sku")
     quantity = Dec()
-    unit_cost = Dec()
-    cost = Money()
+    unit_cost = Cost(Dec())
+    cost = Cost(Money())
     move_id = ma.fields.Integer(allow_none=True)
 
 
@@ -301,7 +301,7 @@ class ReturnOut(ma.Schema):
     returned_by_id = ma.fields.Integer(allow_none=True)
     returned_at = ma.fields.AwareDateTime()
     op_id = ma.fields.String(allow_none=True)
-    cost_total = Money()
+    cost_total = Cost(Money())
     lines = ma.fields.List(ma.fields.Nested(ReturnLineOut))
     credit_note = ma.fields.Nested(CreditNoteOut, allow_none=True)
 

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.ledger import MOVE_KINDS
@@ -38,8 +38,8 @@ class StockRow(ma.Schema):
     warehouse_id = ma.fields.Integer()
     warehouse_code = ma.fields.String()
     quantity = Dec(min_value=None)
-    avg_cost = Dec(min_value=None)
-    value = Dec(min_value=None)
+    avg_cost = Cost(Dec(min_value=None))
+    value = Cost(Dec(min_value=None))
     in_transit = Dec(min_value=None, metadata={"description": "Shipped towards this warehouse, not yet received"})
     reorder_point = Dec(min_value=None)
     reorder_qty = Dec(min_value=None)
@@ -47,7 +47,7 @@ class StockRow(ma.Schema):
 
 
 class StockPage(page_schema(StockRow, "StockRowPage")):
-    total_value = Dec(min_value=None)
+    total_value = Cost(Dec(min_value=None))
 
 
 class MoveArgs(ListArgs):
@@ -71,8 +71,8 @@ class MoveOut(ma.Schema):
     warehouse_id = ma.fields.Integer()
     location_id = ma.fields.Integer(allow_none=True)
     quantity = Dec(min_value=None)
-    unit_cost = Dec(min_value=None)
-    value = Dec(min_value=None)
+    unit_cost = Cost(Dec(min_value=None))
+    value = Cost(Dec(min_value=None))
     balance_after = Dec(min_value=None)
     kind = ma.fields.String()
     reason = ma.fields.String(allow_none=True)

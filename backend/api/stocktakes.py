@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, current_user_required, require
 from backend.domain.inventory import STOCKTAKE_FLOW
@@ -66,8 +66,8 @@ class StocktakeLineOut(ma.Schema):
     counted_at = ma.fields.AwareDateTime(allow_none=True)
     book_qty = Dec(min_value=None, metadata={"description": "Book quantity at counted_at"})
     variance = Dec(min_value=None)
-    unit_cost = Dec(min_value=None)
-    variance_value = Dec(min_value=None)
+    unit_cost = Cost(Dec(min_value=None))
+    variance_value = Cost(Dec(min_value=None))
     moved_after_count = Dec(min_value=None)
     flagged = ma.fields.Boolean(metadata={"description": "Stock moved after the count: keep or recount"})
     clock_suspect = ma.fields.Boolean(metadata={
@@ -134,9 +134,9 @@ class StocktakeReportOut(ma.Schema):
     uncounted = ma.fields.List(ma.fields.Nested(StocktakeLineOut))
     flagged = ma.fields.Integer()
     clock_suspect = ma.fields.Integer(metadata={"description": "Lines with a count whose time is suspect"})
-    gain_value = Dec(min_value=None)
-    loss_value = Dec(min_value=None)
-    net_value = Dec(min_value=None)
+    gain_value = Cost(Dec(min_value=None))
+    loss_value = Cost(Dec(min_value=None))
+    net_value = Cost(Dec(min_value=None))
 
 
 def _errs(fn):

@@ -11,6 +11,7 @@ from backend.api import input_guard
 from backend.api.common import Blueprint, ListArgs, harden, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
+from backend.auth.visibility import can_see_costs, strip
 from backend.context import Actor, acting_as
 from backend.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from backend.services import sync, sync_ops, sync_pull
@@ -69,13 +70,22 @@ class SyncPushIn(ma.Schema):
 _PUSH_IN = harden(SyncPushIn())
 
 
+class OpResultField(ma.fields.Raw):
+    """An op's result; its cost keys (``sync_ops.COST_RESULT_KEYS``) are left out without cost.view."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, dict) and not can_see_costs():
+            return strip(value, sync_ops.COST_RESULT_KEYS)
+        return value
+
+
 class SyncOpResult(ma.Schema):
     op_id = ma.fields.String()
     seq = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "applied | duplicate | rejected"})
     original_status = ma.fields.String(metadata={"description": "duplicate only: applied | rejected"})
     record_status = ma.fields.String(metadata={"description": "duplicate only: current status of the op record"})
-    result = ma.fields.Raw(allow_none=True)
+    result = OpResultField(allow_none=True)
     code = ma.fields.String()
     message = ma.fields.String()
     errors = ma.fields.Raw()
@@ -111,6 +121,8 @@ class SyncPullOut(ma.Schema):
     cursor = ma.fields.String()
     has_more = ma.fields.Boolean()
     reset = ma.fields.Boolean(metadata={"description": "True: a snapshot starts; drop local data first"})
+    omitted = ma.fields.List(ma.fields.String(), metadata={
+        "description": "Entity kinds of the scope left out: the user lacks their list permission"})
     changes = ma.fields.List(ma.fields.Nested(SyncChangeOut))
 
 
@@ -140,7 +152,7 @@ class SyncOpRecordOut(ma.Schema):
     client_time = ma.fields.AwareDateTime(allow_none=True)
     synced_at = ma.fields.AwareDateTime()
     status = ma.fields.String()
-    result = ma.fields.Raw(allow_none=True)
+    result = OpResultField(allow_none=True)
     error_code = ma.fields.String(allow_none=True)
     error_message = ma.fields.String(allow_none=True)
     error_details = ma.fields.Raw(allow_none=True)

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.domain.inventory import TRANSFER_FLOW
@@ -51,7 +51,7 @@ class TransferLineOut(ma.Schema):
     reported_qty = Dec()
     resolved_qty = Dec()
     in_transit = Dec(min_value=None)
-    unit_cost = Dec(allow_none=True)
+    unit_cost = Cost(Dec(allow_none=True))
 
 
 class DiscrepancyOut(ma.Schema):
@@ -60,7 +60,7 @@ class DiscrepancyOut(ma.Schema):
     product_id = ma.fields.Integer()
     kind = ma.fields.String()
     quantity = Dec()
-    value = Dec()
+    value = Cost(Dec())
     note = ma.fields.String(allow_none=True)
     resolution = ma.fields.String(allow_none=True)
     resolution_note = ma.fields.String(allow_none=True)

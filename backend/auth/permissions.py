@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, str] = {
     "finance.view": "View payables, receivables and payments",
     "finance.write": "Record payments and expenses",
     "report.view": "View reports",
+    "cost.view": "See costs: purchase prices, average cost, stock value, cost of goods, margin, supplier prices",
     "audit.view": "Read the audit log",
     "user.admin": "Manage users and roles",
     "sync.push": "Push offline operations",
@@ -58,7 +59,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "manager": set(PERMISSIONS) - {"user.admin", "system.admin"},
     "purchaser": _COMMON
     | {"product.write", "barcode.write", "supplier.write", "label.print", "purchase.view", "purchase.create",
-       "purchase.return", "stock.view", "transfer.view", "report.view"},
+       "purchase.return", "stock.view", "transfer.view", "report.view", "cost.view"},
     "warehouse": _COMMON
     | {"barcode.write", "label.print", "purchase.view", "purchase.receive", "purchase.return", "sales.view",
        "sales.ship", "sales.return", "stock.view", "stock.adjust", "transfer.view", "transfer.create",
@@ -67,7 +68,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"customer.write", "sales.view", "sales.create", "sales.return", "stock.view", "report.view"},
     "finance": _COMMON
     | {"purchase.view", "sales.view", "sales.invoice", "stock.view", "finance.view", "finance.write",
-       "report.view"},
+       "report.view", "cost.view"},
 }
 ROLES = tuple(ROLE_PERMISSIONS)
 

@@ -22,6 +22,11 @@ MONEY_SCALE = Decimal("0.01")
 NUMERIC_MAX = Decimal(10) ** (NUMERIC_PRECISION - NUMERIC_SCALE) - QTY_SCALE  # 99999999999999.9999
 
 
+# Column info of a cost (purchase price, average/unit cost, value, supplier amounts): shown only with the
+# cost.view permission (backend/auth/visibility.py).
+COST = {"cost": True}
+
+
 def utcnow() -> datetime:
     """Timezone-aware current UTC time."""
     return datetime.now(UTC)

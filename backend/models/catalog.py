@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin
+from backend.models.base import COST, Base, Money, Qty, TimestampMixin, VersionedMixin
 
 SYMBOLOGIES = ("ean13", "ean8", "upca", "upce", "code128", "code39", "code93", "itf", "codabar", "qr",
                "datamatrix", "other")
@@ -24,7 +24,7 @@ class Product(VersionedMixin, TimestampMixin, Base):
     spec: Mapped[str | None] = mapped_column(String(200))  # 规格
     unit: Mapped[str] = mapped_column(String(20), default="pcs")
     category: Mapped[str | None] = mapped_column(String(100), index=True)
-    purchase_price: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    purchase_price: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
     sale_price: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     tax_rate: Mapped[Decimal] = mapped_column(Qty(), default=Decimal("0.13"))
     reorder_point: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin
+from backend.models.base import COST, Base, Money, Qty, TimestampMixin, VersionedMixin
 
 ADJUSTMENT_REASONS = ("damage", "loss", "found", "sample", "opening_balance", "other")
 TRANSFER_RESOLUTIONS = ("write_off", "return_to_source", "accept")
@@ -30,7 +30,7 @@ class Adjustment(VersionedMixin, TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True, default="draft")
-    total_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # absolute value at creation
+    total_value: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # absolute value at creation
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approval_level: Mapped[int] = mapped_column(default=0)
     posted_at: Mapped[datetime | None]
@@ -47,8 +47,8 @@ class AdjustmentLine(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())  # signed: + in, − out
-    unit_cost: Mapped[Decimal | None] = mapped_column(Money())  # incoming only; None = current average
-    value: Mapped[Decimal | None] = mapped_column(Money())  # signed value of the posted move
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money(), info=COST)  # incoming only; None = current average
+    value: Mapped[Decimal | None] = mapped_column(Money(), info=COST)  # signed value of the posted move
     move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"))
     adjustment: Mapped[Adjustment] = relationship(back_populates="lines")
 
@@ -86,7 +86,7 @@ class TransferLine(Base):
     received_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     reported_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # short/damaged reported
     resolved_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # of reported, resolved
-    unit_cost: Mapped[Decimal | None] = mapped_column(Money())  # average cost at shipment
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money(), info=COST)  # average cost at shipment
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
     product = relationship("Product", lazy="joined")
 
@@ -112,7 +112,7 @@ class TransferDiscrepancy(VersionedMixin, TimestampMixin, Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     kind: Mapped[str] = mapped_column(String(20))  # short | damaged
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # at the shipment cost
+    value: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # at the shipment cost
     note: Mapped[str | None] = mapped_column(String(500))
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(String(20))
@@ -184,8 +184,8 @@ class StocktakeLine(Base):
     counted_at: Mapped[datetime | None]  # latest count of the product
     book_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # at counted_at (now if uncounted)
     variance: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
-    unit_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    variance_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    unit_cost: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    variance_value: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
     moved_after_count: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # net moves since count
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     clock_suspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a count's time

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, Money, Qty, utcnow
+from backend.models.base import COST, Base, Money, Qty, utcnow
 
 MOVE_KINDS = ("receipt", "shipment", "transfer_out", "transfer_in", "adjustment", "stocktake", "return_in",
               "return_out", "opening")
@@ -24,8 +24,8 @@ class StockMove(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_cost: Mapped[Decimal] = mapped_column(Money())
-    value: Mapped[Decimal] = mapped_column(Money())  # signed; sum(value) = level value
+    unit_cost: Mapped[Decimal] = mapped_column(Money(), info=COST)
+    value: Mapped[Decimal] = mapped_column(Money(), info=COST)  # signed; sum(value) = level value
     balance_after: Mapped[Decimal] = mapped_column(Qty())
     kind: Mapped[str] = mapped_column(String(20), index=True)
     reason: Mapped[str | None] = mapped_column(String(40))
@@ -54,8 +54,8 @@ class StockLevel(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), primary_key=True, index=True)
     quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
-    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    avg_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    value: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    avg_cost: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product = relationship("Product", lazy="joined")

@@ -11,7 +11,15 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin, utcnow
+from backend.models.base import (
+    COST,
+    Base,
+    Money,
+    Qty,
+    TimestampMixin,
+    VersionedMixin,
+    utcnow,
+)
 
 PO_STATUSES = ("draft", "submitted", "approved", "rejected", "partially_received", "received", "closed",
                "cancelled")
@@ -29,9 +37,9 @@ class PurchaseOrder(VersionedMixin, TimestampMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # Over-receipt allowance in percent of the ordered quantity; None = app config PURCHASE_RECEIVE_TOLERANCE_PCT.
     receive_tolerance_pct: Mapped[Decimal | None] = mapped_column(Qty())
-    subtotal: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # net of tax
-    tax_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # gross
+    subtotal: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # net of tax
+    tax_total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # gross
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None]
@@ -58,11 +66,11 @@ class PurchaseOrderLine(Base):
     line_no: Mapped[int] = mapped_column(Integer, default=1)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(Money())  # tax-exclusive
+    unit_price: Mapped[Decimal] = mapped_column(Money(), info=COST)  # tax-exclusive
     tax_rate: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))  # 0.13 = 13 %
-    amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # qty × price, cents
-    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # qty × price, cents
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
     received_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     notes: Mapped[str | None] = mapped_column(String(500))
@@ -86,9 +94,9 @@ class GoodsReceipt(TimestampMixin, Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
     op_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # net
-    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # gross = payable
+    amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # net
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # gross = payable
 
     order = relationship("PurchaseOrder", lazy="joined")
     supplier = relationship("Supplier", lazy="joined")
@@ -106,11 +114,11 @@ class GoodsReceiptLine(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(Money(), info=COST)
     tax_rate: Mapped[Decimal] = mapped_column(Qty())
-    amount: Mapped[Decimal] = mapped_column(Money())
-    tax_amount: Mapped[Decimal] = mapped_column(Money())
-    total: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money(), info=COST)
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), info=COST)
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST)
     returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
 
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
@@ -132,9 +140,9 @@ class PurchaseReturn(TimestampMixin, Base):
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     returned_at: Mapped[datetime] = mapped_column(default=utcnow)
     op_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
-    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # gross, reduces the payable
+    amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=Decimal(0))  # gross, reduces the payable
 
     order = relationship("PurchaseOrder", lazy="joined")
     supplier = relationship("Supplier", lazy="joined")
@@ -153,11 +161,11 @@ class PurchaseReturnLine(Base):
     order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_lines.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(Money(), info=COST)
     tax_rate: Mapped[Decimal] = mapped_column(Qty())
-    amount: Mapped[Decimal] = mapped_column(Money())
-    tax_amount: Mapped[Decimal] = mapped_column(Money())
-    total: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money(), info=COST)
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), info=COST)
+    total: Mapped[Decimal] = mapped_column(Money(), info=COST)
 
     purchase_return: Mapped[PurchaseReturn] = relationship(back_populates="lines")
     product = relationship("Product", lazy="joined")

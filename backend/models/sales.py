@@ -13,7 +13,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.models.base import Base, Money, Qty, TimestampMixin, VersionedMixin, utcnow
+from backend.models.base import (
+    COST,
+    Base,
+    Money,
+    Qty,
+    TimestampMixin,
+    VersionedMixin,
+    utcnow,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -143,7 +151,7 @@ class Shipment(TimestampMixin, Base):
     shipped_at: Mapped[datetime] = mapped_column(default=utcnow)
     op_id: Mapped[str | None] = mapped_column(String(64), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
-    cost_total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)  # cost of goods shipped
+    cost_total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=ZERO)  # cost of goods shipped
 
     order = relationship("SalesOrder", lazy="joined")
     lines: Mapped[list[ShipmentLine]] = relationship(
@@ -159,8 +167,8 @@ class ShipmentLine(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_cost: Mapped[Decimal] = mapped_column(Money(), default=ZERO)  # average cost at shipping time
-    cost: Mapped[Decimal] = mapped_column(Money(), default=ZERO)  # = −(move value)
+    unit_cost: Mapped[Decimal] = mapped_column(Money(), info=COST, default=ZERO)  # average cost at shipping time
+    cost: Mapped[Decimal] = mapped_column(Money(), info=COST, default=ZERO)  # = −(move value)
     returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"))
 
@@ -217,7 +225,7 @@ class SalesReturn(TimestampMixin, Base):
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     returned_at: Mapped[datetime] = mapped_column(default=utcnow)
     op_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    cost_total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    cost_total: Mapped[Decimal] = mapped_column(Money(), info=COST, default=ZERO)
 
     lines: Mapped[list[SalesReturnLine]] = relationship(
         back_populates="sales_return", lazy="selectin", order_by="SalesReturnLine.id", cascade="all, delete-orphan")
@@ -233,8 +241,8 @@ class SalesReturnLine(Base):
     order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_lines.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_cost: Mapped[Decimal] = mapped_column(Money())  # the shipment line's original cost
-    cost: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    unit_cost: Mapped[Decimal] = mapped_column(Money(), info=COST)  # the shipment line's original cost
+    cost: Mapped[Decimal] = mapped_column(Money(), info=COST, default=ZERO)
     move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"))
 
     sales_return: Mapped[SalesReturn] = relationship(back_populates="lines")

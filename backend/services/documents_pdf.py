@@ -43,6 +43,7 @@ class Column:
     label: str
     width: float = 30  # mm (relative: scaled to fit the page)
     align: str = "left"  # left | right | center
+    cost: bool = False  # a cost column: callers drop it without cost.view (backend/auth/visibility.py)
 
 
 def _font() -> str:

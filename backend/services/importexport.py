@@ -191,14 +191,23 @@ def _export_query(entity: str):
     return spec, stmt.execution_options(yield_per=500)
 
 
-def _row(spec: Entity, obj: Any) -> list[Any]:
-    return [(_barcodes_cell(obj) if c == "barcodes" else getattr(obj, c)) for c in spec.columns]
+def export_columns(spec: Entity) -> list[str]:
+    """The exported columns for the current user: cost columns (``info=COST``) only with cost.view."""
+    from backend.auth.visibility import can_see_costs, cost_columns
+
+    hidden = set() if can_see_costs() else cost_columns(spec.model)
+    return [c for c in spec.columns if c not in hidden]
+
+
+def _row(cols: list[str], obj: Any) -> list[Any]:
+    return [(_barcodes_cell(obj) if c == "barcodes" else getattr(obj, c)) for c in cols]
 
 
 def export_rows(entity: str) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and rows (Python values) of an entity, ordered by key (read in the current session)."""
     spec, stmt = _export_query(entity)
-    return list(spec.columns), (_row(spec, obj) for obj in db.session.scalars(stmt))
+    cols = export_columns(spec)
+    return cols, (_row(cols, obj) for obj in db.session.scalars(stmt))
 
 
 def safe_cell(v: Any) -> str:
@@ -212,14 +221,15 @@ def csv_chunks(entity: str) -> Iterator[str]:
     The query (and the user's warehouse scope) is fixed now; rows are read while the chunks are consumed.
     """
     spec, stmt = _export_query(entity)
+    cols = export_columns(spec)  # now, in the request: who sees costs
     engine = db.engine
 
     def rows():  # its own session: the response may be sent after the request's context has ended
         with Session(engine) as session:
             for obj in session.scalars(stmt):
-                yield _row(spec, obj)
+                yield _row(cols, obj)
 
-    return _csv_gen(list(spec.columns), rows())
+    return _csv_gen(cols, rows())
 
 
 def _csv_gen(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:

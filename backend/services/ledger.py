@@ -171,9 +171,12 @@ def quantity_at(product_id: int, warehouse_id: int, at: datetime) -> Decimal:
     return Decimal(total).quantize(Decimal("0.0001"))
 
 
-def on_hand_by_warehouse(product_id: int) -> list[dict]:
-    """On-hand, average cost and value per warehouse (for the product detail)."""
-    rows = db.session.scalars(select(StockLevel).where(StockLevel.product_id == product_id)
-                              .order_by(StockLevel.warehouse_id)).all()
+def on_hand_by_warehouse(product_id: int, warehouse_ids: set[int] | None = None) -> list[dict]:
+    """On-hand, average cost and value per warehouse (for the product detail); ``warehouse_ids``: only
+    these (the user's scope, ``warehouses.visible_warehouse_ids``), None for all."""
+    stmt = select(StockLevel).where(StockLevel.product_id == product_id)
+    if warehouse_ids is not None:
+        stmt = stmt.where(StockLevel.warehouse_id.in_(warehouse_ids))
+    rows = db.session.scalars(stmt.order_by(StockLevel.warehouse_id)).all()
     return [{"warehouse_id": r.warehouse_id, "warehouse_code": r.warehouse.code, "quantity": r.quantity,
              "avg_cost": r.avg_cost, "value": r.value} for r in rows]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from backend.auth.visibility import can_see_costs, visible_columns
 from backend.services import purchasing
 from backend.services.documents_pdf import Column, render_document
 
@@ -10,9 +11,12 @@ STATUS_ZH = {"draft": "草稿", "submitted": "待审批", "approved": "已审批
              "partially_received": "部分入库", "received": "已入库", "closed": "已关闭", "cancelled": "已取消",
              "posted": "已过账"}
 
+# supplier prices and amounts are costs: without cost.view the document shows quantities only (a warehouse
+# clerk still prints what to receive or return)
 _COLUMNS = [Column("#", 6, "right"), Column("编码 SKU", 18), Column("商品 Product", 40), Column("单位", 8),
-            Column("数量 Qty", 14, "right"), Column("单价(不含税)", 16, "right"), Column("税率", 9, "right"),
-            Column("金额 Net", 16, "right"), Column("税额 Tax", 14, "right"), Column("价税合计", 17, "right")]
+            Column("数量 Qty", 14, "right"), Column("单价(不含税)", 16, "right", cost=True), Column("税率", 9, "right"),
+            Column("金额 Net", 16, "right", cost=True), Column("税额 Tax", 14, "right", cost=True),
+            Column("价税合计", 17, "right", cost=True)]
 
 
 def _q(v: Decimal) -> str:
@@ -38,6 +42,12 @@ def _totals(net, tax, total) -> list:
     return [("金额合计 Net", _m(net)), ("税额合计 Tax", _m(tax)), ("价税合计 Total (CNY)", _m(total))]
 
 
+def _render(title: str, header: list, rows: list, totals: list, **kw) -> bytes:
+    """``render_document`` with the cost columns and totals left out when the user may not see costs."""
+    cols, rows = visible_columns(_COLUMNS, rows)
+    return render_document(title, header, cols, list(rows), totals if can_see_costs() else [], **kw)
+
+
 def _date(d) -> str:
     return d.strftime("%Y-%m-%d %H:%M UTC") if hasattr(d, "hour") else (d.isoformat() if d else "")
 
@@ -52,9 +62,8 @@ def purchase_order_pdf(po_id: int) -> tuple[bytes, str]:
               ("联系人 Contact", " ".join(x for x in (po.supplier.contact, po.supplier.phone) if x)),
               ("地址 Address", po.supplier.address or "")]
     rows = [_row(ln.line_no, ln) for ln in po.lines]
-    pdf = render_document("采购订单 Purchase Order", header, _COLUMNS, rows,
-                          _totals(po.subtotal, po.tax_total, po.total), number=po.number,
-                          notes=f"备注 Notes: {po.notes}" if po.notes else None, footer="JXC 进销存")
+    pdf = _render("采购订单 Purchase Order", header, rows, _totals(po.subtotal, po.tax_total, po.total),
+                  number=po.number, notes=f"备注 Notes: {po.notes}" if po.notes else None, footer="JXC 进销存")
     return pdf, f"{po.number}.pdf"
 
 
@@ -65,8 +74,8 @@ def receipt_pdf(receipt_id: int) -> tuple[bytes, str]:
               ("仓库 Warehouse", f"{gr.warehouse.name} ({gr.warehouse.code})"),
               ("入库时间 Received", _date(gr.received_at)), ("状态 Status", STATUS_ZH.get(gr.status, gr.status))]
     rows = [_row(i, ln) for i, ln in enumerate(gr.lines, 1)]
-    pdf = render_document("入库单 Goods Receipt", header, _COLUMNS, rows, _totals(gr.amount, gr.tax_amount, gr.total),
-                          number=gr.number, notes=f"备注 Notes: {gr.note}" if gr.note else None, footer="JXC 进销存")
+    pdf = _render("入库单 Goods Receipt", header, rows, _totals(gr.amount, gr.tax_amount, gr.total),
+                  number=gr.number, notes=f"备注 Notes: {gr.note}" if gr.note else None, footer="JXC 进销存")
     return pdf, f"{gr.number}.pdf"
 
 
@@ -77,6 +86,6 @@ def return_pdf(return_id: int) -> tuple[bytes, str]:
               ("仓库 Warehouse", f"{pr.warehouse.name} ({pr.warehouse.code})"),
               ("退货时间 Returned", _date(pr.returned_at)), ("原因 Reason", pr.reason or "")]
     rows = [_row(i, ln) for i, ln in enumerate(pr.lines, 1)]
-    pdf = render_document("采购退货单 Purchase Return", header, _COLUMNS, rows,
-                          _totals(pr.amount, pr.tax_amount, pr.total), number=pr.number, footer="JXC 进销存")
+    pdf = _render("采购退货单 Purchase Return", header, rows, _totals(pr.amount, pr.tax_amount, pr.total),
+                  number=pr.number, footer="JXC 进销存")
     return pdf, f"{pr.number}.pdf"

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Numeric, and_, case, func, literal, or_, select, type_coerce
 
+from backend.auth.visibility import can_see_costs, strip, visible_columns
 from backend.errors import PermissionDenied, ValidationFailed
 from backend.extensions import db
 from backend.models.base import UTCDateTime
@@ -188,11 +189,14 @@ def _periods(rng: Range, grain: str) -> list[date]:
 
 def _scope(user, warehouse_id: int | None) -> list[int] | None:
     """Warehouses to include (None: all). Asking for a warehouse outside the user's scope is refused."""
-    ids = None if user is None else user.warehouse_ids
+    from backend.services.warehouses import (
+        ensure_warehouse_access,
+        visible_warehouse_ids,
+    )
+
+    ids = visible_warehouse_ids(user)
     if warehouse_id:
-        if ids is not None and warehouse_id not in ids:
-            raise PermissionDenied("You do not work in this warehouse.", code="warehouse_forbidden",
-                                   errors={"warehouse_id": warehouse_id})
+        ensure_warehouse_access(warehouse_id, user)
         return [warehouse_id]
     return None if ids is None else sorted(ids)
 
@@ -659,8 +663,20 @@ NAME_COLS = {
 }
 
 
+# Cost columns (backend/auth/visibility.py): absent from every format without cost.view. Turnover and days of
+# cover stay: ratios of quantities and of cost to cost reveal no price.
+COST_KEYS = {"sales": {"cost", "margin", "margin_pct"},
+             "purchases": {"ordered_amount", "received_amount", "returned_amount", "net_amount", "open_amount"},
+             "inventory": {"value", "avg_cost", "in_transit_value", "opening_value", "average_value", "cogs"}}
+
+
 def columns(report: dict) -> list[dict]:
-    """The exported columns of a report (key, zh-CN and en header, kind)."""
+    """The exported columns of a report (key, zh-CN and en header, kind, cost)."""
+    cost_keys = COST_KEYS.get(report["report"], set())
+    return [{**c, "cost": c["key"] in cost_keys} for c in _columns(report)]
+
+
+def _columns(report: dict) -> list[dict]:
     name, view, group_by = report["report"], report.get("view"), report.get("group_by")
     dim = NAME_COLS["period" if group_by in PERIODS else group_by] if group_by in NAME_COLS or \
         group_by in PERIODS else []
@@ -711,8 +727,8 @@ def _cell(v, kind):
 TOTAL_LABEL = {"zh-CN": "合计", "en": "Total"}
 
 
-def _table(report: dict, lang: str):
-    cols = columns(report)
+def _table(report: dict, lang: str, user=None):
+    cols = visible_columns(columns(report), user=user)[0]
     header = [c[lang] for c in cols]
     body = [[_cell(r.get(c["key"]), c["kind"]) for c in cols] for r in report["rows"]]
     tot = report["totals"]
@@ -728,9 +744,9 @@ def _col_letter(n: int) -> str:
     return get_column_letter(n)
 
 
-def export(report: dict, fmt: str, lang: str) -> tuple[bytes, str, str]:
+def export(report: dict, fmt: str, lang: str, user=None) -> tuple[bytes, str, str]:
     """The report as CSV (UTF-8 with BOM, for Excel) or XLSX: (bytes, mimetype, filename)."""
-    cols, header, body, total_row = _table(report, lang)
+    cols, header, body, total_row = _table(report, lang, user)
     stem = f"{report['report']}-{report.get('view') or report.get('group_by')}-{report['date_from']}-{report['date_to']}"
     if fmt == "csv":
         buf = io.StringIO()
@@ -785,9 +801,13 @@ REPORTS = {"sales": sales_report, "purchases": purchase_report, "inventory": inv
 def render(name: str, args: dict, user):
     """Run report ``name``; JSON as a dict, or (bytes, mimetype, filename) for ``format`` csv/xlsx."""
     report = REPORTS[name](args, user)
+    if not can_see_costs(user):  # the one place for JSON, CSV and XLSX alike
+        hidden = COST_KEYS.get(name, set())
+        report["rows"] = [strip(r, hidden) for r in report["rows"]]
+        report["totals"] = strip(report["totals"], hidden)
     fmt = args.get("format") or "json"
     if fmt == "json":
         report["columns"] = [{"key": c["key"], "label": c[args.get("lang") or "zh-CN"], "kind": c["kind"]}
-                             for c in columns(report)]
+                             for c in visible_columns(columns(report), user=user)[0]]
         return report
-    return export(report, fmt, args.get("lang") or "zh-CN")
+    return export(report, fmt, args.get("lang") or "zh-CN", user)

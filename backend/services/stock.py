@@ -35,15 +35,16 @@ def require(user, permission: str) -> None:
 
 
 def visible_ids(user) -> set[int] | None:
-    return None if user is None else user.warehouse_ids
+    from backend.services.warehouses import visible_warehouse_ids
+
+    return visible_warehouse_ids(user)
 
 
 def ensure_warehouse(user, warehouse_id: int) -> None:
     """Warehouse-bound users act only on their warehouses."""
-    ids = visible_ids(user)
-    if ids is not None and warehouse_id not in ids:
-        raise PermissionDenied("You do not work in this warehouse.", code="warehouse_forbidden",
-                               errors={"warehouse_id": warehouse_id})
+    from backend.services.warehouses import ensure_warehouse_access
+
+    ensure_warehouse_access(warehouse_id, user)
 
 
 def lock(model, obj_id: int, what: str):
@@ -130,6 +131,9 @@ def _stock_query(args: dict, user):
 
 def list_stock(args: dict, user) -> dict:
     """Stock levels with value, in-transit (incoming) quantity and the effective reorder point."""
+    from backend.auth.visibility import refuse_cost_sort
+
+    refuse_cost_sort(args.get("sort"), ("value",), user)
     stmt, _, _ = _stock_query(args, user)
     sub = stmt.subquery()
     total, total_value = db.session.execute(

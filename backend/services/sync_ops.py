@@ -130,6 +130,10 @@ def describe() -> list[dict]:
             for t in sorted(REGISTRY.values(), key=lambda t: (t.name, t.version)) if t.available()]
 
 
+
+# Keys of op results that are costs (backend/auth/visibility.py): left out of answers without cost.view.
+COST_RESULT_KEYS = frozenset({"total_value"})
+
 # ---------------------------------------------------------------- payload pieces
 
 

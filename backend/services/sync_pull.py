@@ -8,8 +8,14 @@ current row is sent (``upsert``) or, when it no longer exists or left the user's
 a document that is no longer open), a ``delete``. Changes made while a snapshot was being paged are
 delivered again by the change phase (upserts are idempotent).
 
-Cursors are opaque (base64url JSON); they carry the scope and a fingerprint of the user's warehouse set —
-if the user's warehouses change, the next pull restarts with a snapshot (``reset: true``).
+Who sees what: each entity needs the permission its own list endpoint needs (``Entity.perm``); entities
+the user may not see are not pulled at all and the answer names them (``omitted``). Rows are scoped to the
+user's warehouses as the lists are, and cost columns (``info=COST`` in the models, also in document lines)
+are left out without ``cost.view`` (backend/auth/visibility.py).
+
+Cursors are opaque (base64url JSON); they carry the scope and a fingerprint of what the user may see
+(warehouse set, pulled entities, costs) — if that changes, the next pull restarts with a snapshot
+(``reset: true``).
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from backend.auth.visibility import can_see_costs, cost_columns
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
@@ -50,6 +57,7 @@ def _model(module: str, name: str):
 class Entity:
     name: str
     group: str  # scope a client can ask for
+    perm: str  # the permission of the entity's own list endpoint
     model: Callable[[], Any]
     where: Callable[[Any, set[int] | None], list] = lambda m, wh: []
     lines: tuple[Callable[[], Any], str] | None = None  # (line model, foreign key column to the document)
@@ -74,25 +82,25 @@ def _open(statuses, *wh_cols):
 
 
 ENTITIES: list[Entity] = [
-    Entity("warehouse", "warehouses", lambda: Warehouse, lambda m, wh: [] if wh is None else [m.id.in_(wh)],
+    Entity("warehouse", "warehouses", "warehouse.view", lambda: Warehouse, lambda m, wh: [] if wh is None else [m.id.in_(wh)],
            exclude=("notes",)),
-    Entity("location", "warehouses", lambda: Location, _wh("warehouse_id")),
-    Entity("product", "catalog", lambda: Product, exclude=("notes",)),
-    Entity("barcode", "catalog", lambda: Barcode),
-    Entity("purchase_order", "documents", lambda: _model("backend.models.purchasing", "PurchaseOrder"),
+    Entity("location", "warehouses", "warehouse.view", lambda: Location, _wh("warehouse_id")),
+    Entity("product", "catalog", "product.view", lambda: Product, exclude=("notes",)),
+    Entity("barcode", "catalog", "product.view", lambda: Barcode),
+    Entity("purchase_order", "documents", "purchase.view", lambda: _model("backend.models.purchasing", "PurchaseOrder"),
            _open(("submitted", "approved", "partially_received"), "warehouse_id"),
            lines=(lambda: _model("backend.models.purchasing", "PurchaseOrderLine"), "order_id"),
            exclude=("notes", "reject_reason")),
-    Entity("sales_order", "documents", lambda: _model("backend.models.sales", "SalesOrder"),
+    Entity("sales_order", "documents", "sales.view", lambda: _model("backend.models.sales", "SalesOrder"),
            _open(("submitted", "approved", "partially_shipped"), "warehouse_id"),
            lines=(lambda: _model("backend.models.sales", "SalesOrderLine"), "order_id"),
            exclude=("notes", "rejected_reason")),
-    Entity("transfer", "documents", lambda: _model("backend.models.inventory", "Transfer"),
+    Entity("transfer", "documents", "transfer.view", lambda: _model("backend.models.inventory", "Transfer"),
            _open(("draft", "in_transit", "partially_received", "discrepancy"), "from_warehouse_id",
                  "to_warehouse_id"),
            lines=(lambda: _model("backend.models.inventory", "TransferLine"), "transfer_id")),
     # stocktakes are counted blind: the header only, no theoretical quantities
-    Entity("stocktake", "documents", lambda: _model("backend.models.inventory", "Stocktake"),
+    Entity("stocktake", "documents", "stocktake.view", lambda: _model("backend.models.inventory", "Stocktake"),
            _open(("counting",), "warehouse_id")),
 ]
 BY_NAME = {e.name: e for e in ENTITIES}
@@ -116,9 +124,11 @@ def _json(v):
     return v
 
 
-def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: int | None = None) -> list[dict]:
+def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: int | None = None,
+          costs: bool = True) -> list[dict]:
     m = ent.model()
-    cols = [c for c in m.__table__.columns if c.key not in ent.exclude]
+    hidden = set(ent.exclude) | (set() if costs else cost_columns(m))
+    cols = [c for c in m.__table__.columns if c.key not in hidden]
     stmt = select(*cols).where(*ent.where(m, wh))
     if ids is not None:
         stmt = stmt.where(m.id.in_(ids))
@@ -129,7 +139,8 @@ def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: 
         lm, fk = ent.lines[0](), ent.lines[1]
         if lm is not None:
             by_doc: dict[int, list] = {d["id"]: [] for d in out}
-            lcols = list(lm.__table__.columns)
+            lhidden = set() if costs else cost_columns(lm)
+            lcols = [c for c in lm.__table__.columns if c.key not in lhidden]
             for r in db.session.execute(select(*lcols).where(getattr(lm, fk).in_(list(by_doc))).order_by(lm.id)):
                 d = {k: _json(v) for k, v in r._mapping.items()}
                 by_doc[d[fk]].append(d)
@@ -138,8 +149,14 @@ def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: 
     return out
 
 
-def _fingerprint(wh: set[int] | None) -> str:
-    return "all" if wh is None else hashlib.sha1(",".join(map(str, sorted(wh))).encode()).hexdigest()[:12]
+def _fingerprint(wh: set[int] | None, omitted: list[str], costs: bool) -> str:
+    """What the user may see: warehouses, the entities left out, costs (a change restarts the snapshot).
+
+    A user who sees every entity and the costs keeps the fingerprint of before per-entity permissions."""
+    fp = "all" if wh is None else hashlib.sha1(",".join(map(str, sorted(wh))).encode()).hexdigest()[:12]
+    if omitted or not costs:
+        fp = hashlib.sha1(f"{fp};-{','.join(omitted)};c{int(costs)}".encode()).hexdigest()[:12]
+    return fp
 
 
 def _encode(c: dict) -> str:
@@ -175,13 +192,18 @@ def _decode(cursor: str) -> dict:
 
 
 def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
-    """One page of changes: ``{cursor, has_more, reset, changes: [{entity, id, op, data?}]}``."""
+    """One page of changes: ``{cursor, has_more, reset, omitted, changes: [{entity, id, op, data?}]}``."""
     if scope not in SCOPES:
         raise ValidationFailed(f"Unknown scope {scope!r}.", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
     limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
-    wh = user.warehouse_ids
-    names = [n for n in SCOPES[scope] if BY_NAME[n].available()]
-    fp = _fingerprint(wh)
+    from backend.services.warehouses import visible_warehouse_ids
+
+    wh = visible_warehouse_ids(user)
+    costs = can_see_costs(user)
+    available = [n for n in SCOPES[scope] if BY_NAME[n].available()]
+    names = [n for n in available if user.can(BY_NAME[n].perm)]
+    omitted = [n for n in available if n not in names]
+    fp = _fingerprint(wh, omitted, costs)
     c = _decode(cursor) if cursor else None
     reset = c is None
     if c is not None and (c.get("sc") != scope or c.get("w") != fp):
@@ -194,7 +216,7 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
         while e < len(names) and len(changes) < limit:
             ent = BY_NAME[names[e]]
             room = limit - len(changes)
-            rows = _rows(ent, wh, after=after, limit=room)
+            rows = _rows(ent, wh, after=after, limit=room, costs=costs)
             changes.extend({"entity": ent.name, "id": r["id"], "op": "upsert", "data": r} for r in rows)
             if len(rows) < room:  # this entity is exhausted
                 e, after = e + 1, 0
@@ -202,11 +224,12 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
                 after = rows[-1]["id"]
         if e < len(names):
             nxt = {**c, "e": e, "a": after}
-            return {"cursor": _encode(nxt), "has_more": True, "reset": reset, "changes": changes}
+            return {"cursor": _encode(nxt), "has_more": True, "reset": reset, "omitted": omitted, "changes": changes}
         c = {"v": 1, "sc": scope, "w": fp, "ph": "c", "s": c["hw"]}
         if len(changes) >= limit:
-            more = db.session.scalar(select(SyncChange.id).where(SyncChange.seq > c["s"]).limit(1)) is not None
-            return {"cursor": _encode(c), "has_more": more, "reset": reset, "changes": changes}
+            more = db.session.scalar(select(SyncChange.id).where(SyncChange.seq > c["s"], SyncChange.entity.in_(names))
+                                     .limit(1)) is not None
+            return {"cursor": _encode(c), "has_more": more, "reset": reset, "omitted": omitted, "changes": changes}
     # change phase
     room = limit - len(changes)
     rows = db.session.execute(select(SyncChange.entity, SyncChange.entity_id, SyncChange.seq)
@@ -220,7 +243,7 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
     current: dict[tuple[str, int], dict] = {}
     for name, ids in by_ent.items():
         for i in range(0, len(ids), 500):
-            for d in _rows(BY_NAME[name], wh, ids=ids[i:i + 500]):
+            for d in _rows(BY_NAME[name], wh, ids=ids[i:i + 500], costs=costs):
                 current[(name, d["id"])] = d
     for r in rows:
         d = current.get((r.entity, r.entity_id))
@@ -228,4 +251,4 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
                        else {"entity": r.entity, "id": r.entity_id, "op": "delete"})
     if rows:
         c = {**c, "s": rows[-1].seq}
-    return {"cursor": _encode(c), "has_more": more, "reset": reset, "changes": changes}
+    return {"cursor": _encode(c), "has_more": more, "reset": reset, "omitted": omitted, "changes": changes}

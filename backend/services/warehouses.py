@@ -10,19 +10,23 @@ from backend.models.warehouses import Location, Warehouse
 from backend.services import crud
 from backend.services.uow import command
 
+_CURRENT = object()
 
-def visible_warehouse_ids() -> set[int] | None:
-    """Warehouses the current user is limited to (None: all)."""
-    user = current_user_or_none()
+
+def visible_warehouse_ids(user=_CURRENT) -> set[int] | None:
+    """The one warehouse-scope rule: warehouses ``user`` (default: the current user) is limited to; None:
+    all (also for the system, i.e. no user). Every list, detail, report, export and pull filters by it."""
+    if user is _CURRENT:
+        user = current_user_or_none()
     return None if user is None else user.warehouse_ids
 
 
-def ensure_warehouse_access(warehouse_id: int) -> None:
-    """Refuse to act on a warehouse the current user is not assigned to."""
-    ids = visible_warehouse_ids()
+def ensure_warehouse_access(warehouse_id: int, user=_CURRENT) -> None:
+    """Refuse to act on a warehouse the user (default: the current user) is not assigned to."""
+    ids = visible_warehouse_ids(user)
     if ids is not None and warehouse_id not in ids:
-        raise PermissionDenied("You do not work in this warehouse.", code="warehouse_forbidden",
-                               errors={"warehouse_id": warehouse_id})
+        raise PermissionDenied("You do not work in this warehouse.", zh="您不在此仓库工作。",
+                               code="warehouse_forbidden", errors={"warehouse_id": warehouse_id})
 
 
 def get_warehouse(warehouse_id: int) -> Warehouse:
