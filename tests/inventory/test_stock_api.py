@@ -76,3 +76,21 @@ def test_check_ledger_passes_and_fails_on_tampering(app, make_product, make_ware
     db.session.commit()
     res = runner.invoke(args=["check-ledger"])
     assert res.exit_code == 1 and "MISMATCH" in res.output
+
+
+def test_a_warehouse_limited_user_sees_only_its_warehouses_stock_everywhere(login, make_product, make_warehouse):
+    mine, other = make_warehouse(), make_warehouse()
+    p = make_product(reorder_point=Decimal("500"))
+    stock_in(p, mine, 3, cost="2")
+    stock_in(p, other, 7, cost="2")
+    for role in ("warehouse", "sales", "purchaser"):
+        api = login(role, warehouses=[mine])
+        detail = api.get(f"/api/v1/products/{p.id}").get_json()
+        assert [s["warehouse_id"] for s in detail["stock"]] == [mine.id], role  # not the other warehouse's 7
+        assert [r["warehouse_id"] for r in api.get(f"/api/v1/stock?product_id={p.id}").get_json()["items"]] == [mine.id]
+        alerts = api.get("/api/v1/alerts/low-stock").get_json()["items"]
+        assert [r["warehouse_id"] for r in alerts] == [mine.id], role
+        rows = api.get("/api/v1/reports/inventory").get_json()["rows"]
+        assert [r["quantity"] for r in rows] == ["3.0000"], role
+    everywhere = login("warehouse").get(f"/api/v1/products/{p.id}").get_json()
+    assert sorted(s["warehouse_id"] for s in everywhere["stock"]) == sorted([mine.id, other.id])

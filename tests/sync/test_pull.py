@@ -152,3 +152,45 @@ def test_a_change_committed_late_with_an_earlier_start_is_not_missed(app, login,
     got = latest(seen + more)
     assert got[("product", x.id)]["data"]["name"] == "X late"
     assert got[("product", y.id)]["data"]["name"] == "Y early"
+
+
+def _submitted_po(api, supplier, warehouse, product, price="43.21"):
+    po = api.post("/api/v1/purchase-orders", json={"supplier_id": supplier.id, "warehouse_id": warehouse.id, "lines": [
+        {"product_id": product.id, "quantity": "5", "unit_price": price}]}).get_json()
+    r = api.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_each_pulled_entity_needs_the_permission_of_its_list(login, make_warehouse, make_product, make_supplier,
+                                                            make_user):
+    wh, p, s = make_warehouse(), make_product(), make_supplier()
+    buyer, admin = login("purchaser"), login("admin")
+    po = _submitted_po(buyer, s, wh, p)
+    seller = make_user("sales")
+    api = login(username=seller.username)
+    assert api.get(f"/api/v1/purchase-orders/{po['id']}").status_code == 403  # the list/detail refuse it ...
+    r = api.get("/api/v1/sync/pull?limit=3")
+    body = r.get_json()
+    # ... so the pull leaves it out too, and says which kinds of the scope it left out
+    assert set(body["omitted"]) == {"purchase_order", "transfer", "stocktake"}
+    changes, cursor, _, _ = pull_all(api, limit=3)
+    assert {c["entity"] for c in changes} == {"warehouse", "product", "barcode"}
+    # changes of entities the user may not see are skipped; the cursor still moves past them
+    for i in range(4):
+        po = _submitted_po(buyer, s, wh, p, price=f"{i + 1}.5")
+    again, cursor2, _, reset = pull_all(api, cursor, limit=2)
+    assert again == [] and reset is False
+    p0 = admin.get(f"/api/v1/products/{p.id}").get_json()
+    assert admin.patch(f"/api/v1/products/{p.id}", json={"version": p0["version"], "name": "新"}).status_code == 200
+    _submitted_po(buyer, s, wh, p)
+    changes, cursor3, _, _ = pull_all(api, cursor2, limit=2)
+    assert [(c["entity"], c["id"]) for c in changes] == [("product", p.id)]
+    assert pull_all(api, cursor3)[0] == []
+    # given purchase.view later, the phone starts again with a snapshot that now has the orders
+    u = admin.get(f"/api/v1/users/{seller.id}").get_json()
+    r = admin.patch(f"/api/v1/users/{seller.id}", json={"version": u["version"], "roles": ["sales", "purchaser"]})
+    assert r.status_code == 200, r.get_json()
+    api = login(username=seller.username)
+    changes, _, _, reset = pull_all(api, cursor3)
+    assert reset is True and "purchase_order" in {c["entity"] for c in changes}
