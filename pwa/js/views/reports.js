@@ -62,11 +62,14 @@ function kpi(label, value, testid, sub) {
 
 async function renderDashboard(box) {
   const d = await api('GET', '/api/v1/dashboard', { query: { tz: zone() } });
-  const pct = (x) => (x && x.margin_pct !== null ? `${t('rep.margin_pct')} ${x.margin_pct}%` : '');
+  // costs (margin, stock value) are absent for roles without cost.view: show nothing for them
+  const has = (v) => v !== null && v !== undefined;
+  const pct = (x) => (x && has(x.margin_pct) ? `${t('rep.margin_pct')} ${x.margin_pct}%` : '');
+  const margin = (x) => (has(x.margin) ? `${t('rep.margin')} ${fmtMoney(x.margin)} ${pct(x)}` : null);
   const cards = [
-    d.today && kpi(t('rep.today_sales'), fmtMoney(d.today.revenue), 'kpi-today', `${t('rep.margin')} ${fmtMoney(d.today.margin)} ${pct(d.today)}`),
-    d.month && kpi(t('rep.month_sales'), fmtMoney(d.month.revenue), 'kpi-month', `${t('rep.margin')} ${fmtMoney(d.month.margin)} ${pct(d.month)}`),
-    d.stock_value !== null && kpi(t('rep.stock_value'), fmtMoney(d.stock_value), 'kpi-stock'),
+    d.today && kpi(t('rep.today_sales'), fmtMoney(d.today.revenue), 'kpi-today', margin(d.today)),
+    d.month && kpi(t('rep.month_sales'), fmtMoney(d.month.revenue), 'kpi-month', margin(d.month)),
+    has(d.stock_value) && kpi(t('rep.stock_value'), fmtMoney(d.stock_value), 'kpi-stock'),
     d.low_stock !== null && kpi(t('rep.low_stock'), String(d.low_stock), 'kpi-low'),
     d.open_purchase_orders !== null && kpi(t('rep.open_pos'), String(d.open_purchase_orders), 'kpi-pos'),
     d.open_sales_orders !== null && kpi(t('rep.open_sos'), String(d.open_sales_orders), 'kpi-sos'),
@@ -77,7 +80,8 @@ async function renderDashboard(box) {
     d.trend ? h('div', { class: 'card' }, h('div', { class: 'muted small' }, t('rep.trend_30')),
       lineChart({ labels: d.trend.map((p) => p.date.slice(5)), lang: getLang(), ariaLabel: t('rep.trend_30'),
         series: [{ name: t('rep.revenue'), values: d.trend.map((p) => p.revenue) },
-          { name: t('rep.margin'), values: d.trend.map((p) => p.margin) }] })) : null);
+          ...(d.trend.some((p) => has(p.margin)) ? [{ name: t('rep.margin'), values: d.trend.map((p) => p.margin) }] : [])],
+      })) : null);
 }
 
 function table(rep) {
@@ -97,8 +101,9 @@ function table(rep) {
 
 function reportChart(name, rep) {
   const r = REPORTS[name];
-  const keys = Array.isArray(r.chart) ? r.chart : r.chart[rep.view] || [];
   const cols = Object.fromEntries((rep.columns || []).map((c) => [c.key, c.label]));
+  // only figures the server sent (cost columns are left out without cost.view)
+  const keys = (Array.isArray(r.chart) ? r.chart : r.chart[rep.view] || []).filter((k) => k in cols);
   const byPeriod = PERIODS.includes(rep.group_by) && !(name === 'finance' && rep.view !== 'payments');
   const rows = byPeriod ? rep.rows : rep.rows.slice(0, CHART_ROWS);
   if (!rows.length || !keys.length) return null;
