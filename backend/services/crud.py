@@ -100,9 +100,12 @@ def search(stmt: Select, model: type, q: str | None, fields: tuple[str, ...]) ->
 
 
 def sort(stmt: Select, model: type, sort_key: str | None, allowed: tuple[str, ...], default: str = "id") -> Select:
+    from backend.auth.visibility import cost_columns, refuse_cost_sort
+
     key = sort_key or default
     desc = key.startswith("-")
     name = key.lstrip("-")
+    refuse_cost_sort(key, cost_columns(model))  # the order of costs is a cost too
     if name not in allowed:
         raise ValidationFailed(f"Cannot sort by {name!r}.", zh=f"不能按 {name!r} 排序。", errors={"sort": [f"One of: {', '.join(allowed)}"]})
     col = getattr(model, name)

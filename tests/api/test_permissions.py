@@ -259,7 +259,8 @@ def test_pulled_records_carry_costs_only_with_cost_view(login, cost_world, role)
 
 def test_sorting_by_a_cost_is_refused_without_cost_view(login, cost_world):
     wh = login("warehouse")
-    for url in ("/api/v1/products?sort=-purchase_price", "/api/v1/stock?sort=value"):
+    for url in ("/api/v1/products?sort=-purchase_price", "/api/v1/stock?sort=value",
+                "/api/v1/purchase-orders?sort=total", "/api/v1/purchase-receipts?sort=-total"):
         r = wh.get(url)
         assert r.status_code == 422 and r.get_json()["errors"]["sort"], url
         assert login("purchaser").get(url).status_code == 200
