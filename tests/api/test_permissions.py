@@ -136,7 +136,7 @@ def cost_world(login, make_warehouse, make_product, make_supplier, make_customer
     order, an adjustment, a shipped transfer; made by admins through the API."""
     boss, approvers = login("admin"), [login("manager"), login("admin")]
     w1, w2 = make_warehouse(), make_warehouse()
-    p = make_product(purchase_price=PURCHASE_PRICE, sale_price="99", reorder_point=D("1000"))
+    p = make_product(purchase_price=PURCHASE_PRICE, sale_price="99", reorder_point=D(1000))
     s, c = make_supplier(), make_customer()
     po = _ok(boss.post("/api/v1/purchase-orders", json={"supplier_id": s.id, "warehouse_id": w1.id, "lines": [
         {"product_id": p.id, "quantity": "20", "unit_price": PO_PRICE, "tax_rate": "0"}]}), 201)

@@ -80,7 +80,7 @@ def test_check_ledger_passes_and_fails_on_tampering(app, make_product, make_ware
 
 def test_a_warehouse_limited_user_sees_only_its_warehouses_stock_everywhere(login, make_product, make_warehouse):
     mine, other = make_warehouse(), make_warehouse()
-    p = make_product(reorder_point=Decimal("500"))
+    p = make_product(reorder_point=Decimal(500))
     stock_in(p, mine, 3, cost="2")
     stock_in(p, other, 7, cost="2")
     for role in ("warehouse", "sales", "purchaser"):
