@@ -82,12 +82,13 @@ def _open(statuses, *wh_cols):
 
 
 ENTITIES: list[Entity] = [
-    Entity("warehouse", "warehouses", "warehouse.view", lambda: Warehouse, lambda m, wh: [] if wh is None else [m.id.in_(wh)],
-           exclude=("notes",)),
+    Entity("warehouse", "warehouses", "warehouse.view", lambda: Warehouse,
+           lambda m, wh: [] if wh is None else [m.id.in_(wh)], exclude=("notes",)),
     Entity("location", "warehouses", "warehouse.view", lambda: Location, _wh("warehouse_id")),
     Entity("product", "catalog", "product.view", lambda: Product, exclude=("notes",)),
     Entity("barcode", "catalog", "product.view", lambda: Barcode),
-    Entity("purchase_order", "documents", "purchase.view", lambda: _model("backend.models.purchasing", "PurchaseOrder"),
+    Entity("purchase_order", "documents", "purchase.view",
+           lambda: _model("backend.models.purchasing", "PurchaseOrder"),
            _open(("submitted", "approved", "partially_received"), "warehouse_id"),
            lines=(lambda: _model("backend.models.purchasing", "PurchaseOrderLine"), "order_id"),
            exclude=("notes", "reject_reason")),
