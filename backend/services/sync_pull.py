@@ -195,7 +195,7 @@ def _decode(cursor: str) -> dict:
 def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
     """One page of changes: ``{cursor, has_more, reset, omitted, changes: [{entity, id, op, data?}]}``."""
     if scope not in SCOPES:
-        raise ValidationFailed(f"Unknown scope {scope!r}.", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
+        raise ValidationFailed(f"Unknown scope {scope!r}.", zh=f"未知的范围 {scope!r}。", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
     limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
     from backend.services.warehouses import visible_warehouse_ids
 

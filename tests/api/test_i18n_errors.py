@@ -72,6 +72,13 @@ def test_every_fixed_error_message_has_a_zh_text():
     assert not missing, "give these zh= or add them to backend/messages_zh.py: " + repr(missing)
 
 
+def test_every_formatted_error_message_gives_its_zh_text():
+    import ast
+
+    missing = [(where, ast.unparse(arg)) for where, arg in _raises_without_zh(ast.JoinedStr)]
+    assert not missing, "give these zh=: " + repr(missing)
+
+
 def test_catalogued_message_is_served_in_zh(client):
     r = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x" * 12},
                     headers={"Accept-Language": "zh-CN"})
