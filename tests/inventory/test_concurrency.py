@@ -3,7 +3,6 @@ TEST_DATABASE_URL is set) on PostgreSQL. Stock never goes negative; one of two r
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from servers import GUNICORN, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
 
 def _pg_url() -> str | None:
@@ -23,12 +22,6 @@ def _pg_url() -> str | None:
 
     url = os.environ.get("TEST_DATABASE_URL")
     return side_database(url, f"conc_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}") if url else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(url: str) -> dict:
@@ -69,7 +62,7 @@ def server(request, tmp_path_factory):
         if url is None:
             pytest.skip("TEST_DATABASE_URL not set")
     seed = _seed(url)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "conc-test", "RATELIMIT_ENABLED": "0",
            "JXC_ENV": "development", "RATELIMIT_STORAGE_URI": "memory://"}
     proc = subprocess.Popen([str(GUNICORN), "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "60",
@@ -77,17 +70,7 @@ def server(request, tmp_path_factory):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None:
-                pytest.fail("gunicorn died: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+        wait_until_up(proc, base, lambda: proc.stderr.read().decode())
         yield {"base": base, "url": url, "db": request.param, **seed}
     finally:
         proc.terminate()

@@ -10,21 +10,19 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
+from servers import GUNICORN, free_port, wait_until_up
 
 from backend import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 # Settings a developer's shell or test.sh may export that would change what these servers do.
 _SCRUB = ("SECRET_KEY", "JXC_ENV", "REDIS_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED", "WEB_CONCURRENCY",
@@ -36,12 +34,6 @@ def _env(**kw) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env.update({k: str(v) for k, v in kw.items()})
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_or_skip() -> str:
@@ -72,7 +64,7 @@ def _gunicorn(env: dict, workers: int, extra=(), stdout=subprocess.PIPE) -> subp
 # --- refusing to start --------------------------------------------------------------------------------------
 
 def _refused(env: dict, workers: int, extra=()) -> str:
-    proc = _gunicorn(env, workers, ("-b", f"127.0.0.1:{_free_port()}", *extra))
+    proc = _gunicorn(env, workers, ("-b", f"127.0.0.1:{free_port()}", *extra))
     try:
         out, _ = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
@@ -221,7 +213,7 @@ def test_check_config_passes_on_a_complete_production_set_up(own_app, monkeypatc
 
 def test_check_config_finds_short_secret_unreachable_redis_and_an_old_migration(own_app, monkeypatch):
     own, invoke = own_app
-    _production(own, SECRET_KEY="short", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_free_port()}/0")
+    _production(own, SECRET_KEY="short", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
     monkeypatch.setenv("WEB_CONCURRENCY", "2")
     assert invoke(["db", "downgrade"]).exit_code == 0
     r = invoke(["check-config"])
@@ -259,7 +251,7 @@ def prod_server(tmp_path_factory):
                 create_user(name, "Blue-Kettle-42", ["sales"])
         db.session.remove()
         db.engine.dispose()
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("prodlog") / "access.log"
     prefix = f"jxc-test-{uuid.uuid4().hex[:12]}"
     env = _env(JXC_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url, REDIS_URL=redis_url,
@@ -271,17 +263,7 @@ def prod_server(tmp_path_factory):
                               "--access-logformat", "%(p)s %(s)s %(m)s %(U)s"), stdout=out)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None:
-                pytest.fail("gunicorn died: " + log.with_name("gunicorn.log").read_text()[-3000:])
-            time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+        wait_until_up(proc, base, lambda: log.with_name("gunicorn.log").read_text(), seconds=120)
         yield {"base": base, "log": log}
     finally:
         os.killpg(proc.pid, 15)

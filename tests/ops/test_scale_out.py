@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from servers import free_port, wait_until_up
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +41,6 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
                        reason="needs Redis for the shared rate-limit store: TEST_REDIS_URL not set"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(url: str, hook_url: str) -> dict:
@@ -72,19 +66,6 @@ def _seed(url: str, hook_url: str) -> dict:
         db.session.remove()
         db.engine.dispose()
     return out
-
-
-def _wait_up(proc: subprocess.Popen, base: str, logs: Path) -> None:
-    for _ in range(600):
-        try:
-            if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            pytest.fail("gunicorn died: " + "".join(f.read_text()[-2000:] for f in logs.glob("app*.log")))
-        time.sleep(0.05)
-    pytest.fail("gunicorn did not start")
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -119,12 +100,13 @@ def cluster(receiver, tmp_path):
     eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         for n in range(2):
-            port = _free_port()
+            port = free_port()
             servers.append(start([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
                                   "backend:create_app()"], f"app{n}", stdout=subprocess.DEVNULL))
             bases.append(f"http://127.0.0.1:{port}")
         for proc, base in zip(servers, bases, strict=True):
-            _wait_up(proc, base, tmp_path)
+            wait_until_up(proc, base, lambda: "".join(f.read_text()[-2000:] for f in tmp_path.glob("app*.log")),
+                          seconds=120)
 
         def start_workers():
             for n in range(2):

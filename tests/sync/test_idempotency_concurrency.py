@@ -4,25 +4,17 @@ answer or is told it is still running — never ``idempotency_response_lost`` wh
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
+from servers import GUNICORN, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 N = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(url: str) -> str:
@@ -51,7 +43,7 @@ def server(request, tmp_path_factory):
 
         url = side_database(os.environ["TEST_DATABASE_URL"], f"idem_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     token = _seed(url)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "idem-test", "RATELIMIT_ENABLED": "0",
            "JXC_ENV": "development", "RATELIMIT_STORAGE_URI": "memory://"}
     proc = subprocess.Popen([str(GUNICORN), "-w", "4", "--threads", "4", "-b", f"127.0.0.1:{port}",
@@ -59,17 +51,7 @@ def server(request, tmp_path_factory):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None:
-                pytest.fail("gunicorn died: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+        wait_until_up(proc, base, lambda: proc.stderr.read().decode())
         yield {"base": base, "token": token}
     finally:
         proc.terminate()
