@@ -11,7 +11,6 @@ from webargs.flaskparser import FlaskParser
 
 from backend.domain.input_rules import Bounds, harden
 from backend.models.base import NUMERIC_MAX, NUMERIC_PRECISION, NUMERIC_SCALE
-
 from backend.services.spreadsheet import has_control_chars
 
 
@@ -44,6 +43,13 @@ class _NoControlChars(validate.Validator):
         if isinstance(value, str) and has_control_chars(value):
             raise ma.ValidationError("Must not contain control characters (other than tab and newline).")
         return value
+
+
+def Aggregate(*, places: int = 4, **kw):
+    """Output-only decimal string for sums and ratios (report totals, percentages): computed over many
+    rows, it may need more integer digits than one column holds, so no bound and no 14-digit pattern."""
+    meta = {"pattern": rf"^-?\d+(\.\d{{1,{places}}})?$", **kw.pop("metadata", {})}
+    return DecimalString(as_string=True, places=places, allow_nan=False, dump_only=True, metadata=meta, **kw)
 
 
 def Str(max_len: int, *, required: bool = False, allow_none: bool = False, min_len: int = 0, **kw):

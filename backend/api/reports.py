@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Cost, Dec
+from backend.api.common import Aggregate, Blueprint, Cost
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import reports as service
@@ -28,12 +28,12 @@ def _tz(value: str) -> None:
         raise ma.ValidationError("Unknown time zone (IANA name such as Asia/Shanghai).")
 
 
-def _money(**kw):
-    return Dec(places=2, min_value=None, allow_none=True, **kw)
+def _money(**kw):  # sums over many rows: may exceed one column's digits
+    return Aggregate(places=2, allow_none=True, **kw)
 
 
 def _qty(**kw):
-    return Dec(min_value=None, allow_none=True, **kw)
+    return Aggregate(allow_none=True, **kw)
 
 
 # ---------------------------------------------------------------- arguments
@@ -102,7 +102,7 @@ class SalesRow(RowBase):
     returns = _money()
     cost = Cost(_money())
     margin = Cost(_money())
-    margin_pct = Cost(Dec(places=2, min_value=None, allow_none=True))
+    margin_pct = Cost(Aggregate(places=2, allow_none=True))
 
 
 class PurchaseRow(RowBase):
@@ -131,8 +131,8 @@ class InventoryRow(RowBase):
     average_value = Cost(_money())
     cogs = Cost(_money())
     sold_qty = _qty()
-    turnover = Dec(places=2, min_value=None, allow_none=True)
-    days_of_cover = Dec(places=1, min_value=None, allow_none=True)
+    turnover = Aggregate(places=2, allow_none=True)
+    days_of_cover = Aggregate(places=1, allow_none=True)
     last_out_at = ma.fields.AwareDateTime(allow_none=True)
     days_idle = ma.fields.Integer(allow_none=True)
     count = ma.fields.Integer()
@@ -151,7 +151,7 @@ class FinanceRow(RowBase):
     net = _money()
     count = ma.fields.Integer()
     amount = _money()
-    share_pct = Dec(places=2, min_value=None, allow_none=True)
+    share_pct = Aggregate(places=2, allow_none=True)
 
 
 def _report_schema(name: str, row: type[ma.Schema]) -> type[ma.Schema]:
@@ -169,7 +169,7 @@ class SalesFigures(ma.Schema):
     revenue = _money()
     cost = Cost(_money())
     margin = Cost(_money())
-    margin_pct = Cost(Dec(places=2, min_value=None, allow_none=True))
+    margin_pct = Cost(Aggregate(places=2, allow_none=True))
     quantity = _qty()
 
 
