@@ -5,7 +5,15 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, VersionArgs, page_schema
+from backend.api.common import (
+    Blueprint,
+    Cost,
+    Dec,
+    ListArgs,
+    Str,
+    VersionArgs,
+    page_schema,
+)
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.purchasing import PO_STATUSES

@@ -5,10 +5,10 @@ Revises: 3c16d59fb783
 Create Date: 2026-12-02 07:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-import backend.models.base
+from alembic import op
 
+import backend.models.base
 
 # revision identifiers, used by Alembic.
 revision = '5a1e0c7d9b21'
