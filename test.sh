@@ -8,6 +8,9 @@ source scripts/setup-common.sh
 install_system_packages libzbar0 fonts-noto-cjk chromium
 make_venv requirements-dev.txt
 
+echo "== linters (scripts/lint.sh) =="
+scripts/lint.sh
+
 export RATELIMIT_STORAGE_URI="memory://"
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile "$@")
 

@@ -34,7 +34,7 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'jxc.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 12 * 1024 * 1024))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024)))
 
     # Session cookie: HttpOnly, SameSite=Lax; Secure unless explicitly in development.
     SESSION_COOKIE_HTTPONLY = True
@@ -42,7 +42,7 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
     SESSION_COOKIE_NAME = "jxc_session"
     REMEMBER_COOKIE_HTTPONLY = True
-    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", 24 * 14))
+    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", str(24 * 14)))
     # Absolute lifetime: a session this old ends even if it is used every day.
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS") or 24 * 30)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
@@ -92,7 +92,7 @@ class Config:
     ADJUSTMENT_APPROVAL_THRESHOLD = Decimal(os.environ.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000"))
     # a stocktake count dated more than this before it reached the server is flagged clock_suspect
     STOCKTAKE_COUNT_MAX_SKEW_MINUTES = float(os.environ.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", "60"))
-    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))
     PAGE_SIZE_MAX = 500
 
     # CSV/XLSX imports (docs/operations.md "Import limits"): a file beyond any of these is refused with 422

@@ -79,7 +79,7 @@ def group(set_name: str) -> str:
         return "falsepositives"
     if set_name in APART:
         return set_name
-    return set_name.split("-")[0]
+    return set_name.split("-", 1)[0]
 
 
 def run(root: str, names: list[str]):
@@ -141,7 +141,7 @@ def table(results, names) -> str:
             row(f"{g} (apart)", [g])
     if "falsepositives" in groups:
         n = results[names[0]][0]["falsepositives"]["n"]
-        lines.append("| falsepositives: images with any read | %d | " % n + " | ".join(
+        lines.append(f"| falsepositives: images with any read | {n} | " + " | ".join(
             str(results[name][0]["falsepositives"]["wrong"]) for name in names) + " |")
     lines.append("| ms per image p50 / p95 (1D + QR sets, ean13-5, falsepositives) | | " + " | ".join(
         f"{statistics.median(results[name][1]):.0f} / {statistics.quantiles(results[name][1], n=20)[18]:.0f}"

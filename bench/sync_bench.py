@@ -262,7 +262,7 @@ def _write(rows, args) -> None:
     lines += ["", f"First pull (no cursor: full snapshot) of {args.products:,} products and their {args.products:,} "
               "barcodes, following `has_more` to the end:", "",
               "| database | page limit | pages | rows | JSON | time |", "|---|---:|---:|---:|---:|---:|"]
-    for name, kind, d, res in rows:
+    for name, kind, _d, res in rows:
         if kind == "pull":
             for limit, p in res.items():
                 lines.append(f"| {name} | {limit} | {p['pages']} | {p['rows']:,} | {p['mb']:.1f} MB | "

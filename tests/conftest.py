@@ -99,8 +99,13 @@ def _truncate_all():
 
 
 @pytest.fixture(autouse=True)
-def _app_ctx(request, app):
-    """Each test runs in an app context on an empty database."""
+def _app_ctx(request):
+    """Each test runs in an app context on an empty database — except a test marked ``nodb`` (pure rules:
+    no app, no database; touching either fails)."""
+    if request.node.get_closest_marker("nodb"):
+        yield
+        return
+    app = request.getfixturevalue("app")
     with app.app_context():
         yield
         db.session.remove()

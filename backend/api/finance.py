@@ -20,7 +20,12 @@ blp = Blueprint("finance", __name__, url_prefix="/api/v1", description="Payments
 
 DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-Money = lambda **kw: DecIn(places=2, min_value=None, **kw)
+
+
+def Money(**kw):
+    """A money field: two places, half-up, may be negative."""
+    return DecIn(places=2, min_value=None, **kw)
+
 DOC_TYPES = ("invoice", "credit_note", "receipt", "purchase_return")
 
 

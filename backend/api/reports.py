@@ -25,7 +25,7 @@ def _tz(value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ma.ValidationError("Unknown time zone (IANA name such as Asia/Shanghai).")
+        raise ma.ValidationError("Unknown time zone (IANA name such as Asia/Shanghai).") from None
 
 
 def _money(**kw):  # sums over many rows: may exceed one column's digits

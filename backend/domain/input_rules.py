@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
@@ -24,7 +25,7 @@ class Bounds(validate.Validator):
     def __init__(self, lo: Decimal | None, hi: Decimal):
         self.lo, self.hi = lo, hi
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Any:
         if (self.lo is not None and value < self.lo) or value > self.hi:
             lo = "" if self.lo is None else f" ≥ {self.lo}"
             raise ma.ValidationError(f"Must be{lo} and ≤ {self.hi}.")
@@ -35,7 +36,7 @@ class _DateBounds(validate.Validator):
     """Dates and datetimes between ``MIN_DATE`` and ``MAX_DATE`` (a datetime compared in UTC, so an
     offset near the calendar's end cannot overflow later)."""
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Any:
         day = value
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None and 1 < value.year < 9999:
@@ -46,7 +47,7 @@ class _DateBounds(validate.Validator):
         return value
 
 
-def _strict_integral(value):
+def _strict_integral(value: object) -> bool:
     # JSON true/false are ints to Python; a count or an id is never a boolean.
     if isinstance(value, bool):
         raise ma.ValidationError("Not a valid integer.")
@@ -69,15 +70,20 @@ def _harden_field(f: ma.fields.Field, json_body: bool) -> None:
         nested = f.schema
         if isinstance(nested, ma.Schema):
             harden(nested, json_body=json_body)
-    elif isinstance(f, ma.fields.List):
-        _harden_field(f.inner, json_body)
-    elif isinstance(f, ma.fields.Tuple):
-        for t in f.tuple_fields:
-            _harden_field(t, json_body)
-    elif isinstance(f, ma.fields.Mapping):
-        for sub in (f.key_field, f.value_field):
-            if sub is not None:
-                _harden_field(sub, json_body)
+    else:
+        for sub in _inner_fields(f):
+            _harden_field(sub, json_body)
+
+
+def _inner_fields(f: ma.fields.Field) -> list[ma.fields.Field]:
+    """The fields a List, Tuple or Mapping field holds (none for any other field)."""
+    if isinstance(f, ma.fields.List):
+        return [f.inner]
+    if isinstance(f, ma.fields.Tuple):
+        return list(f.tuple_fields)
+    if isinstance(f, ma.fields.Mapping):
+        return [sub for sub in (f.key_field, f.value_field) if sub is not None]
+    return []
 
 
 def harden(schema: ma.Schema, *, json_body: bool = True) -> ma.Schema:

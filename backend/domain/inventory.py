@@ -1,7 +1,9 @@
 """Inventory transition tables and pure rules (no Flask, no session): unit-testable alone."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from backend.domain.states import StateMachine
 
@@ -34,7 +36,7 @@ STOCKTAKE_FLOW = StateMachine("stocktake", {
 REASON_SIGN = {"damage": -1, "loss": -1, "sample": -1, "found": 1, "opening_balance": 1, "other": None}
 
 
-def can(flow: StateMachine, doc, action: str) -> bool:
+def can(flow: StateMachine, doc: Any, action: str) -> bool:
     return flow.can(doc.status, action)
 
 
@@ -43,7 +45,7 @@ def reason_sign_ok(reason: str, quantity: Decimal) -> bool:
     return quantity != 0 and (sign is None or (quantity > 0) == (sign > 0))
 
 
-def transfer_status_after_receipt(lines, open_discrepancies: int) -> str:
+def transfer_status_after_receipt(lines: Iterable[Any], open_discrepancies: int) -> str:
     """partially_received while something shipped is unaccounted; then discrepancy or done."""
     if any(ln.open_qty > 0 for ln in lines):
         return "partially_received"

@@ -28,7 +28,7 @@ class StateMachine:
 
     def can(self, status: str, action: str) -> bool:
         t = self.transitions.get(action)
-        return bool(t) and status in t[0]
+        return t is not None and status in t[0]
 
     def next(self, status: str, action: str) -> str:
         """The state after ``action`` from ``status``; ``None`` target means 'stays' (e.g. partial receipt)."""

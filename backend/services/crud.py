@@ -65,9 +65,9 @@ def references(obj: Base) -> list[str]:
     found = []
     for other in Base.metadata.sorted_tables:
         for fk in other.foreign_keys:
-            if fk.column.table is table and fk.ondelete not in ("CASCADE",):
-                if db.session.scalar(select(exists().where(fk.parent == obj.id))):
-                    found.append(other.name)
+            if fk.column.table is table and fk.ondelete not in ("CASCADE",) and db.session.scalar(
+                    select(exists().where(fk.parent == obj.id))):
+                found.append(other.name)
     return sorted(set(found))
 
 

@@ -105,7 +105,7 @@ def _outboxes(wa, wb, la, lb, p1, p2, p3, p1_code, st):
     out = []
     for part in (first, second, third):
         ops = []
-        for k, (t, p) in enumerate(part):
+        for t, p in part:
             seq += 1
             ops.append(op(seq, t, p, op_id=f"00000000-0000-4000-8000-{seq:012d}"))
         out.append(ops)

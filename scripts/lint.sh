@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The linters, fast and first: ruff (style, bugs, complexity), import contracts (layer order), mypy
+# (typed packages). ./test.sh runs this before the suite; the suite runs each again as a test
+# (tests/unit/test_tooling.py), so `pytest` alone also fails on a lint error.
+# Configuration: pyproject.toml ([tool.ruff], [tool.importlinter], [tool.mypy]).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== ruff =="
+"$BIN/ruff" check --output-format concise .
+echo "== import contracts =="
+"$BIN/lint-imports" --no-cache
+echo "== mypy =="
+"$BIN/mypy"

@@ -1,0 +1,42 @@
+"""The linters as tests, so that `pytest` alone fails on a lint error (./test.sh also runs them first,
+through scripts/lint.sh). Configuration: pyproject.toml ([tool.ruff], [tool.importlinter], [tool.mypy])
+and pwa/eslint.config.js."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.nodb  # linters and source measures: no app, no database
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _run(*cmd: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {BIN}: pip install -r requirements-dev.txt")
+    return str(path)
+
+
+def test_ruff():
+    r = _run(_tool("ruff"), "check", "--no-cache", "--output-format", "concise", ".")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_import_contracts():
+    r = _run(_tool("lint-imports"), "--no-cache")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy():
+    r = _run(_tool("mypy"))  # cache in .mypy_cache: ~10 s cold, <1 s warm
+    assert r.returncode == 0, r.stdout + r.stderr
+
