@@ -14,6 +14,7 @@ from backend.api.common import Aggregate, Blueprint, Cost
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import reports as service
+from backend.uploads import file_response
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Reports and dashboard")
 
@@ -195,8 +196,6 @@ class DashboardOut(ma.Schema):
 def _out(result):
     """A dict goes through the response schema; an export becomes a file download."""
     if isinstance(result, tuple):
-        from backend.uploads import file_response
-
         data, mimetype, filename = result
         return file_response(data, mimetype, filename)
     return result
