@@ -66,7 +66,8 @@ class Range:
         try:
             self.zone = ZoneInfo(args.get("tz") or "Asia/Shanghai")
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValidationFailed("Unknown time zone.", errors={"tz": ["An IANA zone such as Asia/Shanghai."]})
+            raise ValidationFailed("Unknown time zone.",
+                                   errors={"tz": ["An IANA zone such as Asia/Shanghai."]}) from None
         self.tz = self.zone.key
         today = datetime.now(self.zone).date()
         self.date_to = args.get("date_to") or today

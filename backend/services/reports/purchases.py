@@ -42,13 +42,13 @@ def purchase_report(args: dict, user) -> dict:
         return dim_expr(group_by, rng, ts=ts, product_id=product_col, warehouse_id=wh_col,
                         partner_id=supplier_col).label("key")
 
-    L, O = PurchaseOrderLine, PurchaseOrder
-    k = key(O.approved_at, L.product_id, O.warehouse_id, O.supplier_id)
-    open_q = case((and_(O.status.in_(PO_OPEN), L.quantity > L.received_qty), L.quantity - L.received_qty), else_=0)
+    L, PO = PurchaseOrderLine, PurchaseOrder
+    k = key(PO.approved_at, L.product_id, PO.warehouse_id, PO.supplier_id)
+    open_q = case((and_(PO.status.in_(PO_OPEN), L.quantity > L.received_qty), L.quantity - L.received_qty), else_=0)
     ordered = (select(k, sql_sum(L.quantity).label("ordered_qty"), sql_sum(L.amount).label("ordered_amount"),
                       sql_sum(open_q).label("open_qty"), sql_sum(open_q * L.unit_price).label("open_amount"))
-               .select_from(L).join(O, O.id == L.order_id).join(Product, Product.id == L.product_id)
-               .where(O.status.in_(PO_ORDERED), O.approved_at >= rng.start, O.approved_at < rng.end).group_by(k))
+               .select_from(L).join(PO, PO.id == L.order_id).join(Product, Product.id == L.product_id)
+               .where(PO.status.in_(PO_ORDERED), PO.approved_at >= rng.start, PO.approved_at < rng.end).group_by(k))
     GL, G = GoodsReceiptLine, GoodsReceipt
     k = key(G.received_at, GL.product_id, G.warehouse_id, G.supplier_id)
     received = (select(k, sql_sum(GL.quantity).label("received_qty"), sql_sum(GL.amount).label("received_amount"))
@@ -59,7 +59,7 @@ def purchase_report(args: dict, user) -> dict:
     returned = (select(k, sql_sum(RL.quantity).label("returned_qty"), sql_sum(RL.amount).label("returned_amount"))
                 .select_from(RL).join(R, R.id == RL.return_id).join(Product, Product.id == RL.product_id)
                 .where(R.returned_at >= rng.start, R.returned_at < rng.end).group_by(k))
-    stmts = [where_wh(ordered, O.warehouse_id, whs), where_wh(received, G.warehouse_id, whs),
+    stmts = [where_wh(ordered, PO.warehouse_id, whs), where_wh(received, G.warehouse_id, whs),
              where_wh(returned, R.warehouse_id, whs)]
     rows = collect(group_by, rng, stmts, PURCHASE_MEASURES)
     for r in rows:
