@@ -7,6 +7,12 @@ source scripts/setup-common.sh
 
 install_system_packages libzbar0 fonts-noto-cjk chromium
 make_venv requirements-dev.txt
+# eslint for pwa/: package.json / package-lock.json -> node_modules/ (gitignored); reinstalled when the lock changes
+command -v npm >/dev/null || install_system_packages nodejs npm
+if ! cmp -s package-lock.json node_modules/.installed-lock; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.installed-lock
+fi
 
 echo "== linters (scripts/lint.sh) =="
 scripts/lint.sh

@@ -34,7 +34,7 @@ async function loadView(name) {
 }
 
 const $ = (id) => document.getElementById(id);
-let cleanups = [];
+const cleanups = [];
 let renderSeq = 0;
 
 function parse() {

@@ -69,9 +69,7 @@ export function cameraSupported() {
  * @returns {Promise<{stop: () => void}>}
  */
 export async function startCamera(video, onScan) {
-  // eslint-disable-next-line no-undef
   const formats = await BarcodeDetector.getSupportedFormats().catch(() => []);
-  // eslint-disable-next-line no-undef
   const detector = new BarcodeDetector(formats.length ? { formats } : undefined);
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
   video.srcObject = stream;

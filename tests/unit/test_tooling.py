@@ -1,8 +1,9 @@
 """The linters as tests, so that `pytest` alone fails on a lint error (./test.sh also runs them first,
 through scripts/lint.sh). Configuration: pyproject.toml ([tool.ruff], [tool.importlinter], [tool.mypy])
-and pwa/eslint.config.js."""
+and eslint.config.mjs."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,19 @@ def test_mypy():
     r = _run(_tool("mypy"))  # cache in .mypy_cache: ~10 s cold, <1 s warm
     assert r.returncode == 0, r.stdout + r.stderr
 
+
+
+def _eslint() -> Path:
+    eslint = ROOT / "node_modules" / ".bin" / "eslint"
+    if not eslint.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed (./test.sh installs node, npm and eslint)")
+        r = _run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")  # package-lock.json
+        assert r.returncode == 0 and eslint.exists(), "npm ci failed:\n" + r.stdout + r.stderr
+    return eslint
+
+
+def test_eslint():
+    r = _run(str(_eslint()), "--max-warnings", "0", "pwa")
+    assert r.returncode == 0, r.stdout + r.stderr
