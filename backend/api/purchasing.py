@@ -16,7 +16,7 @@ from backend.api.common import (
 )
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
-from backend.models.purchasing import PO_STATUSES
+from backend.domain.flows import PO_STATUSES
 from backend.services import approvals, purchasing, purchasing_pdf
 from backend.services.documents_pdf import pdf_response
 

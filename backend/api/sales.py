@@ -11,6 +11,7 @@ from marshmallow import validate
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
+from backend.domain.flows import SO_STATUSES
 from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
 from backend.services import approvals
 from backend.services import sales as svc
@@ -103,7 +104,7 @@ class ReturnIn(ma.Schema):
 
 
 class SOListArgs(ListArgs):
-    status = ma.fields.String(validate=validate.OneOf(svc.STATUSES))
+    status = ma.fields.String(validate=validate.OneOf(SO_STATUSES))
     customer_id = ma.fields.Integer(**ID)
     warehouse_id = ma.fields.Integer(**ID)
 

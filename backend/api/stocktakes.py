@@ -10,7 +10,7 @@ from marshmallow import validate
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, current_user_required, require
-from backend.domain.inventory import STOCKTAKE_FLOW
+from backend.domain.flows import STOCKTAKE_FLOW
 from backend.models.inventory import COUNT_MODES
 from backend.services import stocktakes as service
 

@@ -8,7 +8,7 @@ from marshmallow import validate
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
-from backend.domain.inventory import TRANSFER_FLOW
+from backend.domain.flows import TRANSFER_FLOW
 from backend.models.inventory import TRANSFER_RESOLUTIONS
 from backend.services import transfers as service
 

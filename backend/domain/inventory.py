@@ -1,43 +1,13 @@
-"""Inventory transition tables and pure rules (no Flask, no session): unit-testable alone."""
+"""Inventory pure rules (no Flask, no session): unit-testable alone. The transition tables are in
+``backend.domain.flows``."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from backend.domain.states import StateMachine
-
-ADJUSTMENT_FLOW = StateMachine("adjustment", {
-    "post": ({"draft"}, "posted"),  # small: posts on creation
-    "submit": ({"draft"}, "pending_approval"),  # above ADJUSTMENT_APPROVAL_THRESHOLD
-    "approve": ({"pending_approval"}, "posted"),
-    "reject": ({"pending_approval"}, "rejected"),
-    "cancel": ({"pending_approval"}, "cancelled"),
-})
-
-TRANSFER_FLOW = StateMachine("transfer", {
-    "update": ({"draft"}, None),
-    "ship": ({"draft"}, "in_transit"),
-    # receive stays in the flow; the service picks partially_received / discrepancy / done
-    "receive": ({"in_transit", "partially_received"}, None),
-    "resolve": ({"discrepancy"}, None),
-    "cancel": ({"draft"}, "cancelled"),
-})
-
-STOCKTAKE_FLOW = StateMachine("stocktake", {
-    "count": ({"counting"}, None),
-    "submit": ({"counting"}, "submitted"),
-    "recount": ({"submitted"}, "counting"),
-    "approve": ({"submitted"}, "approved"),
-    "cancel": ({"counting", "submitted"}, "cancelled"),
-})
-
 # the sign a quantity must have for each adjustment reason (None: either)
 REASON_SIGN = {"damage": -1, "loss": -1, "sample": -1, "found": 1, "opening_balance": 1, "other": None}
-
-
-def can(flow: StateMachine, doc: Any, action: str) -> bool:
-    return flow.can(doc.status, action)
 
 
 def reason_sign_ok(reason: str, quantity: Decimal) -> bool:

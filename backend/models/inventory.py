@@ -1,7 +1,7 @@
 """Inventory documents: adjustments, two-step transfers (with discrepancies), stocktakes, reorder points.
 
 Every document only *causes* stock moves through ``ledger.post``; the ledger (``StockMove``) is the truth.
-Status codes are lower-case strings; transition tables live in ``backend.domain.inventory_flows``.
+Status codes are lower-case strings; transition tables live in ``backend.domain.flows``.
 """
 from __future__ import annotations
 

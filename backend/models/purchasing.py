@@ -1,6 +1,6 @@
 """Purchasing documents: purchase orders (采购订单), goods receipts (入库单 GR-…) and purchase returns (退货 PR-…).
 
-Money columns hold amounts already rounded to cents (ROUND_HALF_UP, see ``backend.services.purchasing``);
+Money columns hold amounts already rounded to cents (ROUND_HALF_UP, see ``backend.domain.money``);
 unit prices are tax-exclusive (不含税单价) and keep four places.
 """
 from __future__ import annotations
@@ -20,9 +20,6 @@ from backend.models.base import (
     VersionedMixin,
     utcnow,
 )
-
-PO_STATUSES = ("draft", "submitted", "approved", "rejected", "partially_received", "received", "closed",
-               "cancelled")
 
 
 class PurchaseOrder(VersionedMixin, TimestampMixin, Base):

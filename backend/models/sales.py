@@ -1,18 +1,18 @@
 """Sales: orders, shipments (出库单/发货单 DN), invoices (开票 INV), returns (SR) and credit notes (CN).
 
-Money rules (pure functions at the top, used by services and tests): unit prices are tax-exclusive;
-per line ``gross = qty × price`` → cents, ``discount = gross × discount_rate`` → cents,
-``net = gross − discount``, ``tax = net × tax_rate`` → cents, ``total = net + tax``; every rounding is
-explicit ROUND_HALF_UP to 0.01. Document totals are sums of rounded line figures; tax lines group by rate.
+Money rules: ``backend.domain.money`` (unit prices tax-exclusive; gross, discount, net, tax, total per
+line, each rounded to cents half up; document totals are sums of the rounded line figures; tax lines by
+rate). The mixins below store those figures on the rows.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.domain.money import ZERO, line_amounts, money_sum, tax_lines
 from backend.models.base import (
     COST,
     Base,
@@ -22,33 +22,6 @@ from backend.models.base import (
     VersionedMixin,
     utcnow,
 )
-
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
-
-
-def cents(x) -> Decimal:
-    """Round money to cents, half up (the one rounding rule for document money)."""
-    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_amounts(quantity, unit_price, discount_rate, tax_rate) -> dict[str, Decimal]:
-    """Money of one line: gross, discount, net (tax base), tax, total — each rounded to cents."""
-    gross = cents(Decimal(quantity) * Decimal(unit_price))
-    discount = cents(gross * Decimal(discount_rate or 0))
-    net = gross - discount
-    tax = cents(net * Decimal(tax_rate or 0))
-    return {"gross": gross, "discount": discount, "net": net, "tax": tax, "total": net + tax}
-
-
-def tax_lines(lines) -> list[dict]:
-    """Tax summary by rate from objects with ``tax_rate``, ``net_amount`` and ``tax_amount``."""
-    by_rate: dict[Decimal, dict] = {}
-    for ln in lines:
-        t = by_rate.setdefault(Decimal(ln.tax_rate), {"tax_rate": Decimal(ln.tax_rate), "base": ZERO, "tax": ZERO})
-        t["base"] += ln.net_amount
-        t["tax"] += ln.tax_amount
-    return [by_rate[k] for k in sorted(by_rate)]
 
 
 class MoneyLineMixin:
@@ -80,10 +53,10 @@ class MoneyDocMixin:
     def compute_totals(self) -> None:
         for ln in self.lines:
             ln.compute()
-        self.subtotal = sum((ln.gross_amount for ln in self.lines), ZERO)
-        self.discount_total = sum((ln.discount_amount for ln in self.lines), ZERO)
-        self.net_total = sum((ln.net_amount for ln in self.lines), ZERO)
-        self.tax_total = sum((ln.tax_amount for ln in self.lines), ZERO)
+        self.subtotal = money_sum((ln.gross_amount for ln in self.lines), ZERO)
+        self.discount_total = money_sum((ln.discount_amount for ln in self.lines), ZERO)
+        self.net_total = money_sum((ln.net_amount for ln in self.lines), ZERO)
+        self.tax_total = money_sum((ln.tax_amount for ln in self.lines), ZERO)
         self.total = self.net_total + self.tax_total
 
     @property

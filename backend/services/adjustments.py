@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.domain import costing
-from backend.domain.inventory import ADJUSTMENT_FLOW, reason_sign_ok
+from backend.domain.flows import ADJUSTMENT_FLOW
+from backend.domain.inventory import reason_sign_ok
 from backend.errors import ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow

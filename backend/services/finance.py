@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from backend.domain.money import ZERO, cents
 from backend.errors import Conflict, NotFound, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.finance import Allocation, Expense, ExpenseAttachment, Payment
 from backend.models.partners import Customer, Supplier
-from backend.models.sales import ZERO, CreditNote, Invoice, cents
+from backend.models.sales import CreditNote, Invoice
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number

@@ -15,21 +15,21 @@ Stable entry points (also used by offline sync and finance)::
     payable_documents(supplier_id) -> [{doc_type, doc_id, number, date, order_id, order_number, amount}]
     supplier_payable(supplier_id) -> Decimal   # receipts − returns (gross, cents); payments are finance's
 
-Money: unit prices are tax-exclusive; per line amount = round(qty × price), tax = round(amount × rate),
-total = amount + tax, each rounded to cents with ROUND_HALF_UP; document totals are sums of line figures.
-Approval thresholds compare the gross total.
+Money: ``backend.domain.money.line_figures`` (unit prices tax-exclusive; per line amount, tax and total in
+cents, ROUND_HALF_UP; document totals are sums of line figures). Approval thresholds compare the total.
 """
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 
 from backend.auth.decorators import current_user_or_none
-from backend.domain.states import StateMachine
+from backend.domain.flows import PO_FLOW
+from backend.domain.money import line_figures, money_sum
 from backend.errors import (
     Conflict,
     NotFound,
@@ -58,19 +58,6 @@ from backend.services.numbering import document_number
 from backend.services.uow import command
 
 DOC_TYPE = "purchase_order"
-CENT = Decimal("0.01")
-
-PO_FLOW = StateMachine(DOC_TYPE, {
-    "edit": ({"draft", "submitted", "approved", "rejected"}, "draft"),
-    "submit": ({"draft"}, "submitted"),
-    "approve": ({"submitted"}, "approved"),  # stays submitted until the last level is granted
-    "reject": ({"submitted"}, "rejected"),
-    "reopen": ({"rejected"}, "draft"),
-    "receive": ({"approved", "partially_received"}, None),  # → partially_received | received
-    "close": ({"partially_received", "received"}, "closed"),
-    "cancel": ({"draft", "submitted", "approved", "rejected"}, "cancelled"),  # nothing received yet
-    "return_goods": ({"partially_received", "received", "closed"}, None),
-})
 
 
 def can_edit(po) -> bool:
@@ -111,22 +98,10 @@ def can_return_goods(po) -> bool:
 
 # ---------------------------------------------------------------- money
 
-def money(value) -> Decimal:
-    """Round to cents, half up (never banker's rounding)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_figures(quantity, unit_price, tax_rate) -> tuple[Decimal, Decimal, Decimal]:
-    """(net amount, tax, gross) of a line, each in cents."""
-    amount = money(Decimal(quantity) * Decimal(unit_price))
-    tax = money(amount * Decimal(tax_rate))
-    return amount, tax, amount + tax
-
-
 def _sum_figures(doc, lines) -> None:
     """Document totals = sums of the (already rounded) line figures."""
-    net = sum((ln.amount for ln in lines), Decimal("0.00"))
-    tax = sum((ln.tax_amount for ln in lines), Decimal("0.00"))
+    net = money_sum(ln.amount for ln in lines)
+    tax = money_sum(ln.tax_amount for ln in lines)
     if isinstance(doc, PurchaseOrder):
         doc.subtotal, doc.tax_total = net, tax
     else:

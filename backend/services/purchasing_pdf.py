@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backend.auth.visibility import can_see_costs, visible_columns
+from backend.domain.money import cents
 from backend.services import purchasing
 from backend.services.documents_pdf import Column, render_document
 
@@ -24,7 +25,7 @@ def _q(v: Decimal) -> str:
 
 
 def _m(v: Decimal) -> str:
-    return f"{purchasing.money(v):,.2f}"
+    return f"{cents(v):,.2f}"
 
 
 def _rate(v: Decimal) -> str:

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.domain.states import StateMachine
+from backend.domain.flows import SO_FLOW, SO_STATUSES
+from backend.domain.money import ZERO, line_amounts
 from backend.errors import (
     Conflict,
     InsufficientStock,
@@ -26,7 +27,6 @@ from backend.models.base import utcnow
 from backend.models.catalog import Product
 from backend.models.partners import Customer
 from backend.models.sales import (
-    ZERO,
     CreditNote,
     CreditNoteLine,
     Invoice,
@@ -37,7 +37,6 @@ from backend.models.sales import (
     SalesReturnLine,
     Shipment,
     ShipmentLine,
-    line_amounts,
 )
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, inbox, ledger
@@ -48,20 +47,7 @@ from backend.services.uow import command
 from backend.services.warehouses import ensure_warehouse_access, visible_warehouse_ids
 
 DOC_TYPE = "sales_order"
-OPEN_FOR_EDIT = {"draft", "submitted", "approved", "rejected"}  # nothing shipped yet
-SO_FLOW = StateMachine(DOC_TYPE, {
-    "edit": (OPEN_FOR_EDIT, "draft"),  # a change after submission sends it back to draft
-    "submit": ({"draft", "rejected"}, "submitted"),
-    "approve": ({"submitted"}, None),  # stays submitted until the last level → approved
-    "reject": ({"submitted"}, "rejected"),
-    "cancel": (OPEN_FOR_EDIT, "cancelled"),
-    "ship": ({"approved", "partially_shipped"}, None),  # → partially_shipped | shipped
-    "invoice": ({"partially_shipped", "shipped", "closed"}, None),  # → invoiced when all is shipped and invoiced
-    "return": ({"partially_shipped", "shipped", "invoiced", "closed"}, None),
-    "close": ({"partially_shipped", "shipped", "invoiced"}, "closed"),
-})
-STATUSES = ("draft", "submitted", "approved", "rejected", "partially_shipped", "shipped", "invoiced", "closed",
-            "cancelled")
+STATUSES = SO_STATUSES
 
 
 def can(so: SalesOrder, action: str) -> bool:

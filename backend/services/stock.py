@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union
 
+from backend.domain.flows import TRANSFER_FLOW
 from backend.errors import PermissionDenied, not_found
 from backend.extensions import db
 from backend.models.catalog import Product
@@ -24,7 +25,7 @@ from backend.models.ledger import StockLevel, StockMove
 from backend.models.warehouses import Warehouse
 from backend.services import crud
 
-OPEN_TRANSFER = ("in_transit", "partially_received", "discrepancy")
+OPEN_TRANSFER = TRANSFER_FLOW.group("in_transit")
 Q = Decimal("0.0001")
 
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from backend.domain import costing
-from backend.domain.inventory import STOCKTAKE_FLOW
+from backend.domain.flows import STOCKTAKE_FLOW
 from backend.errors import Conflict, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
@@ -56,7 +56,7 @@ from backend.services.uow import command
 
 DOC = "stocktake"
 CLOCK_SKEW = timedelta(minutes=5)
-OPEN_STATUSES = ("counting", "submitted")
+OPEN_STATUSES = STOCKTAKE_FLOW.group("open")
 
 
 def max_count_skew() -> timedelta:

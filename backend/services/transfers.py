@@ -24,7 +24,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from backend.domain import costing
-from backend.domain.inventory import TRANSFER_FLOW, transfer_status_after_receipt
+from backend.domain.flows import TRANSFER_FLOW
+from backend.domain.inventory import transfer_status_after_receipt
 from backend.errors import PermissionDenied, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow

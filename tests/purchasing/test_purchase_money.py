@@ -1,6 +1,7 @@
 """Money arithmetic against hand-computed figures: cents, ROUND_HALF_UP, tax per line, partial documents."""
 from decimal import Decimal
 
+from backend.domain import money
 from backend.extensions import db
 from backend.models.ledger import StockLevel
 from backend.services import purchasing
@@ -59,8 +60,8 @@ def test_receipts_returns_and_payable_are_computed_on_their_own_quantities(appro
 
 
 def test_money_helper_rounds_half_up_not_to_even():
-    assert purchasing.money(Decimal("0.125")) == Decimal("0.13")
-    assert purchasing.money(Decimal("0.135")) == Decimal("0.14")
-    assert purchasing.money(Decimal("-0.125")) == Decimal("-0.13")
-    assert purchasing.line_figures(Decimal(7), Decimal("1.4285"), Decimal("0.13")) == (
+    assert money.cents(Decimal("0.125")) == Decimal("0.13")
+    assert money.cents(Decimal("0.135")) == Decimal("0.14")
+    assert money.cents(Decimal("-0.125")) == Decimal("-0.13")
+    assert money.line_figures(Decimal(7), Decimal("1.4285"), Decimal("0.13")) == (
         Decimal("10.00"), Decimal("1.30"), Decimal("11.30"))  # 9.9995 → 10.00

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Numeric, case, func, literal, select, type_coerce
 
+from backend.domain.money import cents as money  # the one rounding rule (re-exported to the report modules)
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Product
@@ -29,11 +30,6 @@ ZERO = Decimal(0)
 CENT, Q4, PCT = Decimal("0.01"), Decimal("0.0001"), Decimal("0.01")
 MAX_DAYS = 3660
 PERIODS = ("day", "week", "month")
-
-
-def money(x) -> Decimal:
-    """Cents, half up: the one rounding rule for report money."""
-    return Decimal(x or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def qty(x) -> Decimal:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from backend.domain.flows import SO_FLOW
 from backend.extensions import db
 from backend.models.ledger import StockLevel
 from backend.models.purchasing import PurchaseOrder
@@ -14,7 +15,7 @@ from backend.services.reports.common import Range, money, scope, sql_sum, where_
 from backend.services.reports.purchases import PO_OPEN
 from backend.services.reports.sales import sales_report
 
-SO_OPEN = ("submitted", "approved", "partially_shipped")
+SO_OPEN = SO_FLOW.group("open")
 
 
 def dashboard(args: dict, user) -> dict:

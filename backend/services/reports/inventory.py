@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
 
+from backend.domain.flows import TRANSFER_FLOW
 from backend.extensions import db
 from backend.models.catalog import Product
 from backend.models.inventory import Transfer, TransferLine
@@ -32,7 +33,7 @@ from backend.services.reports.common import (
 INVENTORY_GROUPS = ("product", "warehouse", "category")
 INVENTORY_VIEWS = ("stock", "slow_movers")
 OUTGOING_KINDS = ("shipment", "transfer_out")  # "movement" for slow movers: sold or sent elsewhere
-OPEN_TRANSFER = ("in_transit", "partially_received", "discrepancy")
+OPEN_TRANSFER = TRANSFER_FLOW.group("in_transit")
 DAY_TENTH = Decimal("0.1")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, case, select
 
+from backend.domain.flows import PO_FLOW
 from backend.models.catalog import Product
 from backend.models.purchasing import (
     GoodsReceipt,
@@ -26,8 +27,8 @@ from backend.services.reports.common import (
 )
 
 PURCHASE_GROUPS = PERIODS + ("supplier", "product", "category", "warehouse")
-PO_ORDERED = ("approved", "partially_received", "received", "closed")
-PO_OPEN = ("submitted", "approved", "partially_received")
+PO_ORDERED = PO_FLOW.group("ordered")
+PO_OPEN = PO_FLOW.group("open")
 PURCHASE_MEASURES = {"ordered_qty": "qty", "ordered_amount": "money", "received_qty": "qty",
                      "received_amount": "money", "returned_qty": "qty", "returned_amount": "money",
                      "open_qty": "qty", "open_amount": "money"}
