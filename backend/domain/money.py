@@ -13,27 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+Number = Decimal | int | str | float | None  # what callers pass: column values, JSON strings, SQL sums
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 ZERO_CENTS = Decimal("0.00")
 
 
-def cents(value) -> Decimal:
+def cents(value: Number) -> Decimal:
     """Round money to cents, half up; ``None`` counts as 0 (an empty SQL sum)."""
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def line_amounts(quantity, unit_price, discount_rate=0, tax_rate=0) -> dict[str, Decimal]:
+def line_amounts(quantity: Number, unit_price: Number, discount_rate: Number = 0,
+                 tax_rate: Number = 0) -> dict[str, Decimal]:
     """Money of one line: gross, discount, net (the tax base), tax, total — each in cents."""
-    gross = cents(Decimal(quantity) * Decimal(unit_price))
+    gross = cents(Decimal(quantity or 0) * Decimal(unit_price or 0))
     discount = cents(gross * Decimal(discount_rate or 0))
     net = gross - discount
     tax = cents(net * Decimal(tax_rate or 0))
     return {"gross": gross, "discount": discount, "net": net, "tax": tax, "total": net + tax}
 
 
-def line_figures(quantity, unit_price, tax_rate) -> tuple[Decimal, Decimal, Decimal]:
+def line_figures(quantity: Number, unit_price: Number, tax_rate: Number) -> tuple[Decimal, Decimal, Decimal]:
     """(net amount, tax, total incl. tax) of an undiscounted line (purchase documents), each in cents."""
     a = line_amounts(quantity, unit_price, 0, tax_rate)
     return a["net"], a["tax"], a["total"]
@@ -44,9 +48,9 @@ def money_sum(values: Iterable[Decimal], start: Decimal = ZERO_CENTS) -> Decimal
     return sum(values, start)
 
 
-def tax_lines(lines) -> list[dict]:
+def tax_lines(lines: Iterable[Any]) -> list[dict[str, Decimal]]:
     """Tax summary by rate from objects with ``tax_rate``, ``net_amount`` and ``tax_amount``, by rate."""
-    by_rate: dict[Decimal, dict] = {}
+    by_rate: dict[Decimal, dict[str, Decimal]] = {}
     for ln in lines:
         rate = Decimal(ln.tax_rate)
         t = by_rate.setdefault(rate, {"tax_rate": rate, "base": ZERO, "tax": ZERO})
