@@ -8,8 +8,7 @@ from marshmallow import validate
 from backend.api.common import Blueprint, ListArgs, Str, VersionArgs, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
-from backend.models.ops import DELIVERY_STATUSES, Webhook
-from backend.services import crud
+from backend.models.ops import DELIVERY_STATUSES
 from backend.services import webhooks as service
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1", description="Webhooks for other systems")
@@ -114,7 +113,7 @@ class WebhookItem(MethodView):
     @require(PERM)
     def get(self, webhook_id):
         """One webhook, with its secret."""
-        return crud.get_or_404(Webhook, webhook_id, "Webhook")
+        return service.get_webhook(webhook_id)
 
     @blp.arguments(WebhookPatch(partial=tuple(WebhookIn().fields)))
     @blp.response(200, WebhookWithSecret)

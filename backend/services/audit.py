@@ -20,7 +20,8 @@ from backend.models.audit import AuditLog
 _ALWAYS_EXCLUDED = {"updated_at", "created_at", "version"}
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
+    """A value as JSON-ready data (Decimal as text, dates ISO 8601, enums by value), recursively."""
     if isinstance(v, Decimal):
         return str(v)
     if isinstance(v, (datetime, date)):
@@ -28,10 +29,13 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, Enum):
         return v.value
     if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        return {str(k): jsonable(x) for k, x in v.items()}
     return v
+
+
+_jsonable = jsonable  # the old name, still used by services/batch.py (moving to backend/sync/)
 
 
 def audit_action(obj: Any, action: str, **details: Any) -> None:
@@ -39,7 +43,7 @@ def audit_action(obj: Any, action: str, **details: Any) -> None:
     session = inspect(obj).session
     if session is None:
         raise RuntimeError("audit_action needs a persistent or pending object")
-    session.info.setdefault("audit_labels", {})[id(obj)] = (action, _jsonable(details))
+    session.info.setdefault("audit_labels", {})[id(obj)] = (action, jsonable(details))
 
 
 def _audited(obj: Any) -> bool:
@@ -60,12 +64,12 @@ def _diff(obj: Any) -> dict:
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if old != new:
-                before[attr.key], after[attr.key] = _jsonable(old), _jsonable(new)
+                before[attr.key], after[attr.key] = jsonable(old), jsonable(new)
     return {"before": before, "after": after}
 
 
 def _snapshot(obj: Any) -> dict:
-    return {a.key: _jsonable(getattr(obj, a.key)) for a in _columns(obj)}
+    return {a.key: jsonable(getattr(obj, a.key)) for a in _columns(obj)}
 
 
 def _entity_id(obj: Any) -> str:

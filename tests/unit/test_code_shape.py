@@ -27,7 +27,6 @@ LONG_FILES: dict[str, str] = {
     "backend/services/stocktakes.py": SPLIT,
     "backend/services/sync.py": SPLIT,
     "backend/services/sync_ops.py": SPLIT,
-    "backend/services/webhooks.py": SPLIT,
 }
 # {"path::qualified.name": why it may be longer than MAX_FUNCTION_LINES} (nested functions count in the
 # length of the function that holds them)
