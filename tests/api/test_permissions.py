@@ -6,6 +6,7 @@ import pytest
 
 from backend.auth.permissions import PERMISSIONS, ROLE_PERMISSIONS, ROLES
 from backend.auth.web import declared_permission
+from tests.factories import ok as _ok
 
 UNDECLARED_OK = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
 
@@ -125,9 +126,6 @@ def _paths(data, prefix=""):
     return out
 
 
-def _ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json()
 
 
 @pytest.fixture

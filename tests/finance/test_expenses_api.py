@@ -4,10 +4,10 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-from sales_helpers import ok
 
 from backend.extensions import db
 from backend.models.finance import Expense
+from tests.factories import ok
 
 
 def _png() -> bytes:

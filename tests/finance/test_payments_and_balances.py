@@ -1,10 +1,9 @@
 """Payments with (partial) allocations, receivables, payables and balances per customer and supplier."""
 from __future__ import annotations
 
-from sales_helpers import ok
-
 from backend.extensions import db
 from backend.models.finance import Allocation, Payment
+from tests.factories import ok
 
 
 def _invoiced(login, approved_so, lines=((0, "10", "25", "0", "0.13"),)):

@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 import pytest
-from inv_helpers import assert_ledger_ok, on_hand, stock_in
 
 from backend.extensions import db
 from backend.models.inventory import Adjustment
 from backend.models.ledger import StockMove
+from tests.factories import assert_ledger_ok, on_hand, stock_in
 
 
 def test_small_outgoing_adjustment_posts_at_once_with_reason_and_note(login, make_product, make_warehouse):

@@ -1,9 +1,9 @@
 from decimal import Decimal
 
-from inv_helpers import stock_in
 from sqlalchemy import text
 
 from backend.extensions import db
+from tests.factories import stock_in
 
 
 def test_stock_lists_levels_with_value_and_filters(admin, make_product, make_warehouse):

@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from inv_helpers import assert_ledger_ok, on_hand, stock_in
 from sqlalchemy import update
 
 from backend.extensions import db
@@ -16,6 +15,7 @@ from backend.models.base import utcnow
 from backend.models.inventory import Stocktake
 from backend.models.warehouses import Location
 from backend.services import crud
+from tests.factories import assert_ledger_ok, on_hand, stock_in
 from tests.sync.sync_helpers import Device
 
 ZH = {"Accept-Language": "zh-CN"}

@@ -2,9 +2,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from inv_helpers import assert_ledger_ok, on_hand, stock_in
 
 from backend.models.base import utcnow
+from tests.factories import assert_ledger_ok, on_hand, stock_in
 
 
 def _open(api, wh, **kw):

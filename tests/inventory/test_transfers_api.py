@@ -1,9 +1,9 @@
 
 import pytest
-from inv_helpers import assert_ledger_ok, on_hand, stock_in
 
 from backend.extensions import db
 from backend.models.inventory import Transfer
+from tests.factories import assert_ledger_ok, on_hand, stock_in
 
 
 def _draft(api, src, dst, *lines):

@@ -15,11 +15,7 @@ from backend.context import Actor, acting_as
 from backend.extensions import db
 from backend.models.catalog import Product
 from backend.services import backup as backup_service
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json(silent=True)
+from tests.factories import ok
 
 
 @pytest.fixture(autouse=True)

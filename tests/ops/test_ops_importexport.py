@@ -14,11 +14,7 @@ from backend.models.audit import AuditLog
 from backend.models.catalog import Product
 from backend.models.partners import Supplier
 from backend.models.warehouses import Warehouse
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json(silent=True)
+from tests.factories import ok
 
 
 def upload(api, entity, content: bytes | str, filename="data.csv", dry_run=False):

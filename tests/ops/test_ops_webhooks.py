@@ -16,11 +16,7 @@ from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.ops import WebhookDelivery
 from backend.services import webhooks
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json(silent=True)
+from tests.factories import ok
 
 
 def deliveries(**where):

@@ -1,9 +1,9 @@
 """Purchasing fixtures: a supplier/warehouse/products world and helpers that drive orders through the API."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
+
+from tests.factories import ok
 
 
 class World:
@@ -16,11 +16,6 @@ def world(make_supplier, make_warehouse, make_product):
     return World(make_supplier(name="上海五金有限公司"), make_warehouse(name="主仓库"),
                  [make_product(name="十字螺丝刀", purchase_price="12.50"), make_product(name="活动扳手"),
                   make_product(name="卷尺 5m")])
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 @pytest.fixture
@@ -50,7 +45,3 @@ def approved_po(login, make_po):
         return po, buyer, boss
 
     return _make
-
-
-def D(x) -> Decimal:
-    return Decimal(str(x))

@@ -4,7 +4,7 @@ from decimal import Decimal
 from backend.context import Actor, acting_as
 from backend.models.approvals import ApprovalPolicy
 from backend.services import crud
-from tests.purchasing.conftest import ok
+from tests.factories import ok
 
 PO = "/api/v1/purchase-orders"
 PENDING = "/api/v1/approvals/pending"

@@ -2,7 +2,7 @@
 import pytest
 
 from backend.services import ledger
-from tests.purchasing.conftest import ok
+from tests.factories import ok
 
 PO = "/api/v1/purchase-orders"
 

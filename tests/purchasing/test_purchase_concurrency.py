@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.models.approvals import Approval
 from backend.models.ledger import StockMove
 from backend.models.purchasing import GoodsReceipt
-from tests.purchasing.conftest import ok
+from tests.factories import ok
 
 PO = "/api/v1/purchase-orders"
 

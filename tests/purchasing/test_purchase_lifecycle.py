@@ -5,7 +5,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models.ledger import StockMove
 from backend.services import ledger, purchasing
-from tests.purchasing.conftest import D, ok
+from tests.factories import D, ok
 
 PO = "/api/v1/purchase-orders"
 

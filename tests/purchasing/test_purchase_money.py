@@ -5,7 +5,7 @@ from backend.domain import money
 from backend.extensions import db
 from backend.models.ledger import StockLevel
 from backend.services import purchasing
-from tests.purchasing.conftest import D, ok
+from tests.factories import D, ok
 
 PO = "/api/v1/purchase-orders"
 

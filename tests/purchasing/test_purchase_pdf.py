@@ -2,7 +2,7 @@
 import re
 
 from backend.services.documents_pdf import Column, render_document
-from tests.purchasing.conftest import ok
+from tests.factories import ok
 
 PO = "/api/v1/purchase-orders"
 

@@ -1,7 +1,7 @@
 """Role × action table for purchasing, and warehouse scope."""
 import pytest
 
-from tests.purchasing.conftest import ok
+from tests.factories import ok
 
 PO = "/api/v1/purchase-orders"
 ROLES = ("admin", "manager", "purchaser", "warehouse", "sales", "finance")

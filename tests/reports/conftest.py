@@ -7,4 +7,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_world import *
+from report_world import shop  # noqa: F401 (fixture)

@@ -14,22 +14,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
-from backend.context import Actor, acting_as
+from tests.factories import D, ok, stock_in
 
 TZ = "Asia/Shanghai"
-
-
-def D(x) -> Decimal:
-    return Decimal(str(x))
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json()
 
 
 def by_key(rows, field="code"):
@@ -64,11 +54,7 @@ class Shop:
 
 def post_backdated(product, warehouse, qty, unit_cost, days_ago, kind="opening"):
     """Opening stock posted through the ledger service, dated ``days_ago`` days back."""
-    from backend.services import ledger
-
-    with acting_as(Actor(None, "test", "cli")):
-        ledger.post([ledger.MoveSpec(product.id, warehouse.id, D(qty), kind, unit_cost=D(unit_cost),
-                                     created_at=datetime.now(UTC) - timedelta(days=days_ago))])
+    stock_in(product, warehouse, qty, unit_cost, kind=kind, created_at=datetime.now(UTC) - timedelta(days=days_ago))
 
 
 def approve_po(login, body):
@@ -140,13 +126,11 @@ def period(tz=TZ, days=30):
 
 __all__ = [
     "TZ",
-    "D",
     "Shop",
     "approve_po",
     "approve_so",
     "by_key",
     "csv_rows",
-    "ok",
     "period",
     "post_backdated",
     "receive",

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from report_world import csv_rows, ok, period
+from report_world import csv_rows, period
+
+from tests.factories import ok
 
 
 def _invoice(shop, login, days_ago: int):

@@ -1,7 +1,9 @@
 """Inventory (on-hand, value, turnover, days of cover, slow movers) and purchase reports."""
 from __future__ import annotations
 
-from report_world import by_key, ok, period, xlsx_rows
+from report_world import by_key, period, xlsx_rows
+
+from tests.factories import ok
 
 
 def test_inventory_value_turnover_and_days_of_cover_per_product(shop, login):

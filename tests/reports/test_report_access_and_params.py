@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from report_world import ok, period
+from report_world import period
+
+from tests.factories import ok
 
 REPORTS = ("sales", "purchases", "inventory", "finance")
 

@@ -1,7 +1,9 @@
 """Sales report: revenue net of tax, cost of goods at moving-average cost from the ledger, margin; returns deducted."""
 from __future__ import annotations
 
-from report_world import D, by_key, csv_rows, ok, period, xlsx_rows
+from report_world import by_key, csv_rows, period, xlsx_rows
+
+from tests.factories import D, ok
 
 
 def test_sales_by_product_match_the_hand_computed_revenue_cost_and_margin(shop, login):

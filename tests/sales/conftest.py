@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sales_helpers import *
+from sales_helpers import approved_so, make_so, stock_in, world  # noqa: F401 (fixtures)

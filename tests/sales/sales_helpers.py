@@ -1,20 +1,10 @@
 """Fixtures shared by tests/sales and tests/finance (imported by both conftest files)."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from backend.context import Actor, acting_as
-
-
-def D(x) -> Decimal:
-    return Decimal(str(x))
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json(silent=True))
-    return r.get_json()
+from tests.factories import D, ok
+from tests.factories import stock_in as post_stock
 
 
 class World:
@@ -25,11 +15,9 @@ class World:
 @pytest.fixture
 def stock_in():
     """stock_in(product, warehouse, qty, unit_cost): opening stock posted through the ledger."""
-    from backend.services import ledger
 
     def _in(product, warehouse, qty, unit_cost="10", kind="opening"):
-        with acting_as(Actor(None, "test", "cli")):
-            ledger.post([ledger.MoveSpec(product.id, warehouse.id, D(qty), kind, unit_cost=D(unit_cost))])
+        post_stock(product, warehouse, qty, unit_cost, kind=kind)
 
     return _in
 
@@ -74,14 +62,3 @@ def approved_so(login, make_so):
 
     return _make
 
-
-def on_hand(product, warehouse) -> Decimal:
-    from backend.services import ledger
-
-    return ledger.on_hand(product.id, warehouse.id)
-
-
-def level(product, warehouse):
-    from backend.services import ledger
-
-    return ledger.level(product.id, warehouse.id)

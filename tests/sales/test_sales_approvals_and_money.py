@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from sales_helpers import ok
+from tests.factories import ok
 
 
 def test_totals_discount_tax_and_half_up_rounding_match_hand_computed_figures(world, login, make_so):

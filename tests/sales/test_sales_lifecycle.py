@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 
-from sales_helpers import D, level, ok, on_hand
 from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.ledger import StockMove
+from tests.factories import D, level, ok, on_hand
 
 NUM = r"^{}-\d{{8}}-\d{{4}}$"
 

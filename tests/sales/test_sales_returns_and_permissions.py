@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from sales_helpers import D, level, ok
 from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.ledger import StockMove
 from backend.models.sales import SalesOrder
+from tests.factories import D, level, ok
 
 
 def test_a_return_comes_back_at_the_original_cost_with_a_credit_note_that_reduces_the_receivable(

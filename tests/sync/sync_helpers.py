@@ -38,35 +38,6 @@ def device():
     return Device
 
 
-def stock_in(product, warehouse, qty, cost="10", created_at=None):
-    from decimal import Decimal
-
-    from backend.context import Actor, acting_as
-    from backend.services import ledger
-
-    with acting_as(Actor(None, "test", "cli")):
-        ledger.post([ledger.MoveSpec(product.id, warehouse.id, Decimal(str(qty)), "receipt", unit_cost=Decimal(cost),
-                                     created_at=created_at)])
-
-
-def on_hand(product, warehouse):
-    from backend.extensions import db
-    from backend.services import ledger
-
-    db.session.commit()
-    return ledger.on_hand(product.id, warehouse.id)
-
-
-def assert_ledger_ok():
-    from backend.extensions import db
-    from backend.models.ledger import StockLevel
-    from backend.services.stock import verify_ledger
-
-    db.session.commit()
-    assert verify_ledger() == []
-    assert all(lv.quantity >= 0 for lv in db.session.query(StockLevel))
-
-
 class ApiClientFor:
     """A second HTTP client with the same login (same session cookie and CSRF token), e.g. a retry."""
 

@@ -25,7 +25,8 @@ from backend.models.warehouses import Location
 from backend.services import crud, stocktakes, webhooks
 from backend.services.batch import Batch
 from tests.conftest import _truncate_all
-from tests.sync.sync_helpers import Device, assert_ledger_ok, op, stock_in
+from tests.factories import assert_ledger_ok, stock_in
+from tests.sync.sync_helpers import Device, op
 
 PAST = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)  # the same counts in both runs
 VOLATILE = {"created_at", "updated_at", "at", "synced_at", "posted_at", "changed_at", "request_id", "client_time",

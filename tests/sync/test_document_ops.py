@@ -3,12 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from backend.models.base import utcnow
-from tests.sync.sync_helpers import assert_ledger_ok, on_hand, stock_in
-
-
-def ok(r, status=200):
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
+from tests.factories import assert_ledger_ok, ok, on_hand, stock_in
 
 
 def _po(login, supplier, wh, product, qty="10"):

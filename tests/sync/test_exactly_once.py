@@ -11,7 +11,8 @@ from backend.models.catalog import Barcode
 from backend.models.ledger import StockMove
 from backend.models.sync import SyncDevice, SyncOp
 from backend.services import sync as sync_service
-from tests.sync.sync_helpers import ApiClientFor, assert_ledger_ok, stock_in
+from tests.factories import assert_ledger_ok, stock_in
+from tests.sync.sync_helpers import ApiClientFor
 
 
 def _outbox(d, products, wh, n, rnd, codes):

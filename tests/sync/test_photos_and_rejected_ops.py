@@ -11,7 +11,8 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.models.catalog import Barcode
-from tests.sync.sync_helpers import on_hand, op
+from tests.factories import on_hand
+from tests.sync.sync_helpers import op
 
 PHOTO = (Path(__file__).parent.parent / "scan" / "fixtures" / "ean13_clean.jpg").read_bytes()
 PHOTO_CODE = "6901234567892"

@@ -66,7 +66,7 @@ def test_first_pull_is_a_paged_snapshot_then_only_changes_follow(login, make_pro
 
 
 def test_pull_is_limited_to_the_users_warehouses(login, make_warehouse, make_product, make_user):
-    from tests.sync.sync_helpers import stock_in
+    from tests.factories import stock_in
 
     w1, w2, w3 = make_warehouse(), make_warehouse(), make_warehouse()
     p = make_product()
