@@ -4,12 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
-from sqlalchemy import select
 
 from backend.api.common import Blueprint, page_schema
 from backend.auth.decorators import require
-from backend.models.audit import AuditLog
-from backend.services import crud
+from backend.services import audit
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit log")
 
@@ -48,12 +46,4 @@ class Audit(MethodView):
     @require("audit.view")
     def get(self, args):
         """Audit records, newest first (filters: entity, entity_id, user, action, date range)."""
-        stmt = select(AuditLog)
-        for f in ("entity", "entity_id", "user_id", "action"):
-            if args.get(f) is not None:
-                stmt = stmt.where(getattr(AuditLog, f) == args[f])
-        if args.get("since"):
-            stmt = stmt.where(AuditLog.at >= args["since"])
-        if args.get("until"):
-            stmt = stmt.where(AuditLog.at < args["until"])
-        return crud.paginate(stmt.order_by(AuditLog.id.desc()), args["page"], args["per_page"])
+        return audit.search(args, args["page"], args["per_page"])

@@ -4,16 +4,13 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
-from sqlalchemy import distinct, or_, select
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
-from backend.extensions import db
-from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Barcode, Product
-from backend.services import catalog
-from backend.services.crud import get_or_404
+from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Product
+from backend.services import catalog, products
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1", description="Products and barcodes")
 
@@ -97,13 +94,7 @@ class ProductDetail(ProductOut):
     stock = ma.fields.Method("_stock", metadata={"description": "On-hand per warehouse (the user's warehouses)"})
 
     def _stock(self, product):
-        try:
-            from backend.services.ledger import on_hand_by_warehouse
-        except ImportError:  # inventory module not installed
-            return []
-        from backend.services.warehouses import visible_warehouse_ids
-
-        return StockByWarehouse(many=True).dump(on_hand_by_warehouse(product.id, visible_warehouse_ids()))
+        return StockByWarehouse(many=True).dump(products.stock_by_warehouse(product.id))
 
 
 class ProductListArgs(ListArgs):
@@ -111,25 +102,11 @@ class ProductListArgs(ListArgs):
     active = ma.fields.Boolean(allow_none=True, load_default=None)
 
 
-def _filter(stmt, args):
-    if args.get("category"):
-        stmt = stmt.where(Product.category == args["category"])
-    if args.get("q"):
-        # the generic search covers sku/name/model; also match any barcode exactly or by prefix
-        like = f"%{args['q'].strip().lower()}%"
-        sub = select(Barcode.product_id).where(Barcode.code.like(f"{args['q'].strip()}%"))
-        stmt = stmt.where(or_(Product.id.in_(sub), Product.id.in_(
-            select(Product.id).where(db.func.lower(Product.name).like(like) | db.func.lower(Product.sku).like(like)
-                                     | db.func.lower(db.func.coalesce(Product.name_en, "")).like(like)
-                                     | db.func.lower(db.func.coalesce(Product.model, "")).like(like)))))
-    return stmt
-
-
 crud_resource(
     blp, path="/products", model=Product, name="Product", in_schema=ProductIn, out_schema=ProductOut,
     view_perm="product.view", write_perm="product.write", search_fields=(), list_args=ProductListArgs,
     sort_fields=("id", "sku", "name", "category", "sale_price", "purchase_price", "updated_at"),
-    unique=catalog.PRODUCT_UNIQUE, filter_fn=_filter, detail_schema=ProductDetail,
+    unique=catalog.PRODUCT_UNIQUE, filter_fn=products.filter_products, detail_schema=ProductDetail,
     create_schema=ProductCreate, create_fn=catalog.create_product, update_fn=catalog.update_product,
 )
 
@@ -144,9 +121,7 @@ class Categories(MethodView):
     @require("product.view")
     def get(self):
         """Distinct product categories."""
-        rows = db.session.scalars(select(distinct(Product.category)).where(Product.category.is_not(None))
-                                  .order_by(Product.category))
-        return {"items": list(rows)}
+        return {"items": products.categories()}
 
 
 @blp.route("/products/<int:product_id>/barcodes")
@@ -156,7 +131,7 @@ class ProductBarcodes(MethodView):
     @require("product.view")
     def get(self, product_id):
         """Barcodes of a product."""
-        return get_or_404(Product, product_id, "Product").barcodes
+        return products.barcodes_of(product_id)
 
     @blp.arguments(BarcodeIn)
     @blp.response(201, BarcodeOut)
@@ -193,10 +168,4 @@ class BarcodeLookup(MethodView):
     @require("product.view")
     def get(self, code):
         """Resolve a scanned code to its product and pack quantity."""
-        from backend.errors import NotFound
-
-        bc = catalog.find_barcode(code)
-        if bc is None:
-            raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode",
-                           errors={"code": code})
-        return {"code": bc.code, "quantity": bc.quantity, "symbology": bc.symbology, "product": bc.product}
+        return products.resolve_barcode(code)

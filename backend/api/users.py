@@ -4,14 +4,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
-from sqlalchemy import select
 
 from backend.api.common import Blueprint, ListArgs, Str, page_schema
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.auth.permissions import ROLES
-from backend.models.users import User
-from backend.services import crud
 from backend.services import users as service
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users and roles (admin)")
@@ -73,9 +70,7 @@ class Users(MethodView):
     @require("user.admin")
     def get(self, args):
         """List users."""
-        stmt = crud.search(select(User), User, args.get("q"), ("username", "display_name"))
-        stmt = crud.sort(stmt, User, args.get("sort"), ("id", "username", "display_name"))
-        return crud.paginate(stmt, args["page"], args["per_page"])
+        return service.list_users(args.get("q"), args.get("sort"), args["page"], args["per_page"])
 
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
@@ -120,9 +115,7 @@ class Roles(MethodView):
     @require("user.admin")
     def get(self):
         """Roles and their permissions."""
-        from backend.auth.permissions import ROLE_PERMISSIONS
-
-        return [{"name": r, "permissions": sorted(p)} for r, p in ROLE_PERMISSIONS.items()]
+        return service.roles()
 
 
 __all__ = ["blp"]

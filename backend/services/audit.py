@@ -11,11 +11,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.context import current_actor, current_request_id
 from backend.models.audit import AuditLog
+from backend.services import crud
 
 _ALWAYS_EXCLUDED = {"updated_at", "created_at", "version"}
 
@@ -128,3 +129,22 @@ def _after_flush(session: Session, _ctx) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_new", None)
     session.info.pop("audit_labels", None)
+
+
+# ---------------------------------------------------------------- reading the log
+
+FILTER_FIELDS = ("entity", "entity_id", "user_id", "action")
+
+
+def search(filters: dict, page: int, per_page: int) -> dict:
+    """Audit records, newest first: equal ``entity``/``entity_id``/``user_id``/``action``, ``since`` ≤ at <
+    ``until``; one page of them (``crud.paginate``)."""
+    stmt = select(AuditLog)
+    for f in FILTER_FIELDS:
+        if filters.get(f) is not None:
+            stmt = stmt.where(getattr(AuditLog, f) == filters[f])
+    if filters.get("since"):
+        stmt = stmt.where(AuditLog.at >= filters["since"])
+    if filters.get("until"):
+        stmt = stmt.where(AuditLog.at < filters["until"])
+    return crud.paginate(stmt.order_by(AuditLog.id.desc()), page, per_page)

@@ -17,22 +17,20 @@ Interface for document modules (purchasing registers ``purchase_order``; sales p
 ``GET /api/v1/approvals/pending`` calls ``pending_for(user)``: every registered source, merged, oldest
 submission first. An item is a plain dict (see ``item``); ``stock_impact`` entries show the signed quantity
 the document will move and the on-hand now/after in its warehouse. Sources must apply warehouse scope
-(``visible_warehouse_ids()``) themselves. Modules providing sources are imported lazily by name in
-``SOURCE_MODULES`` so the inbox works whichever order blueprints load.
+(``visible_warehouse_ids()``) themselves. A document service registers its source when it is imported; the
+app imports every service through its blueprint (``backend/api/__init__.py``), so all sources are there
+before the first request.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from decimal import Decimal
 
 from backend.services import approvals
+from backend.services.ledger import on_hand
 
 Source = Callable[[object], list[dict]]
 _sources: dict[str, Source] = {}
-
-# Service modules that register sources when imported (missing ones are skipped).
-SOURCE_MODULES = ("backend.services.purchasing", "backend.services.sales")
 
 
 def register_source(doc_type: str, fn: Source) -> None:
@@ -41,19 +39,12 @@ def register_source(doc_type: str, fn: Source) -> None:
 
 
 def sources() -> dict[str, Source]:
-    for name in SOURCE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # that feature is not installed (yet)
-            if exc.name != name:
-                raise
+    """The registered sources by document type."""
     return dict(_sources)
 
 
 def impact(product, warehouse_id: int, quantity: Decimal) -> dict:
     """One stock-impact entry: the signed ``quantity`` and on-hand before/after in ``warehouse_id``."""
-    from backend.services.ledger import on_hand
-
     now = on_hand(product.id, warehouse_id)
     return {"product_id": product.id, "sku": product.sku, "name": product.name, "warehouse_id": warehouse_id,
             "quantity": Decimal(quantity), "on_hand": now, "on_hand_after": now + Decimal(quantity)}

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 
 from backend.auth import password_policy
-from backend.auth.permissions import ROLES
+from backend.auth.permissions import ROLE_PERMISSIONS, ROLES
 from backend.context import current_actor
 from backend.errors import (
     Conflict,
@@ -25,7 +25,9 @@ from backend.errors import (
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.users import ApiToken, User, UserSession
-from backend.services.uow import command
+from backend.models.warehouses import Warehouse
+from backend.services import crud
+from backend.services.uow import command, transaction
 
 # argon2id with the library's recommended parameters; the test suite opts into cheap ones (still argon2id).
 _hasher = (PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -74,8 +76,6 @@ def _check_roles(roles) -> list[str]:
 
 
 def _set_warehouses(user: User, warehouse_ids) -> None:
-    from backend.models.warehouses import Warehouse
-
     ids = set(warehouse_ids or [])
     found = db.session.scalars(select(Warehouse).where(Warehouse.id.in_(ids))).all() if ids else []
     missing = ids - {w.id for w in found}
@@ -97,6 +97,18 @@ def create_user(username: str, password: str, roles, *, display_name: str = "", 
     _set_warehouses(user, warehouse_ids)
     db.session.flush()
     return user
+
+
+def list_users(q: str | None, sort: str | None, page: int, per_page: int) -> dict:
+    """One page of users; ``q`` searches username and display name."""
+    stmt = crud.search(select(User), User, q, ("username", "display_name"))
+    stmt = crud.sort(stmt, User, sort, ("id", "username", "display_name"))
+    return crud.paginate(stmt, page, per_page)
+
+
+def roles() -> list[dict]:
+    """Every role with its permissions (sorted)."""
+    return [{"name": r, "permissions": sorted(p)} for r, p in ROLE_PERMISSIONS.items()]
 
 
 def get_user(user_id: int) -> User:
@@ -212,8 +224,6 @@ def load_session(key: str, idle_hours: int, max_hours: int | None = None) -> Use
 def touch_session(sess: UserSession) -> None:
     """Refresh last_seen at most every 5 minutes (a write per request would serialise SQLite)."""
     if utcnow() - sess.last_seen_at > timedelta(minutes=5):
-        from backend.services.uow import transaction
-
         with transaction():
             s = db.session.get(UserSession, sess.id)
             if s is not None:
