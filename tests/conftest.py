@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
+        if "unit" in item.path.parts:  # tests/unit/: pure rules and source checks, no app, no database
+            item.add_marker(pytest.mark.nodb)
 _seq = itertools.count(1)
 
 
