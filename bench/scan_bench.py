@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Scan benchmark: decode rate per symbology and ms per image on one core, three decoders compared.
+"""Scan benchmark: leave-one-set-out and plain decode rates per set, ms per image on one core.
 
-    taskset -c 0 .venv/bin/python bench/scan_bench.py ../shared/scan-samples [--markdown]
+    taskset -c 0 .venv/bin/python bench/scan_bench.py ../shared/scan-samples            # headline tables
+    taskset -c 0 .venv/bin/python bench/scan_bench.py --compare                          # + raw engines
+
+Headline: **leave-one-set-out** (bench/scan_loso.py): for each set the cascade's pass order is chosen
+from the other sets only, then scored on it; beside it the plain figure of the shipped cascade (whose
+pass order was chosen looking at all sets). The synthetic spoiling curve is bench/scan_synth.py.
 
 Decoders: ``pyzbar-raw`` (pyzbar.decode on the grayscale image), ``zxing-cpp`` (zxingcpp.read_barcodes,
 default options) and ``cascade`` (backend.scan.decode, the product decoder: bytes in, validated results).
@@ -152,14 +157,93 @@ def table(results, names) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dir", nargs="?", default="../shared/scan-samples")
-    ap.add_argument("--decoders", default="pyzbar-raw,zxing-cpp,cascade")
+    ap.add_argument("--compare", action="store_true", help="also run raw pyzbar and raw zxing-cpp")
+    ap.add_argument("--decoders", default=None, help="comma-separated, default cascade (with --compare: all three)")
+    ap.add_argument("--no-loso", action="store_true")
+    ap.add_argument("--tune", action="store_true",
+                    help="print the pass order tuned on all sets (what backend/scan/decode.py ships as CASCADE)")
     a = ap.parse_args()
-    names = a.decoders.split(",")
+    if a.tune:
+        print(tuned_cascade(a.dir))
+        return
+    names = (a.decoders or ("pyzbar-raw,zxing-cpp,cascade" if a.compare else "cascade")).split(",")
     cv2.setNumThreads(1)
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    res = run(a.dir, names)
     print(f"<!-- {len(list(images(a.dir)))} images, cores available: {affinity}, numpy {np.__version__} -->")
+    if not a.no_loso:
+        print(loso_table(a.dir))
+        print()
+    res = run(a.dir, names)
     print(table(res, names))
+
+
+def _recorded_sets(root: str) -> dict:
+    import scan_loso as L
+
+    sets: dict = defaultdict(list)
+    for s, p, exp in images(root):
+        with open(p, "rb") as fh:
+            sets[s].append((exp, L.record(fh.read(), L.D.POOL)))
+    return sets
+
+
+def tuned_cascade(root: str) -> str:
+    """The shipped CASCADE: the same tuner as leave-one-set-out, on all sets, printed as Python."""
+    import scan_loso as L
+
+    order = L.tune([it for its in _recorded_sets(root).values() for it in its], L.D.POOL, same)
+    named = {repr(v): k for k, v in (("LIN", L.D.LIN),)}
+    lines = ["CASCADE: list[tuple[str, str, dict]] = ["]
+    for vname, engine, opts in order:
+        o = named.get(repr(opts))
+        if o is None and all(opts.get(k) == v for k, v in L.D.LIN.items()):
+            rest = {k: v for k, v in opts.items() if k not in L.D.LIN}
+            o = "{**LIN, " + ", ".join(f"{k!r}: {v!r}" for k, v in rest.items()) + "}" if rest else "LIN"
+        lines.append(f"    ({vname!r}, {engine!r}, {o or repr(opts)}),")
+    return "\n".join(lines + ["]"]).replace("'", '"')
+
+
+def loso_table(root: str) -> str:
+    """Leave-one-set-out beside the shipped cascade's replay, per folder (one folder = one set)."""
+    import scan_loso as L
+
+    D = L.D
+    t0 = time.process_time()
+    sets = _recorded_sets(root)
+    t_rec = time.process_time() - t0
+    plain = {}
+    for s, its in sets.items():
+        ok = wrong = 0
+        for exp, rec in its:
+            texts = [d.text for d in L.replay(rec, D.CASCADE)[0]]
+            hit = exp is not None and any(same(exp, t) for t in texts)
+            ok += hit
+            wrong += bool(texts) and not hit
+        plain[s] = (ok, wrong)
+    t1 = time.process_time()
+    lo = L.loso(sets, D.POOL, same)
+    t_tune = time.process_time() - t1
+    lines = ["| set | images | plain (shipped cascade) | leave-one-set-out |", "|---|---:|---:|---:|"]
+
+    def cell(ok, wrong, n, fp=False):
+        if fp:
+            return f"{wrong} with a read" + (" **(wrong)**" if wrong else "")
+        return f"{ok}/{n} ({pct(ok, n)})" + (f", **{wrong} wrong**" if wrong else "")
+
+    tot = {"p": [0, 0], "l": [0, 0], "n": 0}
+    for s in sorted(sets):
+        n = len(sets[s])
+        fp = s.startswith("falsepositives")
+        lines.append(f"| {s} | {n} | {cell(*plain[s], n, fp)} | {cell(lo[s][0], lo[s][1], n, fp)} |")
+        if group(s) in ONE_D_AND_QR:
+            tot["n"] += n
+            for k, (ok, wrong) in (("p", plain[s]), ("l", lo[s][:2])):
+                tot[k][0] += ok
+                tot[k][1] += wrong
+    lines.append(f"| **total 1D + QR** (without ean13-5) | {tot['n']} | {cell(*tot['p'], tot['n'])} | "
+                 f"**{cell(*tot['l'], tot['n'])}** |")
+    lines.append(f"<!-- recorded passes: {t_rec:.0f} s CPU (cached in {L.CACHE}); tuning {t_tune:.0f} s CPU -->")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from backend.api.common import Blueprint, Dec, HardenedParser
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
-from backend.errors import NotFound, PayloadTooLarge, ValidationFailed
-from backend.extensions import db, limiter
-from backend.models.catalog import Product
+from backend.errors import PayloadTooLarge, ValidationFailed
+from backend.extensions import limiter
 from backend.scan import ImageRejected, decode
-from backend.scan.checksum import is_valid_gtin
-from backend.scan.labels import LAYOUTS, SYMBOLOGIES, render_labels
-from backend.services.catalog import resolve_barcode
+from backend.scan.labels import LAYOUTS, SYMBOLOGIES
+from backend.services import scanning
+from backend.services.scanning import MAX_LABEL_PRODUCTS
 from backend.uploads import decode_slot, image_error, max_pixels
 
 
@@ -43,7 +42,6 @@ class _ScanBlueprint(Blueprint):
 blp = _ScanBlueprint("scan", __name__, url_prefix="/api/v1", description="Barcode scanning and labels")
 
 CONTEXTS = ("receive", "pick", "stocktake", "transfer", "lookup")
-MAX_LABEL_PRODUCTS = 500
 
 
 def _errors(*codes):
@@ -90,8 +88,12 @@ class ProductBrief(ma.Schema):
 
 class ScanResult(ma.Schema):
     text = ma.fields.String()
-    symbology = ma.fields.String()
-    rect = ma.fields.List(ma.fields.Integer())
+    symbology = ma.fields.String(metadata={"description": "ean13 | ean8 | upca | upce | code128 | code39 | code93 | "
+                                                          "itf | codabar | qrcode | datamatrix"})
+    rect = ma.fields.List(ma.fields.Integer(), metadata={"description": "Bounding box in the photo's pixels: "
+                                                                         "[x, y, width, height]"})
+    points = ma.fields.List(ma.fields.List(ma.fields.Integer()),
+                            metadata={"description": "Outline in the photo's pixels: [[x, y], ...] (corners)"})
     gtin = ma.fields.String(allow_none=True)
     engine = ma.fields.String()
     scan_pass = ma.fields.String(data_key="pass")
@@ -102,33 +104,11 @@ class ScanResult(ma.Schema):
 
 class ScanOut(ma.Schema):
     context = ma.fields.String()
-    results = ma.fields.List(ma.fields.Nested(ScanResult))
+    results = ma.fields.List(ma.fields.Nested(ScanResult),
+                             metadata={"description": "Every code found in the photo, each with its box"})
+    choose = ma.fields.Boolean(metadata={"description": "True when the codes name more than one distinct "
+                                                        "product (or unknown code): let the user tap the one meant"})
     ms = ma.fields.Float(metadata={"description": "Decode time"})
-
-
-def _lookup_codes(d) -> list[str]:
-    """Codes to look up for a read: its text, then its GTIN forms (UPC-E expansion, with/without the 0)."""
-    out = [d.text]
-    if d.gtin and is_valid_gtin(d.gtin):
-        out += [d.gtin, d.gtin[1:] if len(d.gtin) == 13 and d.gtin.startswith("0") else d.gtin]
-    seen, uniq = set(), []
-    for c in out:
-        if c and c not in seen and len(c) <= 128:
-            seen.add(c)
-            uniq.append(c)
-    return uniq
-
-
-def _resolve(d) -> dict:
-    row = {"text": d.text, "symbology": d.symbology, "rect": list(d.rect), "gtin": d.gtin, "engine": d.engine,
-           "scan_pass": d.pass_name, "unknown": True, "product": None, "quantity": None}
-    for code in _lookup_codes(d):
-        hit = resolve_barcode(code)
-        if hit is not None:
-            product, qty = hit
-            row.update(unknown=False, product=product, quantity=qty)
-            break
-    return row
 
 
 @blp.route("/scan/decode")
@@ -154,7 +134,7 @@ class ScanDecode(MethodView):
             except ImageRejected as exc:
                 raise image_error(exc) from exc
         ms = round((time.perf_counter() - t0) * 1000, 1)
-        return {"context": form.get("context", "lookup"), "results": [_resolve(d) for d in found], "ms": ms}
+        return {"context": form.get("context", "lookup"), **scanning.resolve_reads(found), "ms": ms}
 
 
 class LabelArgs(ma.Schema):
@@ -178,15 +158,6 @@ def _parse_ids(raw: str) -> list[int]:
     return ids
 
 
-def _label_code(p: Product, symbology: str) -> str:
-    codes = [b for b in p.barcodes]
-    if symbology == "ean13":
-        for b in codes:
-            if b.code.isdigit() and len(b.code) in (12, 13) and is_valid_gtin(b.code):
-                return b.code
-    return codes[0].code if codes else p.sku
-
-
 @blp.route("/labels")
 class Labels(MethodView):
     @blp.arguments(LabelArgs, location="query")
@@ -197,16 +168,6 @@ class Labels(MethodView):
         """PDF sheet of product labels (name, SKU, price, barcode; A4 3x8 sheets or 50x30 mm thermal)."""
         from backend.services.documents_pdf import pdf_response
 
-        ids = _parse_ids(args["product_ids"])
-        products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
-        missing = [i for i in ids if i not in products]
-        if missing:
-            raise NotFound("Unknown product ids.", errors={"product_ids": missing[:50]})
-        items = []
-        for i in ids:
-            p = products[i]
-            items += [{"name": p.name, "sku": p.sku, "price": p.sale_price,
-                       "barcode": _label_code(p, args["symbology"])}] * args["copies"]
-        pdf = render_labels(items[:MAX_LABEL_PRODUCTS * 4], layout=args["layout"], symbology=args["symbology"],
-                            qr=args["qr"])
+        pdf = scanning.label_sheet(_parse_ids(args["product_ids"]), layout=args["layout"],
+                                   symbology=args["symbology"], qr=args["qr"], copies=args["copies"])
         return pdf_response(pdf, f"labels-{args['layout']}.pdf")

@@ -1,4 +1,8 @@
-"""Barcode check digits and internal EAN-13 numbers."""
+"""Barcode rules in one place: GTIN check digits, UPC-A/UPC-E/EAN-13 forms, internal EAN-13 numbers.
+
+Used by the scanner (``backend.scan``), barcode resolution (``services.catalog``), the sync batch path and
+labels; pure functions, no database.
+"""
 from __future__ import annotations
 
 import re
@@ -13,7 +17,75 @@ def gtin_check_digit(body: str) -> str:
 
 
 def is_valid_gtin(code: str) -> bool:
-    return bool(re.fullmatch(r"\d{8}|\d{12}|\d{13}|\d{14}", code)) and gtin_check_digit(code[:-1]) == code[-1]
+    return bool(re.fullmatch(r"\d{8}|\d{12}|\d{13}|\d{14}", code or "")) and gtin_check_digit(code[:-1]) == code[-1]
+
+
+def equivalent_codes(code: str) -> list[str]:
+    """A scanned code (trimmed) and its UPC-A/EAN-13 twin: a 12-digit UPC-A is the EAN-13 with a leading 0.
+
+    ``["0036000291452", "036000291452"]`` for either form; other codes stand for themselves only."""
+    code = (code or "").strip()
+    out = [code]
+    if len(code) == 13 and code.startswith("0"):
+        out.append(code[1:])
+    elif len(code) == 12 and code.isdigit():
+        out.append("0" + code)
+    return out
+
+
+def upce_to_upca(code: str) -> str | None:
+    """Expand an 8-digit UPC-E (number system 0/1, 6 digits, check) to its 12-digit UPC-A."""
+    if not re.fullmatch(r"[01]\d{7}", code or ""):
+        return None
+    n, d, chk = code[0], code[1:7], code[7]
+    x = d[5]
+    if x in "012":
+        body = d[0:2] + x + "0000" + d[2:5]
+    elif x == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif x == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + x
+    return n + body + chk
+
+
+def upca_to_upce(upca: str) -> str | None:
+    """Compress a 12-digit UPC-A to UPC-E when it has a UPC-E form, else None."""
+    if not re.fullmatch(r"[01]\d{11}", upca or ""):
+        return None
+    n, m, chk = upca[0], upca[1:11], upca[11]
+    cands = []
+    if m[2] in "012" and m[3:7] == "0000":
+        cands.append(m[0:2] + m[7:10] + m[2])
+    if m[3:8] == "00000":
+        cands.append(m[0:3] + m[8:10] + "3")
+    if m[4:9] == "00000":
+        cands.append(m[0:4] + m[9] + "4")
+    if m[5:9] == "0000" and m[9] in "56789":
+        cands.append(m[0:5] + m[9])
+    for c in cands:
+        e = n + c + chk
+        if upce_to_upca(e) == upca:
+            return e
+    return None
+
+
+def retail_key(text: str, symbology: str) -> str | None:
+    """The 13-digit GTIN of a valid EAN-13/UPC-A/UPC-E code (EAN-8 stays 8 digits), else None."""
+    t = (text or "").strip()
+    if symbology == "upce":
+        if len(t) == 8:
+            up = upce_to_upca(t)
+            return "0" + up if up and is_valid_gtin(up) else None
+        if len(t) in (12, 13) and is_valid_gtin(t):
+            return t.zfill(13)
+        return None
+    if symbology == "ean8":
+        return t if len(t) == 8 and is_valid_gtin(t) else None
+    if len(t) in (12, 13) and is_valid_gtin(t):
+        return t.zfill(13)
+    return None
 
 
 def internal_ean13(n: int) -> str:

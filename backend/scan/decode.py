@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from backend.domain.barcodes import retail_key, upca_to_upce
+
 from . import preprocess as pp
-from .checksum import code39_full_ascii, retail_key, upca_to_upce
+from .checksum import code39_full_ascii
 from .images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_gray
 
 try:  # zxing-cpp is optional: the cascade runs on zbar alone without it
@@ -80,6 +82,8 @@ class _Cand:
     engine: str
     order: int
     passes: set = field(default_factory=set)
+    variants: set = field(default_factory=set)
+    engines: set = field(default_factory=set)
     boxes: list = field(default_factory=list)
 
 
@@ -258,10 +262,14 @@ class _Variants:
         raise KeyError(name)
 
 
-# (variant, engine) in order. Chosen by measurement (docs/scanning.md): the enlarged + CLAHE image read by
-# zxing-cpp is the best single pass; zbar on the same variants is the independent second opinion.
+Variants = _Variants
+
 LIN = {"formats": "linear", "invert": False, "downscale": False}  # cheap settings for later passes
-CASCADE: list[tuple[str, str, dict]] = [
+
+# Every pass the cascade may run: (variant, engine, engine settings). Which of them run, and in which
+# order, is the one thing chosen from data — by the greedy tuner of bench/scan_loso.py (best gain in
+# correct reads, wrong reads weighted −20, per ms), which the benchmark also runs leave-one-set-out.
+POOL: list[tuple[str, str, dict]] = [
     ("norm", "zxing", {"formats": "nodm", "downscale": False}),
     ("gray", "zxing", {}),
     ("gray", "zbar", {}),
@@ -285,9 +293,54 @@ CASCADE: list[tuple[str, str, dict]] = [
     ("blur", "zbar", {"density": 2}),
     ("norm", "zxing", {**LIN, "binarizer": "global"}),
     ("sharp", "zbar", {"density": 2}),
+    ("up", "zxing", LIN),
+    ("clahe", "zbar", {}),
+    ("up3", "zbar", {}),
+    ("gray", "zxing", {**LIN, "binarizer": "global"}),
+    ("rot15", "zxing", LIN),
+    ("rot-15", "zxing", LIN),
 ]
 
-CONFIRM_WINDOW = 3  # extra passes while a candidate awaits confirmation after something was accepted
+# The shipped order: ``bench/scan_bench.py --tune`` (the tuner on all of ../shared/scan-samples).
+# Passes after the first ~10 read nothing new there; they stay for photos unlike the samples, cheapest first.
+CASCADE: list[tuple[str, str, dict]] = [
+    ("gray", "zxing", {}),
+    ("clahe", "zxing", LIN),
+    ("eq", "zxing", LIN),
+    ("norm", "zxing", {**LIN, "binarizer": "global"}),
+    ("up", "zxing", LIN),
+    ("blur", "zxing", LIN),
+    ("otsu", "zbar", {"density": 2}),
+    ("sharp", "zxing", LIN),
+    ("rot15", "zxing", LIN),
+    ("region0", "zbar", {"density": 2}),
+    ("norm", "zbar", {"density": 2}),
+    ("gray", "zxing", {**LIN, "binarizer": "global"}),
+    ("region1", "zxing", {"formats": "nodm", "downscale": False}),
+    ("region1", "zbar", {"density": 2}),
+    ("adaptive", "zxing", LIN),
+    ("rot-15", "zxing", LIN),
+    ("otsu", "zxing", LIN),
+    ("rot-30", "zxing", LIN),
+    ("rot30", "zxing", LIN),
+    ("up3", "zxing", LIN),
+    ("gray", "zbar", {}),
+    ("norm", "zxing", {"formats": "nodm", "downscale": False}),
+    ("blur", "zbar", {"density": 2}),
+    ("clahe", "zbar", {}),
+    ("region0", "zxing", {"formats": "nodm", "downscale": False}),
+    ("sharp", "zbar", {"density": 2}),
+    ("rot45", "zbar", {}),
+    ("rot-45", "zbar", {}),
+    ("up3", "zbar", {}),
+]
+
+CONFIRM_WINDOW = 3
+# A weak read (EAN/UPC, ITF, Codabar, Code 39) is confirmed only by agreeing reads from at least two
+# different image variants: two passes over the same pixels (zxing's two binarisers, or zxing and zbar on
+# one image) can share a misread with a valid check digit — leave-one-set-out showed two such wrong reads
+# (docs/scanning.md). Also requiring two engines ("engines") read less and did not remove them.
+INDEPENDENT: tuple[str, ...] = ("variants",)  # extra passes while a candidate awaits confirmation after something was accepted
 
 
 # ---------------------------------------------------------------- voting
@@ -326,6 +379,8 @@ class _Ballot:
             if c is None:
                 c = self.cands[key] = _Cand(r, pass_name, engine, len(self.cands))
             c.passes.add(pass_name)
+            c.variants.add(pass_name.split(":", 1)[-1].split("/")[0])
+            c.engines.add(engine)
             c.boxes.append(r.box)
 
     def _rival_votes(self, key) -> int:
@@ -344,6 +399,8 @@ class _Ballot:
         if c.first.symbology in STRONG:
             return "accepted"
         v = len(c.passes)
+        if not all(len(getattr(c, what)) >= 2 for what in INDEPENDENT):
+            return "pending"
         rival = self._rival_votes(key)
         if v >= 2 and v - rival >= 2 and (rival == 0 or v >= 3 * rival):
             return "accepted"
@@ -366,25 +423,44 @@ def _result(c: _Cand) -> Decoded:
 
 # ---------------------------------------------------------------- entry points
 
-def decode_gray(gray: np.ndarray, *, budget_s: float = DEFAULT_BUDGET_S, cascade=None, trace: list | None = None) -> list[Decoded]:
-    """Run the cascade on an already loaded uint8 grayscale image."""
-    deadline = time.perf_counter() + budget_s
-    variants = _Variants(np.ascontiguousarray(gray))
+def pass_name(vname: str, engine: str, opts: dict) -> str:
+    return f"{engine}:{vname}" + ("/global" if opts.get("binarizer") == "global" else "")
+
+
+def pass_key(vname: str, engine: str, opts: dict) -> str:
+    """A stable identity for one (variant, engine, settings) pass: the benchmark records passes by it."""
+    return f"{engine}:{vname}:" + ",".join(f"{k}={opts[k]}" for k in sorted(opts))
+
+
+def run_pass(variants: _Variants, vname: str, engine: str, opts: dict):
+    """One pass: ``(pass_name, engine, reads, m)`` or None when the variant does not apply to this photo."""
+    if engine == "zxing" and zxingcpp is None or engine == "zbar" and pyzbar is None:
+        return None
+    v = variants.get(vname)
+    if v is None:
+        return None
+    reads = ENGINES[engine](np.ascontiguousarray(v.image), **opts)
+    return pass_name(vname, engine, opts), engine, reads, v.m
+
+
+def vote(cascade, runner: Callable, *, deadline: float | None = None, clock: Callable = time.perf_counter,
+         trace: list | None = None) -> list[Decoded]:
+    """Run ``runner(vname, engine, opts)`` for each pass in order and vote on the reads.
+
+    ``runner`` returns ``(pass_name, engine, reads, m)`` or None; the decoder runs the engines, the
+    benchmark replays recorded passes (bench/scan_bench.py, leave-one-set-out) through the same rules."""
     ballot = _Ballot()
     extra = None
-    for vname, engine, opts in (cascade or CASCADE):
-        if time.perf_counter() > deadline:
+    for vname, engine, opts in cascade:
+        if deadline is not None and clock() > deadline:
             break
-        if engine == "zxing" and zxingcpp is None or engine == "zbar" and pyzbar is None:
+        out = runner(vname, engine, opts)
+        if out is None:
             continue
-        v = variants.get(vname)
-        if v is None:
-            continue
-        pass_name = f"{engine}:{vname}" + ("/global" if opts.get("binarizer") == "global" else "")
-        reads = ENGINES[engine](np.ascontiguousarray(v.image), **opts)
-        ballot.add(pass_name, engine, reads, v.m)
+        name, eng, reads, m = out
+        ballot.add(name, eng, reads, m)
         if trace is not None:
-            trace.append((pass_name, [(t, s) for t, s, _ in reads]))
+            trace.append((name, [(t, s) for t, s, _ in reads]))
         if ballot.accepted():
             if not ballot.pending():
                 break
@@ -392,6 +468,13 @@ def decode_gray(gray: np.ndarray, *, budget_s: float = DEFAULT_BUDGET_S, cascade
             if extra <= 0:
                 break
     return [_result(c) for c in ballot.accepted()]
+
+
+def decode_gray(gray: np.ndarray, *, budget_s: float = DEFAULT_BUDGET_S, cascade=None, trace: list | None = None) -> list[Decoded]:
+    """Run the cascade on an already loaded uint8 grayscale image."""
+    deadline = time.perf_counter() + budget_s
+    variants = _Variants(np.ascontiguousarray(gray))
+    return vote(cascade or CASCADE, lambda vn, en, op: run_pass(variants, vn, en, op), deadline=deadline, trace=trace)
 
 
 def decode(image_bytes: bytes, *, budget_s: float = DEFAULT_BUDGET_S, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from .checksum import gtin_check_digit, is_valid_gtin
+from backend.domain.barcodes import gtin_check_digit, is_valid_gtin
 
 LAYOUTS = ("a4", "thermal_50x30")
 SYMBOLOGIES = ("ean13", "code128")

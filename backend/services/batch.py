@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, func, inspect, select, text, tuple_, update
 from sqlalchemy.orm import lazyload
 
 from backend.context import current_actor, current_request_id
+from backend.domain.barcodes import equivalent_codes
 from backend.errors import InsufficientStock, not_found
 from backend.extensions import db
 from backend.models.base import Base, utcnow
@@ -200,7 +201,7 @@ class Batch:
         """``sync_ops.resolve_product`` for the batch: a code assigned earlier in this batch is not written
         yet, so a line naming it (or its UPC/EAN twin) cannot be resolved here."""
         code = (ref.get("barcode") or "").strip()
-        if not ref.get("product_id") and code and {code, code[1:], "0" + code} & self.new_codes.keys():
+        if not ref.get("product_id") and code and set(equivalent_codes(code)) & self.new_codes.keys():
             raise Fallback("line names a barcode assigned in this batch")
         from backend.services.sync_ops import resolve_product
 

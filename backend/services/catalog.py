@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.domain.barcodes import internal_ean13, validate_code
+from backend.domain.barcodes import equivalent_codes, internal_ean13, validate_code
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
@@ -121,12 +121,6 @@ def resolve_barcode(code: str) -> tuple[Product, Decimal] | None:
 
 def find_barcode(code: str) -> Barcode | None:
     """The barcode row a scanned code resolves to (trimmed; UPC-A/EAN-13 leading-zero forms), or None."""
-    code = (code or "").strip()
-    candidates = [code]
-    if len(code) == 13 and code.startswith("0"):
-        candidates.append(code[1:])
-    elif len(code) == 12 and code.isdigit():
-        candidates.append("0" + code)
-    return db.session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
+    return db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(code)))).first()
 
 
