@@ -102,9 +102,7 @@ def tune(items, pool, same) -> list:
     """Greedy pass order from ``items`` = [(expected, rec)] (the training photos)."""
     order: list = []
     remaining = list(pool)
-    state = []  # per photo: (score, settled)
-    for exp, rec in items:
-        state.append((0, False))
+    state = [(0, False)] * len(items)  # per photo: (score, settled)
     cost = {D.pass_key(*p): np.mean([(rec.get(D.pass_key(*p)) or [0, 0, 0, 0, 0.0])[4] for _, rec in items]) or 1e-3
             for p in pool}
     while remaining:
