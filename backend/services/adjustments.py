@@ -43,22 +43,6 @@ from backend.services.uow import command
 DOC = "adjustment"
 
 
-def can_post(adj: Adjustment) -> bool:
-    return ADJUSTMENT_FLOW.can(adj.status, "post")
-
-
-def can_approve(adj: Adjustment) -> bool:
-    return ADJUSTMENT_FLOW.can(adj.status, "approve")
-
-
-def can_reject(adj: Adjustment) -> bool:
-    return ADJUSTMENT_FLOW.can(adj.status, "reject")
-
-
-def can_cancel(adj: Adjustment) -> bool:
-    return ADJUSTMENT_FLOW.can(adj.status, "cancel")
-
-
 def _threshold() -> Decimal:
     return Decimal(str(current_app.config.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000")))
 

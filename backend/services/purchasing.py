@@ -60,42 +60,6 @@ from backend.services.uow import command
 DOC_TYPE = "purchase_order"
 
 
-def can_edit(po) -> bool:
-    return PO_FLOW.can(po.status, "edit")
-
-
-def can_submit(po) -> bool:
-    return PO_FLOW.can(po.status, "submit")
-
-
-def can_approve(po) -> bool:
-    return PO_FLOW.can(po.status, "approve")
-
-
-def can_reject(po) -> bool:
-    return PO_FLOW.can(po.status, "reject")
-
-
-def can_reopen(po) -> bool:
-    return PO_FLOW.can(po.status, "reopen")
-
-
-def can_receive(po) -> bool:
-    return PO_FLOW.can(po.status, "receive")
-
-
-def can_close(po) -> bool:
-    return PO_FLOW.can(po.status, "close")
-
-
-def can_cancel(po) -> bool:
-    return PO_FLOW.can(po.status, "cancel")
-
-
-def can_return_goods(po) -> bool:
-    return PO_FLOW.can(po.status, "return_goods")
-
-
 # ---------------------------------------------------------------- money
 
 def _sum_figures(doc, lines) -> None:

@@ -54,14 +54,6 @@ def can(so: SalesOrder, action: str) -> bool:
     return SO_FLOW.can(so.status, action)
 
 
-def can_submit(so): return can(so, "submit")  # noqa: E704
-def can_approve(so): return can(so, "approve")  # noqa: E704
-def can_reject(so): return can(so, "reject")  # noqa: E704
-def can_cancel(so): return can(so, "cancel")  # noqa: E704
-def can_ship(so): return can(so, "ship")  # noqa: E704
-def can_invoice(so): return can(so, "invoice") and any(ln.shipped_qty > ln.invoiced_qty for ln in so.lines)
-def can_return(so): return can(so, "return")  # noqa: E704
-def can_close(so): return can(so, "close")  # noqa: E704
 def can_edit(so): return can(so, "edit")  # noqa: E704
 
 

@@ -78,26 +78,6 @@ def _overlapping(wh_id: int, location_id: int | None, category: str | None) -> S
     return db.session.scalars(stmt.order_by(Stocktake.id).limit(1)).first()
 
 
-def can_count(st: Stocktake) -> bool:
-    return STOCKTAKE_FLOW.can(st.status, "count")
-
-
-def can_submit(st: Stocktake) -> bool:
-    return STOCKTAKE_FLOW.can(st.status, "submit")
-
-
-def can_recount(st: Stocktake) -> bool:
-    return STOCKTAKE_FLOW.can(st.status, "recount")
-
-
-def can_approve(st: Stocktake) -> bool:
-    return STOCKTAKE_FLOW.can(st.status, "approve")
-
-
-def can_cancel(st: Stocktake) -> bool:
-    return STOCKTAKE_FLOW.can(st.status, "cancel")
-
-
 def _uid(user):
     return user.id if user is not None else None
 

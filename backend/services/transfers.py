@@ -51,26 +51,6 @@ from backend.services.uow import command
 DOC = "transfer"
 
 
-def can_update(t: Transfer) -> bool:
-    return TRANSFER_FLOW.can(t.status, "update")
-
-
-def can_ship(t: Transfer) -> bool:
-    return TRANSFER_FLOW.can(t.status, "ship")
-
-
-def can_receive(t: Transfer) -> bool:
-    return TRANSFER_FLOW.can(t.status, "receive")
-
-
-def can_resolve(t: Transfer) -> bool:
-    return TRANSFER_FLOW.can(t.status, "resolve")
-
-
-def can_cancel(t: Transfer) -> bool:
-    return TRANSFER_FLOW.can(t.status, "cancel")
-
-
 def _uid(user):
     return user.id if user is not None else None
 

@@ -24,7 +24,6 @@ LONG_FILES: dict[str, str] = {
     "backend/api/sales.py": SPLIT,
     "backend/services/purchasing.py": SPLIT,
     "backend/services/sales.py": SPLIT,
-    "backend/services/stocktakes.py": SPLIT,
     "backend/services/sync.py": SPLIT,
     "backend/services/sync_ops.py": SPLIT,
 }
