@@ -14,4 +14,8 @@ echo "== import contracts =="
 echo "== mypy =="
 "$BIN/mypy"
 echo "== eslint (pwa/) =="
+if [ ! -x node_modules/.bin/eslint ]; then
+  command -v npm >/dev/null || { echo "npm is not installed: ./test.sh installs it" >&2; exit 1; }
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 node_modules/.bin/eslint --max-warnings 0 pwa && echo "eslint: no problems"

@@ -3,6 +3,7 @@ through scripts/lint.sh). Configuration: pyproject.toml ([tool.ruff], [tool.impo
 and eslint.config.mjs."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -14,10 +15,13 @@ pytestmark = pytest.mark.nodb  # linters and source measures: no app, no databas
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _run(*cmd: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    r.stdout, r.stderr = ANSI.sub("", r.stdout), ANSI.sub("", r.stderr)  # readable failure messages
+    return r
 
 
 def _tool(name: str) -> str:
