@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.models.base import NUMERIC_MAX
+from backend.domain.numeric import NUMERIC_MAX
 
 # Dates and datetimes a client may send: far enough from the calendar's ends that converting to UTC or
 # adding days (due dates, day ranges) cannot overflow, and wide enough for any business date.

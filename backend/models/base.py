@@ -7,6 +7,15 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import DateTime, Integer, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+# the NUMERIC(18,4) limits are a domain rule; re-exported here for the column types and older importers
+from backend.domain.numeric import (  # noqa: F401
+    MONEY_SCALE,
+    NUMERIC_MAX,
+    NUMERIC_PRECISION,
+    NUMERIC_SCALE,
+    QTY_SCALE,
+)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -15,11 +24,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-NUMERIC_PRECISION, NUMERIC_SCALE = 18, 4  # every quantity and money column: NUMERIC(18,4)
-QTY_SCALE = Decimal(1).scaleb(-NUMERIC_SCALE)  # 0.0001
-MONEY_SCALE = Decimal("0.01")
-# The largest magnitude the columns hold; every Decimal input field and every stored value is bounded by it.
-NUMERIC_MAX = Decimal(10) ** (NUMERIC_PRECISION - NUMERIC_SCALE) - QTY_SCALE  # 99999999999999.9999
 
 
 # Column info of a cost (purchase price, average/unit cost, value, supplier amounts): shown only with the

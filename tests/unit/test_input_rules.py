@@ -7,7 +7,7 @@ import marshmallow as ma
 import pytest
 
 from backend.domain.input_rules import MAX_DATE, MIN_DATE, Bounds, harden
-from backend.models.base import NUMERIC_MAX
+from backend.domain.numeric import NUMERIC_MAX
 
 
 class Line(ma.Schema):
