@@ -100,7 +100,7 @@ def seed_demo(only_if_empty: bool = False) -> bool:
     for wh in whs[:2]:
         for aisle in "AB":
             for bay in range(1, 4):
-                create_location(wh.id, {"code": f"{aisle}-{bay:02d}", "name": f"{aisle} 区 {bay} 号货架"})
+                create_location(wh.id, {"code": f"{aisle}-{bay:02d}", "name": f"{aisle} 区 {bay} 号货架"}, None)
     sups = [crud.create(Supplier, {"code": c, "name": n, "contact": p, "phone": t}) for c, n, p, t in SUPPLIERS]
     for c, n, p, t in CUSTOMERS:
         crud.create(Customer, {"code": c, "name": n, "contact": p, "phone": t, "credit_limit": Decimal(50000)})

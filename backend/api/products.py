@@ -8,7 +8,7 @@ from marshmallow import validate
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
-from backend.auth.decorators import require
+from backend.auth.decorators import current_user_or_none, require
 from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Product
 from backend.services import catalog, products
 
@@ -94,7 +94,7 @@ class ProductDetail(ProductOut):
     stock = ma.fields.Method("_stock", metadata={"description": "On-hand per warehouse (the user's warehouses)"})
 
     def _stock(self, product):
-        return StockByWarehouse(many=True).dump(products.stock_by_warehouse(product.id))
+        return StockByWarehouse(many=True).dump(products.stock_by_warehouse(product.id, current_user_or_none()))
 
 
 class ProductListArgs(ListArgs):

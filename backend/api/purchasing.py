@@ -254,7 +254,7 @@ class PurchaseOrders(MethodView):
     @require("purchase.view")
     def get(self, args):
         """List purchase orders (filter by status, supplier, warehouse; q searches number and supplier)."""
-        return purchasing.list_purchase_orders(args)
+        return purchasing.list_purchase_orders(args, current_user_required())
 
     @blp.arguments(POIn)
     @blp.response(201, PODetail)
@@ -272,7 +272,7 @@ class PurchaseOrderItem(MethodView):
     @require("purchase.view")
     def get(self, po_id):
         """One order with lines, approvals, receipts and returns."""
-        return purchasing.get_purchase_order(po_id)
+        return purchasing.get_purchase_order(po_id, current_user_required())
 
     @blp.arguments(POPatch)
     @blp.response(200, PODetail)
@@ -347,7 +347,7 @@ class PurchaseOrderPdf(MethodView):
     @require("purchase.view")
     def get(self, po_id):
         """Printable A4 purchase order (PDF)."""
-        return pdf_response(*purchasing_pdf.purchase_order_pdf(po_id))
+        return pdf_response(*purchasing_pdf.purchase_order_pdf(po_id, current_user_required()))
 
 
 # ---------------------------------------------------------------- receipts & returns
@@ -360,7 +360,7 @@ class Receipts(MethodView):
     @require("purchase.view")
     def get(self, args):
         """Goods receipts (入库单)."""
-        return purchasing.list_receipts(args)
+        return purchasing.list_receipts(args, current_user_required())
 
 
 @blp.route("/purchase-receipts/<int:receipt_id>")
@@ -370,7 +370,7 @@ class ReceiptItem(MethodView):
     @require("purchase.view")
     def get(self, receipt_id):
         """One goods receipt."""
-        return purchasing.get_receipt(receipt_id)
+        return purchasing.get_receipt(receipt_id, current_user_required())
 
 
 @blp.route("/purchase-receipts/<int:receipt_id>/pdf")
@@ -380,7 +380,7 @@ class ReceiptPdf(MethodView):
     @require("purchase.view")
     def get(self, receipt_id):
         """Printable goods receipt (PDF)."""
-        return pdf_response(*purchasing_pdf.receipt_pdf(receipt_id))
+        return pdf_response(*purchasing_pdf.receipt_pdf(receipt_id, current_user_required()))
 
 
 @blp.route("/purchase-returns")
@@ -391,7 +391,7 @@ class Returns(MethodView):
     @require("purchase.view")
     def get(self, args):
         """Purchase returns (退货)."""
-        return purchasing.list_returns(args)
+        return purchasing.list_returns(args, current_user_required())
 
 
 @blp.route("/purchase-returns/<int:return_id>")
@@ -401,7 +401,7 @@ class ReturnItem(MethodView):
     @require("purchase.view")
     def get(self, return_id):
         """One purchase return."""
-        return purchasing.get_return(return_id)
+        return purchasing.get_return(return_id, current_user_required())
 
 
 @blp.route("/purchase-returns/<int:return_id>/pdf")
@@ -411,4 +411,4 @@ class ReturnPdf(MethodView):
     @require("purchase.view")
     def get(self, return_id):
         """Printable purchase return (PDF)."""
-        return pdf_response(*purchasing_pdf.return_pdf(return_id))
+        return pdf_response(*purchasing_pdf.return_pdf(return_id, current_user_required()))

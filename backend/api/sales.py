@@ -330,7 +330,7 @@ class SalesOrders(MethodView):
     @require("sales.view")
     def get(self, args):
         """List sales orders (filter by status, customer, warehouse; q = number)."""
-        return svc.list_sales_orders(args)
+        return svc.list_sales_orders(args, current_user_required())
 
     @blp.arguments(SOIn)
     @blp.response(201, SODetail)
@@ -348,7 +348,7 @@ class SalesOrderItem(MethodView):
     @require("sales.view")
     def get(self, so_id):
         """One sales order with approvals, stock and margin."""
-        return svc.get_sales_order(so_id)
+        return svc.get_sales_order(so_id, current_user_required())
 
     @blp.arguments(SOPatch)
     @blp.response(200, SODetail)
@@ -426,7 +426,7 @@ class SalesOrderPdf(MethodView):
     @require("sales.view")
     def get(self, so_id):
         """Printable A4 sales order (销售订单)."""
-        return svc.sales_order_pdf(so_id)
+        return svc.sales_order_pdf(so_id, current_user_required())
 
 
 def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
@@ -438,14 +438,14 @@ def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
         @_errors(422)
         @require("sales.view")
         def get(self, args):
-            return svc.list_documents(model, args)
+            return svc.list_documents(model, args, current_user_required())
 
     class Item(MethodView):
         @blp.response(200, out)
         @_errors(403, 404)
         @require("sales.view")
         def get(self, doc_id):
-            return svc.get_document(model, doc_id, what)
+            return svc.get_document(model, doc_id, what, current_user_required())
 
     Collection.get.__doc__ = f"List {what.lower()}s."
     Item.get.__doc__ = f"One {what.lower()}."
@@ -458,7 +458,7 @@ def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
             @_errors(403, 404)
             @require("sales.view")
             def get(self, doc_id):
-                return pdf_fn(doc_id)
+                return pdf_fn(doc_id, current_user_required())
 
         Pdf.get.__doc__ = f"Printable A4 {what.lower()}."
         Pdf.__name__ = f"{model.__name__}Pdf"

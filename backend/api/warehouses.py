@@ -7,9 +7,10 @@ from flask.views import MethodView
 from backend.api.common import Blueprint, ListArgs, Str, VersionArgs
 from backend.api.crud import crud_resource
 from backend.api.error_schema import ErrorSchema
-from backend.auth.decorators import require
+from backend.auth.decorators import current_user_required, require
 from backend.models.warehouses import Location, Warehouse
 from backend.services import warehouses as service
+from backend.services.access import visible_warehouses
 
 blp = Blueprint("warehouses", __name__, url_prefix="/api/v1", description="Warehouses and locations")
 
@@ -60,14 +61,14 @@ class WarehouseListArgs(ListArgs):
 
 def _visible(stmt, _args):
     """Warehouse-bound users list only their warehouses."""
-    ids = service.visible_warehouse_ids()
+    ids = visible_warehouses(current_user_required())
     return stmt if ids is None else stmt.where(Warehouse.id.in_(ids))
 
 
 crud_resource(blp, path="/warehouses", model=Warehouse, name="Warehouse", in_schema=WarehouseIn,
               out_schema=WarehouseOut, view_perm="warehouse.view", write_perm="warehouse.write",
               search_fields=("code", "name"), sort_fields=("id", "code", "name"), unique=("code",),
-              list_args=WarehouseListArgs, filter_fn=_visible, get_fn=service.get_warehouse)
+              list_args=WarehouseListArgs, filter_fn=_visible, get_fn=lambda warehouse_id: service.get_warehouse(warehouse_id, current_user_required()))
 
 
 @blp.route("/warehouses/<int:warehouse_id>/locations")
@@ -77,7 +78,7 @@ class Locations(MethodView):
     @require("warehouse.view")
     def get(self, warehouse_id):
         """Locations (bins) of a warehouse."""
-        return service.get_warehouse(warehouse_id).locations
+        return service.get_warehouse(warehouse_id, current_user_required()).locations
 
     @blp.arguments(LocationIn)
     @blp.response(201, LocationOut)
@@ -86,7 +87,7 @@ class Locations(MethodView):
     @require("warehouse.write")
     def post(self, data, warehouse_id):
         """Add a location."""
-        return service.create_location(warehouse_id, data)
+        return service.create_location(warehouse_id, data, current_user_required())
 
 
 @blp.route("/warehouses/<int:warehouse_id>/locations/<int:location_id>")
@@ -99,7 +100,7 @@ class LocationItem(MethodView):
     def patch(self, data, warehouse_id, location_id):
         """Change a location."""
         version = data.pop("version")
-        return service.update_location(warehouse_id, location_id, version, data)
+        return service.update_location(warehouse_id, location_id, version, data, current_user_required())
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(204)
@@ -108,7 +109,7 @@ class LocationItem(MethodView):
     @require("warehouse.write")
     def delete(self, args, warehouse_id, location_id):
         """Delete a location (409 in_use when referenced)."""
-        service.delete_location(warehouse_id, location_id, args["version"])
+        service.delete_location(warehouse_id, location_id, args["version"], current_user_required())
 
 
 __all__ = ["Location", "blp"]

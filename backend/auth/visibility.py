@@ -11,7 +11,7 @@ records. Each representation applies it in one place:
   ``cost_columns(model)``;
 * tables (report exports, PDFs): their column specs carry ``cost=True``; ``visible_columns``.
 
-The warehouse side of "who sees what" is ``backend.services.warehouses.visible_warehouse_ids``.
+The warehouse side of "who sees what" is ``backend.services.access.visible_warehouses``.
 """
 from __future__ import annotations
 

@@ -28,16 +28,10 @@ from backend.models.base import utcnow
 from backend.models.inventory import ADJUSTMENT_REASONS, Adjustment, AdjustmentLine
 from backend.models.warehouses import Location
 from backend.services import approvals, crud, ledger, numbering
+from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import (
-    ensure_warehouse,
-    get_active_warehouse,
-    get_product,
-    lock,
-    require,
-    visible_ids,
-)
+from backend.services.stock import get_active_warehouse, get_product
 from backend.services.uow import command
 
 DOC = "adjustment"
@@ -244,7 +238,7 @@ def cancel_adjustment(adjustment_id: int, version: int, user) -> Adjustment:
 
 def list_adjustments(args: dict, user) -> dict:
     stmt = select(Adjustment)
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(Adjustment.warehouse_id.in_(ids))
     for f in ("warehouse_id", "status", "reason"):

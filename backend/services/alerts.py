@@ -22,13 +22,8 @@ from backend.domain.inventory import suggested_order_qty
 from backend.extensions import db
 from backend.models.inventory import ReorderPoint
 from backend.services import stock
-from backend.services.stock import (
-    ensure_warehouse,
-    get_active_warehouse,
-    get_product,
-    require,
-    visible_ids,
-)
+from backend.services.access import ensure_warehouse, require, visible_warehouses
+from backend.services.stock import get_active_warehouse, get_product
 from backend.services.uow import command
 
 
@@ -72,7 +67,7 @@ def delete_reorder_point(product_id: int, warehouse_id: int, user) -> None:
 
 def list_reorder_points(args: dict, user) -> list[ReorderPoint]:
     stmt = select(ReorderPoint).order_by(ReorderPoint.product_id, ReorderPoint.warehouse_id)
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(ReorderPoint.warehouse_id.in_(ids))
     for f in ("product_id", "warehouse_id"):

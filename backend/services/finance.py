@@ -22,10 +22,10 @@ from backend.models.base import utcnow
 from backend.models.finance import Allocation, Expense, ExpenseAttachment, Payment
 from backend.models.partners import Customer, Supplier
 from backend.models.sales import CreditNote, Invoice
+from backend.services.access import lock_row
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number
-from backend.services.sales import lock_row
 from backend.services.uow import command
 
 

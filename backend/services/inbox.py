@@ -17,7 +17,7 @@ Interface for document modules (purchasing registers ``purchase_order``; sales p
 ``GET /api/v1/approvals/pending`` calls ``pending_for(user)``: every registered source, merged, oldest
 submission first. An item is a plain dict (see ``item``); ``stock_impact`` entries show the signed quantity
 the document will move and the on-hand now/after in its warehouse. Sources must apply warehouse scope
-(``visible_warehouse_ids()``) themselves. A document service registers its source when it is imported; the
+(``access.visible_warehouses(user)``) themselves. A document service registers its source when it is imported; the
 app imports every service through its blueprint (``backend/api/__init__.py``), so all sources are there
 before the first request.
 """

@@ -173,7 +173,7 @@ def quantity_at(product_id: int, warehouse_id: int, at: datetime) -> Decimal:
 
 def on_hand_by_warehouse(product_id: int, warehouse_ids: set[int] | None = None) -> list[dict]:
     """On-hand, average cost and value per warehouse (for the product detail); ``warehouse_ids``: only
-    these (the user's scope, ``warehouses.visible_warehouse_ids``), None for all."""
+    these (the user's scope, ``access.visible_warehouses``), None for all."""
     stmt = select(StockLevel).where(StockLevel.product_id == product_id)
     if warehouse_ids is not None:
         stmt = stmt.where(StockLevel.warehouse_id.in_(warehouse_ids))

@@ -10,9 +10,9 @@ from backend.errors import NotFound
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
 from backend.services import catalog
+from backend.services.access import visible_warehouses
 from backend.services.crud import get_or_404
 from backend.services.ledger import on_hand_by_warehouse
-from backend.services.warehouses import visible_warehouse_ids
 
 
 def filter_products(stmt, args: dict):
@@ -36,9 +36,9 @@ def categories() -> list[str]:
                                    .order_by(Product.category)))
 
 
-def stock_by_warehouse(product_id: int) -> list[dict]:
-    """On-hand, average cost and value of a product in each warehouse the current user may see."""
-    return on_hand_by_warehouse(product_id, visible_warehouse_ids())
+def stock_by_warehouse(product_id: int, user) -> list[dict]:
+    """On-hand, average cost and value of a product in each warehouse the user may see."""
+    return on_hand_by_warehouse(product_id, visible_warehouses(user))
 
 
 def barcodes_of(product_id: int) -> list[Barcode]:

@@ -27,17 +27,9 @@ from decimal import Decimal
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 
-from backend.auth.decorators import current_user_or_none
 from backend.domain.flows import PO_FLOW
 from backend.domain.money import line_figures, money_sum
-from backend.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-    check_version,
-    not_found,
-)
+from backend.errors import Conflict, ValidationFailed, check_version, not_found
 from backend.extensions import db
 from backend.models.base import QTY_SCALE, utcnow
 from backend.models.catalog import Product
@@ -52,6 +44,7 @@ from backend.models.purchasing import (
 )
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, inbox, ledger
+from backend.services.access import ensure_warehouse, lock, scoped
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number
@@ -85,33 +78,19 @@ def receive_tolerance(po) -> Decimal:
 
 # ---------------------------------------------------------------- loading & scope
 
-def _ensure_access(user, warehouse_id: int) -> None:
-    if user is not None and not user.may_use_warehouse(warehouse_id):
-        raise PermissionDenied("You do not work in this warehouse.", code="warehouse_forbidden",
-                               errors={"warehouse_id": warehouse_id})
-
-
-def _user(user):
-    return user if user is not None else current_user_or_none()
-
-
-def get_purchase_order(po_id: int, user=None) -> PurchaseOrder:
+def get_purchase_order(po_id: int, user) -> PurchaseOrder:
     """A purchase order the user may see (404 unknown, 403 other warehouse)."""
     po = db.session.get(PurchaseOrder, po_id)
     if po is None:
-        raise NotFound(f"Purchase order {po_id} not found.", zh=f"采购订单 {po_id} 不存在。", errors={"id": po_id})
-    _ensure_access(_user(user), po.warehouse_id)
+        raise not_found("Purchase order", po_id)
+    ensure_warehouse(user, po.warehouse_id)
     return po
 
 
 def _load_for_update(po_id: int, version: int | None, user, action: str | None) -> PurchaseOrder:
     """Lock the order row (PostgreSQL), check scope, version and that ``action`` is allowed."""
-    po = db.session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == po_id)
-                            .with_for_update(of=PurchaseOrder)
-                            .execution_options(populate_existing=True)).unique().one_or_none()
-    if po is None:
-        raise NotFound(f"Purchase order {po_id} not found.", zh=f"采购订单 {po_id} 不存在。", errors={"id": po_id})
-    _ensure_access(user, po.warehouse_id)
+    po = lock(PurchaseOrder, po_id, "Purchase order")
+    ensure_warehouse(user, po.warehouse_id)
     if version is not None:
         check_version(po, version)
     if action:
@@ -140,7 +119,7 @@ def _warehouse(warehouse_id: int, user) -> Warehouse:
     w = db.session.get(Warehouse, warehouse_id)
     if w is None or not w.is_active:
         raise ValidationFailed("Unknown or inactive warehouse.", errors={"warehouse_id": ["Unknown or inactive."]})
-    _ensure_access(user, w.id)
+    ensure_warehouse(user, w.id)
     return w
 
 
@@ -420,12 +399,8 @@ def return_purchase_goods(po_id: int, version: int | None, lines: list[dict], us
 
 # ---------------------------------------------------------------- queries
 
-def list_purchase_orders(args: dict, user=None) -> dict:
-    stmt = select(PurchaseOrder)
-    u = _user(user)
-    ids = u.warehouse_ids if u is not None else None
-    if ids is not None:
-        stmt = stmt.where(PurchaseOrder.warehouse_id.in_(ids))
+def list_purchase_orders(args: dict, user) -> dict:
+    stmt = scoped(select(PurchaseOrder), PurchaseOrder.warehouse_id, user)
     for key in ("status", "supplier_id", "warehouse_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(PurchaseOrder, key) == args[key])
@@ -438,12 +413,8 @@ def list_purchase_orders(args: dict, user=None) -> dict:
     return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
 
 
-def _doc_list(model, args: dict, user=None) -> dict:
-    stmt = select(model)
-    u = _user(user)
-    ids = u.warehouse_ids if u is not None else None
-    if ids is not None:
-        stmt = stmt.where(model.warehouse_id.in_(ids))
+def _doc_list(model, args: dict, user) -> dict:
+    stmt = scoped(select(model), model.warehouse_id, user)
     for key in ("order_id", "supplier_id", "warehouse_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(model, key) == args[key])
@@ -451,27 +422,27 @@ def _doc_list(model, args: dict, user=None) -> dict:
     return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
 
 
-def list_receipts(args: dict, user=None) -> dict:
+def list_receipts(args: dict, user) -> dict:
     return _doc_list(GoodsReceipt, args, user)
 
 
-def list_returns(args: dict, user=None) -> dict:
+def list_returns(args: dict, user) -> dict:
     return _doc_list(PurchaseReturn, args, user)
 
 
-def _get_doc(model, doc_id: int, what: str, user=None):
+def _get_doc(model, doc_id: int, what: str, user):
     doc = db.session.get(model, doc_id)
     if doc is None:
         raise not_found(what, doc_id)
-    _ensure_access(_user(user), doc.warehouse_id)
+    ensure_warehouse(user, doc.warehouse_id)
     return doc
 
 
-def get_receipt(receipt_id: int, user=None) -> GoodsReceipt:
+def get_receipt(receipt_id: int, user) -> GoodsReceipt:
     return _get_doc(GoodsReceipt, receipt_id, "Receipt", user)
 
 
-def get_return(return_id: int, user=None) -> PurchaseReturn:
+def get_return(return_id: int, user) -> PurchaseReturn:
     return _get_doc(PurchaseReturn, return_id, "Purchase return", user)
 
 
@@ -511,10 +482,7 @@ def supplier_payable(supplier_id: int) -> Decimal:
 def _pending_for(user) -> list[dict]:
     if not (user.can("purchase.approve") or user.can("purchase.approve.high")):
         return []
-    stmt = select(PurchaseOrder).where(PurchaseOrder.status == "submitted")
-    ids = user.warehouse_ids
-    if ids is not None:
-        stmt = stmt.where(PurchaseOrder.warehouse_id.in_(ids))
+    stmt = scoped(select(PurchaseOrder).where(PurchaseOrder.status == "submitted"), PurchaseOrder.warehouse_id, user)
     out = []
     for po in db.session.scalars(stmt.order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)).unique():
         if not approvals.can_decide(user, DOC_TYPE, po, po.total):

@@ -43,19 +43,19 @@ def _totals(net, tax, total) -> list:
     return [("金额合计 Net", _m(net)), ("税额合计 Tax", _m(tax)), ("价税合计 Total (CNY)", _m(total))]
 
 
-def _render(title: str, header: list, rows: list, totals: list, **kw) -> bytes:
+def _render(user, title: str, header: list, rows: list, totals: list, **kw) -> bytes:
     """``render_document`` with the cost columns and totals left out when the user may not see costs."""
-    cols, rows = visible_columns(_COLUMNS, rows)
-    return render_document(title, header, cols, list(rows), totals if can_see_costs() else [], **kw)
+    cols, rows = visible_columns(_COLUMNS, rows, user=user)
+    return render_document(title, header, cols, list(rows), totals if can_see_costs(user) else [], **kw)
 
 
 def _date(d) -> str:
     return d.strftime("%Y-%m-%d %H:%M UTC") if hasattr(d, "hour") else (d.isoformat() if d else "")
 
 
-def purchase_order_pdf(po_id: int) -> tuple[bytes, str]:
-    """(PDF bytes, file name) of a purchase order the current user may see."""
-    po = purchasing.get_purchase_order(po_id)
+def purchase_order_pdf(po_id: int, user) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of a purchase order the user may see."""
+    po = purchasing.get_purchase_order(po_id, user)
     header = [("单号 No.", po.number), ("状态 Status", f"{STATUS_ZH.get(po.status, po.status)} {po.status}"),
               ("供应商 Supplier", f"{po.supplier.name} ({po.supplier.code})"),
               ("仓库 Warehouse", f"{po.warehouse.name} ({po.warehouse.code})"),
@@ -63,30 +63,30 @@ def purchase_order_pdf(po_id: int) -> tuple[bytes, str]:
               ("联系人 Contact", " ".join(x for x in (po.supplier.contact, po.supplier.phone) if x)),
               ("地址 Address", po.supplier.address or "")]
     rows = [_row(ln.line_no, ln) for ln in po.lines]
-    pdf = _render("采购订单 Purchase Order", header, rows, _totals(po.subtotal, po.tax_total, po.total),
+    pdf = _render(user, "采购订单 Purchase Order", header, rows, _totals(po.subtotal, po.tax_total, po.total),
                   number=po.number, notes=f"备注 Notes: {po.notes}" if po.notes else None, footer="JXC 进销存")
     return pdf, f"{po.number}.pdf"
 
 
-def receipt_pdf(receipt_id: int) -> tuple[bytes, str]:
-    gr = purchasing.get_receipt(receipt_id)
+def receipt_pdf(receipt_id: int, user) -> tuple[bytes, str]:
+    gr = purchasing.get_receipt(receipt_id, user)
     header = [("单号 No.", gr.number), ("采购订单 PO", gr.order.number),
               ("供应商 Supplier", f"{gr.supplier.name} ({gr.supplier.code})"),
               ("仓库 Warehouse", f"{gr.warehouse.name} ({gr.warehouse.code})"),
               ("入库时间 Received", _date(gr.received_at)), ("状态 Status", STATUS_ZH.get(gr.status, gr.status))]
     rows = [_row(i, ln) for i, ln in enumerate(gr.lines, 1)]
-    pdf = _render("入库单 Goods Receipt", header, rows, _totals(gr.amount, gr.tax_amount, gr.total),
+    pdf = _render(user, "入库单 Goods Receipt", header, rows, _totals(gr.amount, gr.tax_amount, gr.total),
                   number=gr.number, notes=f"备注 Notes: {gr.note}" if gr.note else None, footer="JXC 进销存")
     return pdf, f"{gr.number}.pdf"
 
 
-def return_pdf(return_id: int) -> tuple[bytes, str]:
-    pr = purchasing.get_return(return_id)
+def return_pdf(return_id: int, user) -> tuple[bytes, str]:
+    pr = purchasing.get_return(return_id, user)
     header = [("单号 No.", pr.number), ("采购订单 PO", pr.order.number),
               ("供应商 Supplier", f"{pr.supplier.name} ({pr.supplier.code})"),
               ("仓库 Warehouse", f"{pr.warehouse.name} ({pr.warehouse.code})"),
               ("退货时间 Returned", _date(pr.returned_at)), ("原因 Reason", pr.reason or "")]
     rows = [_row(i, ln) for i, ln in enumerate(pr.lines, 1)]
-    pdf = _render("采购退货单 Purchase Return", header, rows, _totals(pr.amount, pr.tax_amount, pr.total),
+    pdf = _render(user, "采购退货单 Purchase Return", header, rows, _totals(pr.amount, pr.tax_amount, pr.total),
                   number=pr.number, footer="JXC 进销存")
     return pdf, f"{pr.number}.pdf"

@@ -14,14 +14,7 @@ from sqlalchemy import select
 
 from backend.domain.flows import SO_FLOW, SO_STATUSES
 from backend.domain.money import ZERO, line_amounts
-from backend.errors import (
-    Conflict,
-    InsufficientStock,
-    NotFound,
-    ValidationFailed,
-    check_version,
-    not_found,
-)
+from backend.errors import Conflict, InsufficientStock, ValidationFailed, check_version, not_found
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.catalog import Product
@@ -40,11 +33,11 @@ from backend.models.sales import (
 )
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, inbox, ledger
+from backend.services.access import ensure_warehouse, lock_row, scoped
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number
 from backend.services.uow import command
-from backend.services.warehouses import ensure_warehouse_access, visible_warehouse_ids
 
 DOC_TYPE = "sales_order"
 STATUSES = SO_STATUSES
@@ -59,30 +52,19 @@ def can_edit(so): return can(so, "edit")  # noqa: E704
 
 # ---------------------------------------------------------------- reading
 
-def lock_row(model, row_id: int) -> None:
-    """SELECT … FOR UPDATE on the bare row (PostgreSQL refuses it across the eager outer joins); no-op on SQLite,
-    where write commands already hold the database lock."""
-    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
-
-
-def get_sales_order(so_id: int, *, lock: bool = False) -> SalesOrder:
-    """The order (404 when missing or outside the user's warehouses); ``lock`` for transitions."""
+def get_sales_order(so_id: int, user, *, lock: bool = False) -> SalesOrder:
+    """The order (404 when missing, 403 outside the user's warehouses); ``lock`` for transitions."""
     if lock:
         lock_row(SalesOrder, so_id)
     so = db.session.get(SalesOrder, so_id, populate_existing=lock)
     if so is None:
-        raise NotFound(f"Sales order {so_id} not found.", zh=f"销售订单 {so_id} 不存在。", errors={"id": so_id})
-    ensure_warehouse_access(so.warehouse_id)
+        raise not_found("Sales order", so_id)
+    ensure_warehouse(user, so.warehouse_id)
     return so
 
 
-def _scoped(stmt, model):
-    ids = visible_warehouse_ids()
-    return stmt if ids is None else stmt.where(model.warehouse_id.in_(ids))
-
-
-def list_sales_orders(args: dict) -> dict:
-    stmt = _scoped(select(SalesOrder), SalesOrder)
+def list_sales_orders(args: dict, user) -> dict:
+    stmt = scoped(select(SalesOrder), SalesOrder.warehouse_id, user)
     for key in ("status", "customer_id", "warehouse_id"):
         if args.get(key):
             stmt = stmt.where(getattr(SalesOrder, key) == args[key])
@@ -92,10 +74,10 @@ def list_sales_orders(args: dict) -> dict:
     return paginate(stmt, args["page"], args["per_page"])
 
 
-def list_documents(model, args: dict) -> dict:
+def list_documents(model, args: dict, user) -> dict:
     """Shipments / invoices / returns / credit notes, scoped through their order's warehouse."""
     stmt = select(model).join(SalesOrder, SalesOrder.id == model.order_id)
-    stmt = _scoped(stmt, SalesOrder)
+    stmt = scoped(stmt, SalesOrder.warehouse_id, user)
     for key in ("order_id", "customer_id"):
         if args.get(key):
             stmt = stmt.where(getattr(model, key) == args[key])
@@ -104,12 +86,12 @@ def list_documents(model, args: dict) -> dict:
     return paginate(stmt.order_by(model.id.desc()), args["page"], args["per_page"])
 
 
-def get_document(model, doc_id: int, what: str):
+def get_document(model, doc_id: int, what: str, user):
     doc = db.session.get(model, doc_id)
     if doc is None:
         raise not_found(what, doc_id)
     order = db.session.get(SalesOrder, doc.order_id)
-    ensure_warehouse_access(order.warehouse_id)
+    ensure_warehouse(user, order.warehouse_id)
     return doc
 
 
@@ -165,7 +147,7 @@ def _set_lines(so: SalesOrder, lines: list[dict]) -> None:
     so.compute_totals()
 
 
-def _check_header(data: dict) -> None:
+def _check_header(data: dict, user) -> None:
     if "customer_id" in data:
         c = db.session.get(Customer, data["customer_id"])
         if c is None or not c.is_active:
@@ -174,7 +156,7 @@ def _check_header(data: dict) -> None:
         w = db.session.get(Warehouse, data["warehouse_id"])
         if w is None or not w.is_active:
             raise ValidationFailed("Unknown or inactive warehouse.", errors={"warehouse_id": ["Unknown or inactive."]})
-        ensure_warehouse_access(w.id)
+        ensure_warehouse(user, w.id)
 
 
 @command
@@ -182,7 +164,7 @@ def create_sales_order(data: dict, user) -> SalesOrder:
     """Create a draft order; totals are computed here, never taken from the client."""
     data = dict(data)
     lines = data.pop("lines", None) or []
-    _check_header(data)
+    _check_header(data, user)
     so = SalesOrder(number=document_number("SO"), status="draft", created_by_id=user.id, approval_level=0,
                     order_date=data.pop("order_date", None) or utcnow().date(), **data)
     db.session.add(so)
@@ -194,12 +176,12 @@ def create_sales_order(data: dict, user) -> SalesOrder:
 @command
 def update_sales_order(so_id: int, version: int, data: dict, user) -> SalesOrder:
     """Edit header and/or lines; a submitted, approved or rejected order goes back to draft."""
-    so = get_sales_order(so_id, lock=True)
+    so = get_sales_order(so_id, user, lock=True)
     check_version(so, version)
     data = dict(data)
     lines = data.pop("lines", None)
     so.status = SO_FLOW.next(so.status, "edit")
-    _check_header(data)
+    _check_header(data, user)
     for k, v in data.items():
         setattr(so, k, v)
     if lines is not None:
@@ -212,8 +194,8 @@ def update_sales_order(so_id: int, version: int, data: dict, user) -> SalesOrder
 
 # ---------------------------------------------------------------- approval flow
 
-def _transition(so_id: int, version: int, action: str) -> SalesOrder:
-    so = get_sales_order(so_id, lock=True)
+def _transition(so_id: int, version: int, action: str, user) -> SalesOrder:
+    so = get_sales_order(so_id, user, lock=True)
     check_version(so, version)
     SO_FLOW.next(so.status, action)  # raises InvalidTransition
     so.updated_at = utcnow()  # every transition bumps the version, even when the status stays
@@ -222,7 +204,7 @@ def _transition(so_id: int, version: int, action: str) -> SalesOrder:
 
 @command
 def submit_sales_order(so_id: int, version: int, user, comment: str | None = None) -> SalesOrder:
-    so = _transition(so_id, version, "submit")
+    so = _transition(so_id, version, "submit", user)
     so.status = SO_FLOW.next(so.status, "submit")
     so.submitted_by_id, so.submitted_at, so.approval_level, so.rejected_reason = user.id, utcnow(), 0, None
     audit_action(so, "submit", comment=comment)
@@ -241,7 +223,7 @@ def _check_stock(so: SalesOrder) -> None:
 @command
 def approve_sales_order(so_id: int, version: int, user, comment: str | None = None) -> SalesOrder:
     """Grant the next approval level; the last level makes it ``approved``. Refused (409) when stock is short."""
-    so = _transition(so_id, version, "approve")
+    so = _transition(so_id, version, "approve", user)
     _check_stock(so)
     level, done = approvals.record(user, DOC_TYPE, so, so.total, "approve", comment, since=so.submitted_at)
     if done:
@@ -256,7 +238,7 @@ def reject_sales_order(so_id: int, version: int, user, comment: str | None = Non
     """Reject with a reason (required); the submitter can edit and resubmit."""
     if not comment or not str(comment).strip():
         raise ValidationFailed("A reason is required.", errors={"reason": ["Required."]})
-    so = _transition(so_id, version, "reject")
+    so = _transition(so_id, version, "reject", user)
     level, _ = approvals.record(user, DOC_TYPE, so, so.total, "reject", comment)
     so.status, so.rejected_reason, so.approval_level = "rejected", comment, 0
     audit_action(so, "reject", level=level, comment=comment)
@@ -266,7 +248,7 @@ def reject_sales_order(so_id: int, version: int, user, comment: str | None = Non
 
 @command
 def cancel_sales_order(so_id: int, version: int, user, comment: str | None = None) -> SalesOrder:
-    so = _transition(so_id, version, "cancel")
+    so = _transition(so_id, version, "cancel", user)
     so.status = "cancelled"
     audit_action(so, "cancel", comment=comment)
     db.session.flush()
@@ -275,7 +257,7 @@ def cancel_sales_order(so_id: int, version: int, user, comment: str | None = Non
 
 @command
 def close_sales_order(so_id: int, version: int, user, comment: str | None = None) -> SalesOrder:
-    so = _transition(so_id, version, "close")
+    so = _transition(so_id, version, "close", user)
     so.status, so.closed_at = "closed", utcnow()
     audit_action(so, "close", comment=comment)
     db.session.flush()
@@ -319,7 +301,7 @@ def ship_sales_order(so_id: int, version: int, lines: list[dict] | None, user, o
 
     ``lines`` = [{line_id, quantity, location_id?}] (None/empty: everything still open).
     """
-    so = _transition(so_id, version, "ship")
+    so = _transition(so_id, version, "ship", user)
     picked = _pick_lines(so, lines, lambda ln: ln.remaining_qty, "ship")
     dn = Shipment(number=document_number("DN"), order_id=so.id, customer_id=so.customer_id,
                   warehouse_id=so.warehouse_id, shipped_by_id=user.id, op_id=op_id, notes=notes)
@@ -352,7 +334,7 @@ def invoice_sales_order(so_id: int, version: int, user, lines: list[dict] | None
     """Issue an invoice (INV) for shipped, not yet invoiced quantities (all of them when ``lines`` is empty)."""
     from backend.services import finance
 
-    so = _transition(so_id, version, "invoice")
+    so = _transition(so_id, version, "invoice", user)
     picked = _pick_lines(so, lines, lambda ln: ln.shipped_qty - ln.invoiced_qty, "invoice")
     inv_date = invoice_date or utcnow().date()
     if due_date is not None and due_date < inv_date:
@@ -385,7 +367,7 @@ def return_sales_order(so_id: int, version: int, lines: list[dict], user, reason
     """
     from backend.services import finance
 
-    so = _transition(so_id, version, "return")
+    so = _transition(so_id, version, "return", user)
     if not lines:
         raise ValidationFailed("Say what comes back.", errors={"lines": ["At least one line."]})
     sr = SalesReturn(number=document_number("SR"), order_id=so.id, customer_id=so.customer_id,
@@ -433,7 +415,8 @@ def return_sales_order(so_id: int, version: int, lines: list[dict], user, reason
 
 def _pending_for_inbox(user) -> list[dict]:
     """Submitted orders ``user`` may decide now (permission for the next level, not their own)."""
-    stmt = _scoped(select(SalesOrder).where(SalesOrder.status == "submitted"), SalesOrder).order_by(SalesOrder.id)
+    stmt = scoped(select(SalesOrder).where(SalesOrder.status == "submitted"), SalesOrder.warehouse_id, user)
+    stmt = stmt.order_by(SalesOrder.id)
     out = []
     for so in db.session.scalars(stmt):
         if approvals.can_decide(user, DOC_TYPE, so, so.total) and not (
@@ -487,34 +470,34 @@ def _money_pdf(title: str, doc, header: list, notes: str | None = None):
     return pdf_response(pdf, f"{doc.number}.pdf")
 
 
-def sales_order_pdf(so_id: int):
-    so = get_sales_order(so_id)
+def sales_order_pdf(so_id: int, user):
+    so = get_sales_order(so_id, user)
     return _money_pdf("销售订单 Sales Order", so, [
         ("单号 No.", so.number), ("日期 Date", so.order_date), ("客户 Customer", so.customer.name),
         ("仓库 Warehouse", so.warehouse.name), ("状态 Status", so.status), ("交货 Expected", so.expected_date or "")],
         so.notes)
 
 
-def invoice_pdf(invoice_id: int):
-    inv = get_document(Invoice, invoice_id, "Invoice")
+def invoice_pdf(invoice_id: int, user):
+    inv = get_document(Invoice, invoice_id, "Invoice", user)
     return _money_pdf("销售发票 Invoice", inv, [
         ("发票号 No.", inv.number), ("开票日期 Date", inv.invoice_date), ("客户 Customer", inv.customer.name),
         ("税号 Tax ID", inv.customer.tax_id or ""), ("订单 Order", inv.order.number), ("到期 Due", inv.due_date or "")],
         inv.notes)
 
 
-def credit_note_pdf(cn_id: int):
-    cn = get_document(CreditNote, cn_id, "Credit note")
+def credit_note_pdf(cn_id: int, user):
+    cn = get_document(CreditNote, cn_id, "Credit note", user)
     ret = cn.sales_return
     return _money_pdf("红字发票/贷项通知单 Credit Note", cn, [
         ("单号 No.", cn.number), ("日期 Date", cn.credit_date), ("客户 Customer", cn.customer.name),
         ("退货单 Return", ret.number if ret else "")], ret.reason if ret else None)
 
 
-def shipment_pdf(shipment_id: int):
+def shipment_pdf(shipment_id: int, user):
     from backend.services.documents_pdf import Column, pdf_response, render_document
 
-    dn = get_document(Shipment, shipment_id, "Shipment")
+    dn = get_document(Shipment, shipment_id, "Shipment", user)
     rows = [[i, sl.product.sku, sl.product.name, sl.product.unit, f"{sl.quantity.normalize():f}"]
             for i, sl in enumerate(dn.lines, start=1)]
     pdf = render_document("发货单 Delivery Note", [

@@ -6,9 +6,8 @@ Public functions (stable names, also used by sync and reports)::
     list_moves(args, user) -> {items, total, page, per_page}
     in_transit_by_destination(product_id=None, warehouse_id=None) -> {(product_id, warehouse_id): Decimal}
     verify_ledger() -> list[dict]          # mismatches; empty list = ledger consistent
-    require(user, permission)             # PermissionDenied unless user has it (None user = system)
-    ensure_warehouse(user, warehouse_id)  # PermissionDenied (warehouse_forbidden) outside user's warehouses
-    lock(model, obj_id, what)             # SELECT … FOR UPDATE of a document row (404 if missing)
+
+Who may act where (require, ensure_warehouse, lock): ``backend.services.access``.
 """
 from __future__ import annotations
 
@@ -16,45 +15,19 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, union
 
+from backend.auth.visibility import refuse_cost_sort
 from backend.domain.flows import TRANSFER_FLOW
-from backend.errors import PermissionDenied, not_found
+from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Product
 from backend.models.inventory import ReorderPoint, Transfer, TransferLine
 from backend.models.ledger import StockLevel, StockMove
 from backend.models.warehouses import Warehouse
 from backend.services import crud
+from backend.services.access import visible_warehouses
 
 OPEN_TRANSFER = TRANSFER_FLOW.group("in_transit")
 Q = Decimal("0.0001")
-
-
-def require(user, permission: str) -> None:
-    """Services check permissions too, so sync ops and other callers get the same rules as the API."""
-    if user is not None and not user.can(permission):
-        raise PermissionDenied(f"Missing permission {permission}.", zh=f"缺少权限 {permission}。", errors={"permission": permission})
-
-
-def visible_ids(user) -> set[int] | None:
-    from backend.services.warehouses import visible_warehouse_ids
-
-    return visible_warehouse_ids(user)
-
-
-def ensure_warehouse(user, warehouse_id: int) -> None:
-    """Warehouse-bound users act only on their warehouses."""
-    from backend.services.warehouses import ensure_warehouse_access
-
-    ensure_warehouse_access(warehouse_id, user)
-
-
-def lock(model, obj_id: int, what: str):
-    """Load a document row locked for update (PostgreSQL row lock; SQLite holds the write lock already)."""
-    obj = db.session.scalars(select(model).where(model.id == obj_id).with_for_update()
-                             .execution_options(populate_existing=True)).first()
-    if obj is None:
-        raise not_found(what, obj_id)
-    return obj
 
 
 def get_product(product_id: int) -> Product:
@@ -111,7 +84,7 @@ def _stock_query(args: dict, user):
                                      transit.c.warehouse_id == keys.c.warehouse_id))
             .outerjoin(ReorderPoint, and_(ReorderPoint.product_id == keys.c.product_id,
                                           ReorderPoint.warehouse_id == keys.c.warehouse_id)))
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(keys.c.warehouse_id.in_(ids))
     if args.get("product_id"):
@@ -132,8 +105,6 @@ def _stock_query(args: dict, user):
 
 def list_stock(args: dict, user) -> dict:
     """Stock levels with value, in-transit (incoming) quantity and the effective reorder point."""
-    from backend.auth.visibility import refuse_cost_sort
-
     refuse_cost_sort(args.get("sort"), ("value",), user)
     stmt, _, _ = _stock_query(args, user)
     sub = stmt.subquery()
@@ -144,8 +115,6 @@ def list_stock(args: dict, user) -> dict:
     col = {"sku": sub.c.sku, "name": sub.c.name, "category": sub.c.category, "quantity": sub.c.quantity,
            "value": sub.c.value, "warehouse": sub.c.warehouse_code}.get(key.lstrip("-"))
     if col is None:
-        from backend.errors import ValidationFailed
-
         allowed = "One of: sku, name, category, quantity, value, warehouse"
         raise ValidationFailed(f"Cannot sort by {key!r}.", zh=f"不能按 {key!r} 排序。", errors={"sort": [allowed]})
     page, per_page = args.get("page", 1), args.get("per_page", 50)
@@ -166,7 +135,7 @@ def list_stock(args: dict, user) -> dict:
 def list_moves(args: dict, user) -> dict:
     """Move history (newest first) with filters."""
     stmt = select(StockMove)
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(StockMove.warehouse_id.in_(ids))
     for field in ("product_id", "warehouse_id", "location_id", "kind", "doc_type", "doc_id", "op_id", "user_id"):
@@ -213,12 +182,4 @@ def verify_ledger(tolerance: Decimal = Decimal("0.01")) -> list[dict]:
     return bad
 
 
-__all__ = [
-    "ensure_warehouse",
-    "in_transit_by_destination",
-    "list_moves",
-    "list_stock",
-    "lock",
-    "require",
-    "verify_ledger",
-]
+__all__ = ["in_transit_by_destination", "list_moves", "list_stock", "verify_ledger"]

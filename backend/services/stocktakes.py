@@ -41,17 +41,10 @@ from backend.models.inventory import (
 from backend.models.ledger import StockLevel, StockMove
 from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, crud, ledger, numbering
+from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import (
-    Q,
-    ensure_warehouse,
-    get_active_warehouse,
-    get_product,
-    lock,
-    require,
-    visible_ids,
-)
+from backend.services.stock import Q, get_active_warehouse, get_product
 from backend.services.uow import command
 
 DOC = "stocktake"
@@ -434,7 +427,7 @@ def variance_report(stocktake_id: int, user) -> dict:
 
 def list_stocktakes(args: dict, user) -> dict:
     stmt = select(Stocktake)
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(Stocktake.warehouse_id.in_(ids))
     for f in ("warehouse_id", "status"):

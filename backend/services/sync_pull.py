@@ -197,9 +197,9 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
     if scope not in SCOPES:
         raise ValidationFailed(f"Unknown scope {scope!r}.", zh=f"未知的范围 {scope!r}。", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
     limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
-    from backend.services.warehouses import visible_warehouse_ids
+    from backend.services.access import visible_warehouses
 
-    wh = visible_warehouse_ids(user)
+    wh = visible_warehouses(user)
     costs = can_see_costs(user)
     available = [n for n in SCOPES[scope] if BY_NAME[n].available()]
     names = [n for n in available if user.can(BY_NAME[n].perm)]

@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from backend.domain import costing
 from backend.domain.flows import TRANSFER_FLOW
 from backend.domain.inventory import transfer_status_after_receipt
-from backend.errors import PermissionDenied, ValidationFailed, check_version
+from backend.errors import ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.inventory import (
@@ -36,16 +36,10 @@ from backend.models.inventory import (
     TransferLine,
 )
 from backend.services import crud, ledger, numbering
+from backend.services.access import ensure_any_warehouse, ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import (
-    ensure_warehouse,
-    get_active_warehouse,
-    get_product,
-    lock,
-    require,
-    visible_ids,
-)
+from backend.services.stock import get_active_warehouse, get_product
 from backend.services.uow import command
 
 DOC = "transfer"
@@ -94,9 +88,8 @@ def get_transfer(transfer_id: int, user) -> Transfer:
 
 
 def _ensure_either(user, t: Transfer) -> None:
-    ids = visible_ids(user)
-    if ids is not None and t.from_warehouse_id not in ids and t.to_warehouse_id not in ids:
-        raise PermissionDenied("You do not work in either warehouse of this transfer.", code="warehouse_forbidden")
+    ensure_any_warehouse(user, (t.from_warehouse_id, t.to_warehouse_id),
+                         "You do not work in either warehouse of this transfer.", "您不在此调拨单的任一仓库工作。")
 
 
 def _load(transfer_id: int, version: int, action: str) -> Transfer:
@@ -257,7 +250,7 @@ def cancel_transfer(transfer_id: int, version: int, user) -> Transfer:
 
 def list_transfers(args: dict, user) -> dict:
     stmt = select(Transfer)
-    ids = visible_ids(user)
+    ids = visible_warehouses(user)
     if ids is not None:
         stmt = stmt.where(or_(Transfer.from_warehouse_id.in_(ids), Transfer.to_warehouse_id.in_(ids)))
     for f in ("status", "from_warehouse_id", "to_warehouse_id"):

@@ -1,37 +1,20 @@
-"""Warehouses, locations and the warehouse scope of users."""
+"""Warehouses and locations (the warehouse scope of users is ``backend.services.access``)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.auth.decorators import current_user_or_none
-from backend.errors import Conflict, NotFound, PermissionDenied
+from backend.errors import Conflict, NotFound
 from backend.extensions import db
 from backend.models.warehouses import Location, Warehouse
 from backend.services import crud
+from backend.services.access import ensure_warehouse
 from backend.services.uow import command
 
-_CURRENT = object()
 
-
-def visible_warehouse_ids(user=_CURRENT) -> set[int] | None:
-    """The one warehouse-scope rule: warehouses ``user`` (default: the current user) is limited to; None:
-    all (also for the system, i.e. no user). Every list, detail, report, export and pull filters by it."""
-    if user is _CURRENT:
-        user = current_user_or_none()
-    return None if user is None else user.warehouse_ids
-
-
-def ensure_warehouse_access(warehouse_id: int, user=_CURRENT) -> None:
-    """Refuse to act on a warehouse the user (default: the current user) is not assigned to."""
-    ids = visible_warehouse_ids(user)
-    if ids is not None and warehouse_id not in ids:
-        raise PermissionDenied("You do not work in this warehouse.", zh="您不在此仓库工作。",
-                               code="warehouse_forbidden", errors={"warehouse_id": warehouse_id})
-
-
-def get_warehouse(warehouse_id: int) -> Warehouse:
+def get_warehouse(warehouse_id: int, user) -> Warehouse:
+    """A warehouse the user works in (404 unknown, 403 another one)."""
     wh = crud.get_or_404(Warehouse, warehouse_id, "Warehouse")
-    ensure_warehouse_access(wh.id)
+    ensure_warehouse(user, wh.id)
     return wh
 
 
@@ -51,8 +34,8 @@ def _unique_code(warehouse_id: int, code: str, exclude: int | None = None) -> No
 
 
 @command
-def create_location(warehouse_id: int, data: dict) -> Location:
-    get_warehouse(warehouse_id)
+def create_location(warehouse_id: int, data: dict, user=None) -> Location:
+    get_warehouse(warehouse_id, user)
     _unique_code(warehouse_id, data["code"])
     loc = Location(warehouse_id=warehouse_id, **data)
     db.session.add(loc)
@@ -61,8 +44,8 @@ def create_location(warehouse_id: int, data: dict) -> Location:
 
 
 @command
-def update_location(warehouse_id: int, location_id: int, version: int, data: dict) -> Location:
-    get_warehouse(warehouse_id)
+def update_location(warehouse_id: int, location_id: int, version: int, data: dict, user=None) -> Location:
+    get_warehouse(warehouse_id, user)
     loc = _location(warehouse_id, location_id)
     if "code" in data:
         _unique_code(warehouse_id, data["code"], exclude=loc.id)
@@ -70,7 +53,7 @@ def update_location(warehouse_id: int, location_id: int, version: int, data: dic
 
 
 @command
-def delete_location(warehouse_id: int, location_id: int, version: int) -> None:
-    get_warehouse(warehouse_id)
+def delete_location(warehouse_id: int, location_id: int, version: int, user=None) -> None:
+    get_warehouse(warehouse_id, user)
     _location(warehouse_id, location_id)
     crud.delete(Location, location_id, version)

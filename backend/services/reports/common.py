@@ -24,7 +24,7 @@ from backend.extensions import db
 from backend.models.catalog import Product
 from backend.models.partners import Customer, Supplier
 from backend.models.warehouses import Warehouse
-from backend.services.warehouses import ensure_warehouse_access, visible_warehouse_ids
+from backend.services.access import ensure_warehouse, visible_warehouses
 
 ZERO = Decimal(0)
 CENT, Q4, PCT = Decimal("0.01"), Decimal("0.0001"), Decimal("0.01")
@@ -147,9 +147,9 @@ def period_keys(rng: Range, grain: str) -> list[date]:
 
 def scope(user, warehouse_id: int | None) -> list[int] | None:
     """Warehouses to include (None: all). Asking for a warehouse outside the user's scope is refused."""
-    ids = visible_warehouse_ids(user)
+    ids = visible_warehouses(user)
     if warehouse_id:
-        ensure_warehouse_access(warehouse_id, user)
+        ensure_warehouse(user, warehouse_id)
         return [warehouse_id]
     return None if ids is None else sorted(ids)
 
