@@ -69,6 +69,13 @@ def plan_barcode(batch, product_id: int, spec: dict) -> dict:
     return row
 
 
+def _generated(spec: dict) -> dict:
+    """``generate: true`` → a new internal EAN-13 (on create as on add)."""
+    if not spec.get("generate"):
+        return spec
+    return {**spec, "code": _new_internal_code(), "symbology": "ean13", "kind": spec.get("kind") or "internal"}
+
+
 @command
 def create_product(data: dict) -> Product:
     """Create a product; without a barcode it gets an internal EAN-13 (prefix 20)."""
@@ -78,7 +85,7 @@ def create_product(data: dict) -> Product:
     product = Product(**data)
     db.session.add(product)
     for spec in barcodes:
-        _add_barcode(product, spec)
+        _add_barcode(product, _generated(spec))
     if not barcodes:
         product.barcodes.append(Barcode(code=_new_internal_code(), symbology="ean13", quantity=Decimal(1),
                                         kind="internal"))
@@ -90,9 +97,7 @@ def create_product(data: dict) -> Product:
 def add_barcode(product_id: int, spec: dict) -> Barcode:
     """Assign another barcode (supplier code, pack code …) to a product."""
     product = crud.get_or_404(Product, product_id, "Product")
-    if spec.get("generate"):
-        spec = {**spec, "code": _new_internal_code(), "symbology": "ean13", "kind": spec.get("kind") or "internal"}
-    bc = _add_barcode(product, spec)
+    bc = _add_barcode(product, _generated(spec))
     crud._flush()
     return bc
 

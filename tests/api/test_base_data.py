@@ -56,6 +56,14 @@ def test_generate_and_remove_barcodes(admin):
     assert len(admin.get(f"/api/v1/products/{p['id']}/barcodes").get_json()) == 1
 
 
+def test_a_product_created_with_generate_gets_a_generated_code_next_to_its_own(admin):
+    r = admin.post("/api/v1/products", json={"sku": "G", "name": "G", "barcodes": [
+        {"code": "4006381333931", "symbology": "ean13"}, {"generate": True}]})
+    assert r.status_code == 201, r.get_json()
+    codes = [b["code"] for b in r.get_json()["barcodes"]]
+    assert len(codes) == 2 and codes[0] == "4006381333931" and is_valid_gtin(codes[1]) and codes[1][:2] >= "20"
+
+
 def test_duplicate_sku_is_409(admin):
     admin.post("/api/v1/products", json={"sku": "A-1", "name": "A"})
     r = admin.post("/api/v1/products", json={"sku": "a-1", "name": "B"})
