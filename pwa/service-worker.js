@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v4';
+const VERSION = 'v5';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
@@ -31,6 +31,9 @@ const SHELL = [
   '/js/db.js',
   '/js/i18n.js',
   '/js/icons.js',
+  '/js/office/kit.js',
+  '/js/office/lines.js',
+  '/js/office/master.js',
   '/js/ops.js',
   '/js/outbox.js',
   '/js/scanner.js',
@@ -43,7 +46,10 @@ const SHELL = [
   '/js/views/home.js',
   '/js/views/login.js',
   '/js/views/lookup.js',
+  '/js/views/orders.js',
   '/js/views/outbox.js',
+  '/js/views/partners.js',
+  '/js/views/products.js',
   '/js/views/receive.js',
   '/js/views/reports.js',
   '/js/views/settings.js',
@@ -51,6 +57,8 @@ const SHELL = [
   '/js/views/stocktake.js',
   '/js/views/transfer.js',
   '/js/views/transfer_in.js',
+  '/js/views/users.js',
+  '/js/views/warehouses.js',
 ];
 
 // Reference data worth showing stale while offline (read-only, rarely changing).

@@ -24,6 +24,14 @@ const LAZY = {
   outbox: () => import('./views/outbox.js'),
   settings: () => import('./views/settings.js'),
   reports: () => import('./views/reports.js'),
+  // office screens (js/office/ kit; docs/pwa.md "Office")
+  products: () => import('./views/products.js'),
+  suppliers: () => import('./views/partners.js').then((m) => ({ default: m.suppliers })),
+  customers: () => import('./views/partners.js').then((m) => ({ default: m.customers })),
+  warehouses: () => import('./views/warehouses.js'),
+  users: () => import('./views/users.js'),
+  po: () => import('./views/orders.js').then((m) => ({ default: m.po })),
+  so: () => import('./views/orders.js').then((m) => ({ default: m.so })),
 };
 
 /** The view module for a route name (home for unknown names); null when it cannot be loaded. */
@@ -66,6 +74,7 @@ async function render() {
   if (view.perm && !can(view.perm)) view = home;
   root.replaceChildren();
   root.dataset.view = view.id;
+  document.body.classList.toggle('wide', !!view.wide); // office screens use the width of a desk screen
   $('title').textContent = t(view.title);
   $('topbar').hidden = view.id === 'login';
   $('nav-back').hidden = view.id === 'home';

@@ -150,3 +150,10 @@ def page(context):
     p.errors = []
     p.on("pageerror", lambda e: p.errors.append(str(e)))
     yield p
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test item (fixtures take failure screenshots with it)."""
+    outcome = yield
+    setattr(item, f"rep_{outcome.get_result().when}", outcome.get_result())

@@ -18,6 +18,13 @@ export const TILES = [
   { route: '#/approvals', ico: 'approve', key: 'nav.approvals',
     perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve'] },
   { route: '#/reports', ico: 'chart', key: 'nav.reports', perm: ['report.view', 'stock.view'] },
+  { route: '#/po', ico: 'doc', key: 'nav.po', perm: 'purchase.view', office: true },
+  { route: '#/so', ico: 'cart', key: 'nav.so', perm: 'sales.view', office: true },
+  { route: '#/products', ico: 'tag', key: 'nav.products', perm: 'product.view', office: true },
+  { route: '#/suppliers', ico: 'people', key: 'nav.suppliers', perm: 'partner.view', office: true },
+  { route: '#/customers', ico: 'people', key: 'nav.customers', perm: 'partner.view', office: true },
+  { route: '#/warehouses', ico: 'store', key: 'nav.warehouses', perm: 'warehouse.view', office: true },
+  { route: '#/users', ico: 'user', key: 'nav.users', perm: 'user.admin', office: true },
   { route: '#/outbox', ico: 'sync', key: 'nav.outbox', perm: 'sync.push' },
   { route: '#/settings', ico: 'settings', key: 'nav.settings' },
 ];
@@ -35,9 +42,11 @@ export default {
     refresh();
     ctx.on(window, 'jxc:outbox', refresh);
     ctx.on(window, 'jxc:sync', refresh);
-    const tiles = TILES.filter((x) => !x.perm || can(x.perm)).map((x) =>
-      h('a', { class: 'tile', href: x.route, 'data-testid': `tile-${x.route.slice(2)}` },
-        h('span', { class: 'ico' }, icon(x.ico)), h('span', { class: 'lbl' }, t(x.key))));
+    const tile = (x) => h('a', { class: 'tile', href: x.route, 'data-testid': `tile-${x.route.slice(2)}` },
+      h('span', { class: 'ico' }, icon(x.ico)), h('span', { class: 'lbl' }, t(x.key)));
+    const mine = TILES.filter((x) => !x.perm || can(x.perm));
+    const tiles = mine.filter((x) => !x.office).map(tile);
+    const office = mine.filter((x) => x.office).map(tile);
     const wh = session.warehouses.length > 1
       ? h('label', {}, t('common.warehouse'), warehouseSelect(session.warehouses, session.warehouseId,
         { onchange: (e) => setWarehouse(e.target.value), 'data-testid': 'home-warehouse' }))
@@ -48,6 +57,7 @@ export default {
           h('div', { class: 'grow' }, h('div', {}, t('home.hello', { name: me.display_name || me.username })), status),
           h('button', { class: 'btn', type: 'button', 'data-testid': 'sync-now', onclick: () => syncNow({ force: true }) }, t('sync.now'))),
         wh),
-      h('nav', { class: 'tiles', 'aria-label': t('app.name') }, tiles));
+      h('nav', { class: 'tiles', 'aria-label': t('home.warehouse_work') }, tiles),
+      ...(office.length ? [h('h2', {}, t('home.office')), h('nav', { class: 'tiles', 'aria-label': t('home.office'), 'data-testid': 'office-tiles' }, office)] : []));
   },
 };

@@ -1,0 +1,198 @@
+/**
+ * 扫码开单: purchase orders (#/po) and sales orders (#/so) on the office kit. Pick the partner, scan
+ * (each scan adds 1 or the pack quantity) or search-to-add, edit quantities and prices, see totals with
+ * tax, save a draft, submit; cancel, close, reopen; the PDF; the order's receipts / shipments.
+ */
+import { api } from '../api.js';
+import { t } from '../i18n.js';
+import { fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, store, stored } from '../office/kit.js';
+import { linesEditor } from '../office/lines.js';
+import { can, session } from '../session.js';
+import { errText, fmtMoney, fmtQty, fmtTime, h, toast } from '../ui.js';
+
+const KINDS = {
+  po: {
+    base: '/api/v1/purchase-orders', title: 'nav.po', view: 'purchase.view', create: 'purchase.create',
+    partnerPath: '/api/v1/suppliers', partnerKey: 'supplier_id', partnerName: 'supplier_name', partnerLabel: 'doc.supplier',
+    price: 'purchase_price', pricePerm: 'cost.view', reasonKey: 'reason', newKey: 'po.new', pdfKey: 'po.pdf',
+    statuses: ['draft', 'submitted', 'approved', 'rejected', 'partially_received', 'received', 'closed', 'cancelled'],
+    done: 'received_qty', doneLabel: 'lines.received',
+  },
+  so: {
+    base: '/api/v1/sales-orders', title: 'nav.so', view: 'sales.view', create: 'sales.create',
+    partnerPath: '/api/v1/customers', partnerKey: 'customer_id', partnerName: 'customer_name', partnerLabel: 'doc.customer',
+    price: 'sale_price', pricePerm: null, reasonKey: 'comment', newKey: 'so.new', pdfKey: 'so.pdf',
+    statuses: ['draft', 'submitted', 'approved', 'rejected', 'partially_shipped', 'shipped', 'invoiced', 'closed', 'cancelled'],
+    done: 'shipped_qty', doneLabel: 'lines.shipped',
+  },
+};
+
+function orderView(kind) {
+  const K = KINDS[kind];
+  return {
+    id: kind, title: K.title, perm: K.view, wide: true,
+    async render(root, ctx) {
+      const id = ctx.params.id;
+      const split = splitView(!!id);
+      split.el.classList.add('wide-detail'); // the lines editor needs the room
+      const showTotal = !K.pricePerm || can(K.pricePerm);
+      const list = listPane({
+        key: kind, path: K.base, sort: '-id', selectedId: id, testid: `${kind}-list`,
+        actions: can(K.create) ? h('a', { class: 'btn primary', href: `#/${kind}/new`, 'data-testid': `${kind}-new` }, `+ ${t(K.newKey)}`) : null,
+        columns: [
+          { key: 'number', label: 'doc.number', sort: true },
+          { key: K.partnerName, label: K.partnerLabel, wrap: true },
+          { key: 'warehouse_code', label: 'common.warehouse', render: (r) => r.warehouse_code || whCode(r.warehouse_id) },
+          { key: 'status', label: 'doc.status', render: (r) => h('span', { class: `pill st-${r.status}` }, t(`status.${r.status}`)) },
+          showTotal ? { key: 'total', label: 'doc.total', num: true, render: (r) => fmtMoney(r.total) } : null,
+          { key: 'created_at', label: 'doc.date', sort: true, render: (r) => fmtTime(r.created_at) },
+        ].filter(Boolean),
+        filters: [
+          { name: 'q', type: 'search', label: 'doc.search' },
+          { name: 'status', type: 'select', label: 'doc.status', options: async () => K.statuses.map((s) => [s, t(`status.${s}`)]) },
+          { name: K.partnerKey, type: 'select', label: K.partnerLabel, options: () => optionsFrom(K.partnerPath, (p) => `${p.code} ${p.name}`) },
+        ],
+        onOpen: (r) => ctx.nav(`#/${kind}/${r.id}`),
+      });
+      split.list.append(list.el);
+      root.append(offlineNote(ctx), split.el);
+      if (!id) { split.detail.append(h('p', { class: 'empty' }, t('office.pick'))); return; }
+      await renderDoc(split.detail, ctx, id, list);
+    },
+  };
+
+  async function renderDoc(pane, ctx, id, list) {
+    let doc = null;
+    if (id !== 'new') {
+      try { doc = await api('GET', `${K.base}/${id}`); } catch (e) {
+        pane.append(h('p', { class: 'empty err-text' }, e.isNetwork ? t('list.offline') : errText(e)));
+        return;
+      }
+    } else if (!can(K.create)) { ctx.nav(`#/${kind}`); return; }
+    const editable = can(K.create) && (!doc || doc.status === 'draft');
+    const prices = !K.pricePerm || can(K.pricePerm);
+    const draftKey = `${kind}.${doc ? doc.id : 'new'}`;
+    let partners = [];
+    try { partners = await optionsFrom(K.partnerPath, (p) => `${p.code} ${p.name}`, doc ? {} : { active: true }); } catch { /* offline */ }
+    const whs = session.warehouses.map((w) => [w.id, `${w.code} ${w.name}`]);
+
+    let ready = false; // no draft writes while the editor is being filled
+    const lines = linesEditor({
+      prices, editable, autofocus: false, extraLabel: K.doneLabel,
+      extra: doc && !editable ? (l) => fmtQty(l[K.done] || 0) : null,
+      complete: async (p) => {
+        if (p.tax_rate !== undefined && (!prices || p[K.price] !== undefined)) return p;
+        try { return { ...p, ...(await api('GET', `/api/v1/products/${p.id}`)) }; } catch { return p; }
+      },
+      defaultPrice: (p) => (p[K.price] !== undefined && p[K.price] !== null ? String(p[K.price]) : null),
+      onChange: () => { if (editable && ready) store(`draft.${draftKey}.lines`, lines.lines()); },
+    });
+    ctx.cleanup(lines.destroy);
+    const docLines = (doc ? doc.lines || [] : []).map((l) => ({
+      id: l.id, product_id: l.product_id, sku: l.sku, name: l.name || l.product_name, unit: l.unit,
+      quantity: fmtQty(l.quantity), unit_price: l.unit_price ?? null, tax_rate: l.tax_rate ?? null,
+      discount_rate: l.discount_rate, [K.done]: l[K.done] }));
+    const draftLines = editable ? stored(`draft.${draftKey}.lines`) : null;
+    lines.set(draftLines || docLines);
+    ready = true;
+
+    const form = formPane({
+      record: doc, readonly: !editable, draftKey, testid: `${kind}-form`, noSubmit: true, allowEmpty: true,
+      reload: () => { store(`draft.${draftKey}.lines`, null); ctx.rerender(); },
+      fields: [
+        { name: K.partnerKey, label: K.partnerLabel, type: 'select', numeric: true, required: true, options: partners },
+        { name: 'warehouse_id', label: 'common.warehouse', type: 'select', numeric: true, required: true, options: whs,
+          default: session.warehouseId },
+        { name: 'expected_date', label: 'doc.expected_date', type: 'date' },
+        { name: 'notes', label: 'common.note', type: 'textarea' },
+      ],
+      save: (body) => {
+        const json = { ...body, lines: lines.lines().map((l) => {
+          const out = { product_id: l.product_id, quantity: String(l.quantity) };
+          if (prices && l.unit_price !== null && l.unit_price !== undefined && l.unit_price !== '') out.unit_price = String(l.unit_price);
+          if (l.tax_rate !== null && l.tax_rate !== undefined && l.tax_rate !== '') out.tax_rate = String(l.tax_rate);
+          if (l.discount_rate !== undefined && l.discount_rate !== null && kind === 'so') out.discount_rate = String(l.discount_rate);
+          return out;
+        }) };
+        if (!doc) json.warehouse_id = json.warehouse_id || session.warehouseId;
+        return doc ? api('PATCH', `${K.base}/${doc.id}`, { json }) : api('POST', K.base, { json });
+      },
+      onSaved: () => {},
+    });
+
+    const saved = async () => {
+      const s = await form.save({ silent: true });
+      if (s) store(`draft.${draftKey}.lines`, null);
+      return s;
+    };
+    const goto = (d) => { list.reload(); if (doc && d.id === doc.id) ctx.rerender(); else ctx.nav(`#/${kind}/${d.id}`); };
+    const act = (name, label, cls, needReason = false) => h('button', { class: `btn ${cls || ''}`, type: 'button', 'data-testid': `doc-${name}`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        let reason = null;
+        if (needReason) { reason = window.prompt(t('doc.reason_prompt')); if (reason === null) return; }
+        btn.disabled = true;
+        try {
+          let d = doc;
+          if (name === 'save' || (name === 'submit' && editable)) {
+            d = await saved();
+            if (!d) return;
+            if (name === 'save') { toast(t('doc.saved', { number: d.number })); goto(d); return; }
+          }
+          const body = { version: d.version };
+          if (needReason && reason) body[K.reasonKey] = reason;
+          d = await api('POST', `${K.base}/${d.id}/${name}`, { json: body });
+          toast(t(`doc.done.${name}`, { number: d.number }));
+          goto(d);
+        } catch (err) {
+          form.showError(err);
+        } finally { btn.disabled = false; }
+      } }, t(label));
+
+    const allowed = new Set(doc ? doc.actions || [] : ['submit']);
+    const buttons = [];
+    if (editable) buttons.push(act('save', 'doc.save_draft'));
+    if (can(K.create)) {
+      if (allowed.has('submit') && (editable || !doc)) buttons.push(act('submit', 'doc.submit', 'primary'));
+      if (doc && allowed.has('reopen')) buttons.push(act('reopen', 'doc.reopen'));
+      if (doc && allowed.has('close')) buttons.push(act('close', 'doc.close', '', true));
+      if (doc && allowed.has('cancel')) buttons.push(act('cancel', 'doc.cancel', 'danger', true));
+    }
+    if (doc) buttons.push(fileLink(`${K.base}/${doc.id}/pdf`, K.pdfKey, 'doc-pdf'));
+
+    pane.append(h('div', { class: 'doc' },
+      h('div', { class: 'detail-head' },
+        h('a', { class: 'btn back-to-list', href: `#/${kind}` }, `‹ ${t('office.back_to_list')}`),
+        h('h2', { 'data-testid': 'detail-title' }, doc ? doc.number : t(K.newKey)),
+        doc ? h('span', { class: `pill st-${doc.status}`, 'data-testid': 'doc-status' }, t(`status.${doc.status}`)) : null),
+      doc && doc.status !== 'draft' && (doc.reject_reason || doc.rejected_reason) ? h('p', { class: 'note err' }, `${t('status.rejected')}: ${doc.reject_reason || doc.rejected_reason}`) : null,
+      form.el,
+      h('section', { class: 'card', 'aria-label': t('lines.title') }, lines.el),
+      doc && prices && doc.total !== undefined ? h('p', { class: 'server-total', 'data-testid': 'server-total' },
+        `${t('doc.saved_total')}: ${fmtMoney(doc.subtotal)} + ${t('doc.tax')} ${fmtMoney(doc.tax_total)} = `, h('strong', {}, fmtMoney(doc.total))) : null,
+      h('div', { class: 'btn-row wrap doc-actions' }, buttons),
+      doc ? related(doc) : null));
+  }
+
+  function related(doc) {
+    const groups = kind === 'po'
+      ? [['doc.receipts', doc.receipts || [], '/api/v1/purchase-receipts'], ['doc.returns', doc.returns || [], '/api/v1/purchase-returns']]
+      : [['doc.shipments', (doc.documents || {}).shipments || [], '/api/v1/shipments'], ['doc.invoices', (doc.documents || {}).invoices || [], '/api/v1/invoices'],
+        ['doc.returns', (doc.documents || {}).returns || [], null]];
+    const shown = groups.filter(([, items]) => items.length);
+    if (!shown.length) return null;
+    return h('section', { class: 'card', 'data-testid': 'doc-related' }, shown.map(([label, items, path]) => [h('h3', {}, t(label)),
+      h('ul', { class: 'plain' }, items.map((d) => h('li', {}, h('span', {}, d.number), ' ',
+        d.total !== undefined ? h('span', { class: 'muted small' }, fmtMoney(d.total)) : null, ' ',
+        path ? h('a', { href: `${path}/${d.id}/pdf`, target: '_blank', rel: 'noopener', 'data-testid': `pdf-${d.number}` }, t('doc.pdf')) : null)))]));
+  }
+}
+
+function whCode(id) {
+  const w = session.warehouses.find((x) => x.id === id);
+  return w ? w.code : '';
+}
+
+export const po = orderView('po');
+export const so = orderView('so');
+export default po;

