@@ -251,6 +251,7 @@ const S = {
   'form.offline_kept': ['没有网络，未保存。表单已保留在本机，联网后再点保存。', 'No network: not saved. The form is kept on this device; save again when online.'],
   'form.draft_restored': ['已恢复上次未保存的内容。', 'Your unsaved changes were restored.'],
   'form.discard': ['放弃', 'Discard'],
+  'form.choose': ['请选择', 'Choose'],
   'product.new': ['新建商品', 'New product'],
   'product.name': ['名称', 'Name'],
   'product.name_en': ['英文名称', 'English name'],

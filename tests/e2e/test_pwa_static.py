@@ -38,7 +38,7 @@ def test_every_ui_string_used_exists_in_both_languages():
         # the office kit's specs: column/field/filter labels, help texts, button keys
         used |= set(re.findall(r"\b(?:label|help|newKey|submitLabel|partnerLabel|pdfKey|doneLabel|extraLabel): '([a-z_]+\.[\w.]+)'", src))
         used |= {k for pair in re.findall(r"\? '([a-z_]+\.[\w.]+)' : '([a-z_]+\.[\w.]+)'", src) for k in pair}
-        used |= set(re.findall(r"\bact\('\w+', '([\w.]+)'", src))
+        used |= set(re.findall(r"\['\w+', '([a-z_]+\.[\w.]+)'", src))  # [action, label key, …] button specs
     # keys built at run time by the office screens
     used |= {f"doc.done.{a}" for a in ("submit", "reopen", "close", "cancel")}
     used |= {f"barcode.kind.{k}" for k in ("internal", "manufacturer", "supplier", "pack")}

@@ -144,16 +144,31 @@ export function listPane(o) {
     status.hidden = !msg;
   }
 
+  function request() {
+    const src = typeof o.path === 'function' ? o.path(state) : { path: o.path };
+    const query = { page: state.page, per_page: state.perPage, sort: state.sort || undefined, ...(src.query || {}) };
+    if (state.q) query.q = state.q;
+    for (const [k, v] of Object.entries(state.f)) if (!(src.skip || []).includes(k)) query[k] = v;
+    return { src, query };
+  }
+
+  function pages(total) {
+    const n = Math.max(1, Math.ceil((total || 0) / state.perPage));
+    mount(pager,
+      h('button', { class: 'btn', type: 'button', disabled: state.page <= 1, 'aria-label': t('list.prev'),
+        onclick: () => { state.page -= 1; load(); } }, '‹'),
+      h('span', { class: 'muted small', 'data-testid': 'list-total' }, t('list.page', { page: state.page, pages: n, total: total || 0 })),
+      h('button', { class: 'btn', type: 'button', disabled: state.page >= n, 'aria-label': t('list.next'),
+        onclick: () => { state.page += 1; load(); } }, '›'));
+  }
+
   async function load() {
     if (ctl) ctl.abort();
     ctl = new AbortController();
     const mine = ctl;
     show('loading', t('common.loading'));
     head();
-    let src = typeof o.path === 'function' ? o.path(state) : { path: o.path };
-    const query = { page: state.page, per_page: state.perPage, sort: state.sort || undefined, ...(src.query || {}) };
-    if (state.q) query.q = state.q;
-    for (const [k, v] of Object.entries(state.f)) if (!(src.skip || []).includes(k)) query[k] = v;
+    const { src, query } = request();
     let res;
     try {
       res = await api('GET', src.path, { query, signal: mine.signal });
@@ -168,13 +183,7 @@ export function listPane(o) {
     const items = (res.items || []).map(src.map || ((x) => x));
     mount(tbody, items.map(row));
     show(items.length ? 'ok' : 'empty', items.length ? '' : t('common.none'));
-    const pages = Math.max(1, Math.ceil((res.total || 0) / state.perPage));
-    mount(pager,
-      h('button', { class: 'btn', type: 'button', disabled: state.page <= 1, 'aria-label': t('list.prev'),
-        onclick: () => { state.page -= 1; load(); } }, '‹'),
-      h('span', { class: 'muted small', 'data-testid': 'list-total' }, t('list.page', { page: state.page, pages, total: res.total || 0 })),
-      h('button', { class: 'btn', type: 'button', disabled: state.page >= pages, 'aria-label': t('list.next'),
-        onclick: () => { state.page += 1; load(); } }, '›'));
+    pages(res.total);
   }
 
   function row(r) {
@@ -233,40 +242,48 @@ export function formPane(o) {
     return v;
   };
 
-  const controls = fields.map((f) => {
-    const id = `fld-${o.draftKey.replace(/\W/g, '-')}-${f.name}`;
-    const errId = `${id}-err`;
-    const v = initial(f);
-    let input;
+  /** A group of checkboxes (a list value, e.g. roles). */
+  function checks(f, id, errId, v) {
+    const set = new Set((v || []).map(String));
+    return h('fieldset', { class: 'checks', id, 'data-testid': `field-${f.name}`, 'aria-describedby': errId, disabled: !!o.readonly },
+      h('legend', {}, t(f.label)),
+      (f.options || []).map(([val, label]) => h('label', { class: 'check' },
+        h('input', { type: 'checkbox', value: String(val), checked: set.has(String(val)) }), label)));
+  }
+
+  /** The input element of a field. */
+  function control(f, id, errId, v) {
     const common = { id, name: f.name, 'data-testid': `field-${f.name}`, disabled: !!(o.readonly || f.readonly),
       'aria-describedby': errId, required: !!f.required };
-    if (f.type === 'textarea') input = h('textarea', { ...common, rows: 3, value: v ?? '' });
-    else if (f.type === 'select') {
-      input = h('select', common, f.required ? null : h('option', { value: '' }, '—'),
+    if (f.type === 'textarea') return h('textarea', { ...common, rows: 3, value: v ?? '' });
+    if (f.type === 'select') {
+      return h('select', common, h('option', { value: '' }, f.required ? t('form.choose') : '—'),
         (f.options || []).map(([val, label]) => h('option', { value: String(val), selected: String(v ?? '') === String(val) }, label)));
-    } else if (f.type === 'check') input = h('input', { ...common, type: 'checkbox', checked: v === undefined ? !!f.default : !!v });
-    else if (f.type === 'checks') {
-      const set = new Set((v || []).map(String));
-      input = h('fieldset', { class: 'checks', id, 'data-testid': `field-${f.name}`, 'aria-describedby': errId, disabled: !!o.readonly },
-        h('legend', {}, t(f.label)),
-        (f.options || []).map(([val, label]) => h('label', { class: 'check' },
-          h('input', { type: 'checkbox', value: String(val), checked: set.has(String(val)) }), label)));
-    } else {
-      const type = { number: 'number', decimal: 'text', percent: 'text', date: 'date', email: 'email', password: 'password' }[f.type] || 'text';
-      input = h('input', { ...common, type, value: v ?? '', autocomplete: f.autocomplete || 'off',
-        inputmode: ['decimal', 'percent'].includes(f.type) ? 'decimal' : f.type === 'number' ? 'numeric' : null,
-        list: f.datalist ? `${id}-dl` : null });
     }
+    if (f.type === 'check') return h('input', { ...common, type: 'checkbox', checked: v === undefined ? !!f.default : !!v });
+    if (f.type === 'checks') return checks(f, id, errId, v);
+    const type = { number: 'number', date: 'date', email: 'email', password: 'password' }[f.type] || 'text';
+    const inputmode = { decimal: 'decimal', percent: 'decimal', number: 'numeric' }[f.type] || null;
+    return h('input', { ...common, type, value: v ?? '', autocomplete: f.autocomplete || 'off', inputmode,
+      list: f.datalist ? `${id}-dl` : null });
+  }
+
+  /** A field: label, input, help, error slot. */
+  function fieldEl(f) {
+    const id = `fld-${o.draftKey.replace(/\W/g, '-')}-${f.name}`;
+    const errId = `${id}-err`;
+    const input = control(f, id, errId, initial(f));
     inputs[f.name] = input;
     errs[f.name] = h('div', { class: 'field-err', id: errId, 'data-testid': `error-${f.name}` });
+    const help = f.help ? h('div', { class: 'muted small' }, t(f.help)) : null;
+    if (f.type === 'check') return h('div', { class: 'field field-check' }, h('label', { class: 'check', for: id }, input, t(f.label)), help, errs[f.name]);
+    if (f.type === 'checks') return h('div', { class: 'field field-wide' }, input, help, errs[f.name]);
     const dl = f.datalist ? h('datalist', { id: `${id}-dl` }, f.datalist.map((x) => h('option', { value: x }))) : null;
-    if (f.type === 'check') return h('div', { class: 'field field-check' }, h('label', { class: 'check', for: id }, input, t(f.label)), errs[f.name]);
-    if (f.type === 'checks') return h('div', { class: 'field field-wide' }, input, errs[f.name]);
     return h('div', { class: `field${f.type === 'textarea' ? ' field-wide' : ''}` },
       h('label', { for: id }, t(f.label), f.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null,
-        f.type === 'percent' ? ' (%)' : ''), input, dl,
-      f.help ? h('div', { class: 'muted small' }, t(f.help)) : null, errs[f.name]);
-  });
+        f.type === 'percent' ? ' (%)' : ''), input, dl, help, errs[f.name]);
+  }
+  const controls = fields.map(fieldEl);
 
   function read(f) {
     const inp = inputs[f.name];

@@ -69,109 +69,126 @@ function orderView(kind) {
         return;
       }
     } else if (!can(K.create)) { ctx.nav(`#/${kind}`); return; }
-    const editable = can(K.create) && (!doc || doc.status === 'draft');
-    const prices = !K.pricePerm || can(K.pricePerm);
-    const draftKey = `${kind}.${doc ? doc.id : 'new'}`;
-    let partners = [];
-    try { partners = await optionsFrom(K.partnerPath, (p) => `${p.code} ${p.name}`, doc ? {} : { active: true }); } catch { /* offline */ }
-    const whs = session.warehouses.map((w) => [w.id, `${w.code} ${w.name}`]);
-
-    let ready = false; // no draft writes while the editor is being filled
-    const lines = linesEditor({
-      prices, editable, autofocus: false, extraLabel: K.doneLabel,
-      extra: doc && !editable ? (l) => fmtQty(l[K.done] || 0) : null,
-      complete: async (p) => {
-        if (p.tax_rate !== undefined && (!prices || p[K.price] !== undefined)) return p;
-        try { return { ...p, ...(await api('GET', `/api/v1/products/${p.id}`)) }; } catch { return p; }
-      },
-      defaultPrice: (p) => (p[K.price] !== undefined && p[K.price] !== null ? String(p[K.price]) : null),
-      onChange: () => { if (editable && ready) store(`draft.${draftKey}.lines`, lines.lines()); },
-    });
-    ctx.cleanup(lines.destroy);
-    const docLines = (doc ? doc.lines || [] : []).map((l) => ({
-      id: l.id, product_id: l.product_id, sku: l.sku, name: l.name || l.product_name, unit: l.unit,
-      quantity: fmtQty(l.quantity), unit_price: l.unit_price ?? null, tax_rate: l.tax_rate ?? null,
-      discount_rate: l.discount_rate, [K.done]: l[K.done] }));
-    const draftLines = editable ? stored(`draft.${draftKey}.lines`) : null;
-    lines.set(draftLines || docLines);
-    ready = true;
-
-    const form = formPane({
-      record: doc, readonly: !editable, draftKey, testid: `${kind}-form`, noSubmit: true, allowEmpty: true,
-      reload: () => { store(`draft.${draftKey}.lines`, null); ctx.rerender(); },
-      fields: [
-        { name: K.partnerKey, label: K.partnerLabel, type: 'select', numeric: true, required: true, options: partners },
-        { name: 'warehouse_id', label: 'common.warehouse', type: 'select', numeric: true, required: true, options: whs,
-          default: session.warehouseId },
-        { name: 'expected_date', label: 'doc.expected_date', type: 'date' },
-        { name: 'notes', label: 'common.note', type: 'textarea' },
-      ],
-      save: (body) => {
-        const json = { ...body, lines: lines.lines().map((l) => {
-          const out = { product_id: l.product_id, quantity: String(l.quantity) };
-          if (prices && l.unit_price !== null && l.unit_price !== undefined && l.unit_price !== '') out.unit_price = String(l.unit_price);
-          if (l.tax_rate !== null && l.tax_rate !== undefined && l.tax_rate !== '') out.tax_rate = String(l.tax_rate);
-          if (l.discount_rate !== undefined && l.discount_rate !== null && kind === 'so') out.discount_rate = String(l.discount_rate);
-          return out;
-        }) };
-        if (!doc) json.warehouse_id = json.warehouse_id || session.warehouseId;
-        return doc ? api('PATCH', `${K.base}/${doc.id}`, { json }) : api('POST', K.base, { json });
-      },
-      onSaved: () => {},
-    });
-
-    const saved = async () => {
-      const s = await form.save({ silent: true });
-      if (s) store(`draft.${draftKey}.lines`, null);
-      return s;
+    const d = {
+      doc, ctx, list,
+      editable: can(K.create) && (!doc || doc.status === 'draft'),
+      prices: !K.pricePerm || can(K.pricePerm),
+      draftKey: `${kind}.${doc ? doc.id : 'new'}`,
     };
-    const goto = (d) => { list.reload(); if (doc && d.id === doc.id) ctx.rerender(); else ctx.nav(`#/${kind}/${d.id}`); };
-    const act = (name, label, cls, needReason = false) => h('button', { class: `btn ${cls || ''}`, type: 'button', 'data-testid': `doc-${name}`,
-      onclick: async (e) => {
-        const btn = e.currentTarget;
-        let reason = null;
-        if (needReason) { reason = window.prompt(t('doc.reason_prompt')); if (reason === null) return; }
-        btn.disabled = true;
-        try {
-          let d = doc;
-          if (name === 'save' || (name === 'submit' && editable)) {
-            d = await saved();
-            if (!d) return;
-            if (name === 'save') { toast(t('doc.saved', { number: d.number })); goto(d); return; }
-          }
-          const body = { version: d.version };
-          if (needReason && reason) body[K.reasonKey] = reason;
-          d = await api('POST', `${K.base}/${d.id}/${name}`, { json: body });
-          toast(t(`doc.done.${name}`, { number: d.number }));
-          goto(d);
-        } catch (err) {
-          form.showError(err);
-        } finally { btn.disabled = false; }
-      } }, t(label));
-
-    const allowed = new Set(doc ? doc.actions || [] : ['submit']);
-    const buttons = [];
-    if (editable) buttons.push(act('save', 'doc.save_draft'));
-    if (can(K.create)) {
-      if (allowed.has('submit') && (editable || !doc)) buttons.push(act('submit', 'doc.submit', 'primary'));
-      if (doc && allowed.has('reopen')) buttons.push(act('reopen', 'doc.reopen'));
-      if (doc && allowed.has('close')) buttons.push(act('close', 'doc.close', '', true));
-      if (doc && allowed.has('cancel')) buttons.push(act('cancel', 'doc.cancel', 'danger', true));
-    }
-    if (doc) buttons.push(fileLink(`${K.base}/${doc.id}/pdf`, K.pdfKey, 'doc-pdf'));
-
+    d.lines = editor(d);
+    d.form = await header(d);
     pane.append(h('div', { class: 'doc' },
       h('div', { class: 'detail-head' },
         h('a', { class: 'btn back-to-list', href: `#/${kind}` }, `‹ ${t('office.back_to_list')}`),
         h('h2', { 'data-testid': 'detail-title' }, doc ? doc.number : t(K.newKey)),
         doc ? h('span', { class: `pill st-${doc.status}`, 'data-testid': 'doc-status' }, t(`status.${doc.status}`)) : null),
-      doc && doc.status !== 'draft' && (doc.reject_reason || doc.rejected_reason) ? h('p', { class: 'note err' }, `${t('status.rejected')}: ${doc.reject_reason || doc.rejected_reason}`) : null,
-      form.el,
-      h('section', { class: 'card', 'aria-label': t('lines.title') }, lines.el),
-      doc && prices && doc.total !== undefined ? h('p', { class: 'server-total', 'data-testid': 'server-total' },
+      rejection(doc),
+      d.form.el,
+      h('section', { class: 'card', 'aria-label': t('lines.title') }, d.lines.el),
+      doc && d.prices && doc.total !== undefined ? h('p', { class: 'server-total', 'data-testid': 'server-total' },
         `${t('doc.saved_total')}: ${fmtMoney(doc.subtotal)} + ${t('doc.tax')} ${fmtMoney(doc.tax_total)} = `, h('strong', {}, fmtMoney(doc.total))) : null,
-      h('div', { class: 'btn-row wrap doc-actions' }, buttons),
+      h('div', { class: 'btn-row wrap doc-actions' }, buttons(d)),
       doc ? related(doc) : null));
+  }
+
+  function rejection(doc) {
+    const why = doc && doc.status === 'rejected' ? doc.reject_reason || doc.rejected_reason : null;
+    return why ? h('p', { class: 'note err' }, `${t('status.rejected')}: ${why}`) : null;
+  }
+
+  /** The lines editor, filled from the draft kept on this device or from the order. */
+  function editor(d) {
+    let ready = false; // no draft writes while the editor is being filled
+    const lines = linesEditor({
+      prices: d.prices, editable: d.editable, autofocus: false, extraLabel: K.doneLabel,
+      extra: d.doc && !d.editable ? (l) => fmtQty(l[K.done] || 0) : null,
+      complete: async (p) => {
+        if (p.tax_rate !== undefined && (!d.prices || p[K.price] !== undefined)) return p;
+        try { return { ...p, ...(await api('GET', `/api/v1/products/${p.id}`)) }; } catch { return p; }
+      },
+      defaultPrice: (p) => (p[K.price] !== undefined && p[K.price] !== null ? String(p[K.price]) : null),
+      onChange: () => { if (d.editable && ready) store(`draft.${d.draftKey}.lines`, lines.lines()); },
+    });
+    d.ctx.cleanup(lines.destroy);
+    const docLines = (d.doc ? d.doc.lines || [] : []).map((l) => ({
+      id: l.id, product_id: l.product_id, sku: l.sku, name: l.name || l.product_name, unit: l.unit,
+      quantity: fmtQty(l.quantity), unit_price: l.unit_price ?? null, tax_rate: l.tax_rate ?? null,
+      discount_rate: l.discount_rate, [K.done]: l[K.done] }));
+    const draftLines = d.editable ? stored(`draft.${d.draftKey}.lines`) : null;
+    lines.set(draftLines || docLines);
+    ready = true;
+    return lines;
+  }
+
+  /** What the API takes for a line (prices only when the user may see them; else the server's default). */
+  function lineBody(l, prices) {
+    const out = { product_id: l.product_id, quantity: String(l.quantity) };
+    const given = (v) => v !== null && v !== undefined && v !== '';
+    if (prices && given(l.unit_price)) out.unit_price = String(l.unit_price);
+    if (given(l.tax_rate)) out.tax_rate = String(l.tax_rate);
+    if (kind === 'so' && given(l.discount_rate)) out.discount_rate = String(l.discount_rate);
+    return out;
+  }
+
+  /** The header form (partner, warehouse, date, notes); its save sends the lines too. */
+  async function header(d) {
+    let partners = [];
+    try { partners = await optionsFrom(K.partnerPath, (p) => `${p.code} ${p.name}`, d.doc ? {} : { active: true }); } catch { /* offline */ }
+    return formPane({
+      record: d.doc, readonly: !d.editable, draftKey: d.draftKey, testid: `${kind}-form`, noSubmit: true, allowEmpty: true,
+      reload: () => { store(`draft.${d.draftKey}.lines`, null); d.ctx.rerender(); },
+      fields: [
+        { name: K.partnerKey, label: K.partnerLabel, type: 'select', numeric: true, required: true, options: partners },
+        { name: 'warehouse_id', label: 'common.warehouse', type: 'select', numeric: true, required: true,
+          options: session.warehouses.map((w) => [w.id, `${w.code} ${w.name}`]), default: session.warehouseId },
+        { name: 'expected_date', label: 'doc.expected_date', type: 'date' },
+        { name: 'notes', label: 'common.note', type: 'textarea' },
+      ],
+      save: (body) => {
+        const json = { ...body, lines: d.lines.lines().map((l) => lineBody(l, d.prices)) };
+        return d.doc ? api('PATCH', `${K.base}/${d.doc.id}`, { json }) : api('POST', K.base, { json });
+      },
+      onSaved: () => {},
+    });
+  }
+
+  /** Save draft / submit / reopen / close / cancel as the server's `actions` and the user's permissions allow; the PDF. */
+  function buttons(d) {
+    const { doc } = d;
+    const goto = (x) => { d.list.reload(); if (doc && x.id === doc.id) d.ctx.rerender(); else d.ctx.nav(`#/${kind}/${x.id}`); };
+    const run = async (name, needReason) => {
+      let reason = null;
+      if (needReason) { reason = window.prompt(t('doc.reason_prompt')); if (reason === null) return; }
+      let x = doc;
+      if (name === 'save' || (name === 'submit' && d.editable)) {
+        x = await d.form.save({ silent: true });
+        if (!x) return;
+        store(`draft.${d.draftKey}.lines`, null);
+        if (name === 'save') { toast(t('doc.saved', { number: x.number })); goto(x); return; }
+      }
+      const body = { version: x.version };
+      if (reason) body[K.reasonKey] = reason;
+      x = await api('POST', `${K.base}/${x.id}/${name}`, { json: body });
+      toast(t(`doc.done.${name}`, { number: x.number }));
+      goto(x);
+    };
+    const act = (name, label, cls = '', needReason = false) => h('button', { class: `btn ${cls}`, type: 'button', 'data-testid': `doc-${name}`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try { await run(name, needReason); } catch (err) { d.form.showError(err); } finally { btn.disabled = false; }
+      } }, t(label));
+    // [action, label, class, asks a reason, shown]: the server's `actions` say what the status allows
+    const allowed = new Set(doc ? doc.actions || [] : ['submit']);
+    const may = (a) => can(K.create) && allowed.has(a) && (a === 'submit' ? d.editable : !!doc);
+    return [
+      ['save', 'doc.save_draft', '', false, d.editable],
+      ['submit', 'doc.submit', 'primary', false, may('submit')],
+      ['reopen', 'doc.reopen', '', false, may('reopen')],
+      ['close', 'doc.close', '', true, may('close')],
+      ['cancel', 'doc.cancel', 'danger', true, may('cancel')],
+    ].filter((b) => b[4]).map(([a, label, cls, why]) => act(a, label, cls, why))
+      .concat(doc ? [fileLink(`${K.base}/${doc.id}/pdf`, K.pdfKey, 'doc-pdf')] : []);
   }
 
   function related(doc) {
