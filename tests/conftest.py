@@ -28,9 +28,13 @@ SLOW_FILES = {"test_schemathesis.py", "test_reports_schemathesis.py", "test_conc
               "test_ledger_property.py", "test_crash_resend.py", "test_migrations_and_cli.py"}
 
 
+# Single tests of that kind inside otherwise fast files (by function name).
+SLOW_TESTS = {"test_real_photos_never_misread", "test_real_photos_without_barcodes_give_nothing"}  # photo sweeps
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.name in SLOW_FILES or "e2e" in item.path.parts:
+        if item.path.name in SLOW_FILES or "e2e" in item.path.parts or item.originalname in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
