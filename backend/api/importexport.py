@@ -10,14 +10,10 @@ from marshmallow import validate
 from backend.api.common import Blueprint
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
-from backend.models.base import utcnow
 from backend.services import importexport as service
 from backend.uploads import file_response
 
 blp = Blueprint("importexport", __name__, url_prefix="/api/v1", description="CSV/XLSX import and export")
-
-CSV_MIME = "text/csv; charset=utf-8"
-
 
 class ExportArgs(ma.Schema):
     class Meta:
@@ -63,13 +59,7 @@ def _file_doc(what: str) -> dict:
 
 
 def _download(entity: str, fmt: str, template: bool = False) -> Response:
-    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    name = f"{entity}-{'template' if template else stamp}.{fmt}"
-    if fmt == "xlsx":
-        return file_response(service.xlsx_bytes(entity, template=template), service.XLSX_MIME, name)
-    if template:
-        return file_response(service.csv_template(entity), CSV_MIME, name)
-    return file_response(service.csv_chunks(entity), CSV_MIME, name)
+    return file_response(*service.export_file(entity, fmt, template))
 
 
 def _register(spec: service.Entity) -> None:

@@ -20,9 +20,11 @@ from backend.services.importexport.entities import (
     iter_entities,
 )
 from backend.services.importexport.export import (
+    CSV_MIME,
     csv_chunks,
     csv_template,
     export_columns,
+    export_file,
     export_rows,
     safe_cell,
     xlsx_bytes,
@@ -32,6 +34,6 @@ from backend.services.importexport.limits import Deadline, Limits, limits, too_l
 from backend.services.importexport.load import import_file, import_table
 from backend.services.importexport.parsers import map_header, parse_row
 
-__all__ = ["ENTITIES", "XLSX_MIME", "Deadline", "Entity", "Limits", "csv_chunks", "csv_template", "export_columns",
+__all__ = ["CSV_MIME", "ENTITIES", "XLSX_MIME", "Deadline", "Entity", "Limits", "csv_chunks", "csv_template", "export_columns", "export_file",
            "export_rows", "import_file", "import_table", "iter_entities", "limits", "map_header", "parse_row",
            "read_table", "safe_cell", "too_large", "xlsx_bytes"]

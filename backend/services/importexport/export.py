@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session
 from backend.auth.decorators import current_user_or_none
 from backend.auth.visibility import can_see_costs, cost_columns
 from backend.extensions import db
+from backend.models.base import utcnow
 from backend.models.catalog import Product
 from backend.models.warehouses import Warehouse
 from backend.services.access import visible_warehouses
-from backend.services.importexport.entities import ENTITIES, Entity
+from backend.services.importexport.entities import ENTITIES, XLSX_MIME, Entity
 from backend.services.spreadsheet import csv_text, xlsx_value
+
+CSV_MIME = "text/csv; charset=utf-8"
 
 
 def export_value(v: Any) -> Any:
@@ -137,3 +140,15 @@ def xlsx_bytes(entity: str, template: bool = False) -> bytes:
 
 def csv_template(entity: str) -> str:
     return "\ufeff" + ",".join(ENTITIES[entity].columns) + "\r\n"
+
+
+def export_file(entity: str, fmt: str, template: bool = False) -> tuple[Any, str, str]:
+    """(content, mimetype, file name) of an export or of an empty import template, as CSV or XLSX. CSV
+    content is a chunk iterator for an export (streamed), text for a template."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    name = f"{entity}-{'template' if template else stamp}.{fmt}"
+    if fmt == "xlsx":
+        return xlsx_bytes(entity, template=template), XLSX_MIME, name
+    if template:
+        return csv_template(entity), CSV_MIME, name
+    return csv_chunks(entity), CSV_MIME, name
