@@ -8,8 +8,9 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.routing import IntegerConverter
 
+from backend.api.smorest import api
 from backend.config import Config, normalise_db_url
-from backend.extensions import api, db, limiter, login_manager, migrate
+from backend.extensions import db, limiter, login_manager, migrate
 from backend.uploads import API_CSP
 from backend.web import docs_csp
 
