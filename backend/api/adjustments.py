@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.inventory import ADJUSTMENT_REASONS
 from backend.services import adjustments as service
@@ -70,11 +69,14 @@ class AdjustmentDecisionIn(ma.Schema):
     comment = Str(2000, allow_none=True)
 
 
+ERRORS = (403, 404, 409, 422)
+
+
 @blp.route("/adjustments")
 class Adjustments(MethodView):
     @blp.arguments(AdjustmentListArgs, location="query")
     @blp.response(200, page_schema(AdjustmentOut, "AdjustmentPage"))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stock.view")
     def get(self, args):
         """List adjustments."""
@@ -82,10 +84,7 @@ class Adjustments(MethodView):
 
     @blp.arguments(AdjustmentIn)
     @blp.response(201, AdjustmentOut)
-    @blp.alt_response(403, schema=ErrorSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(*ERRORS)
     @require("stock.adjust")
     def post(self, data):
         """Create an adjustment; posts at once unless its value is above the approval threshold."""
@@ -95,35 +94,23 @@ class Adjustments(MethodView):
 @blp.route("/adjustments/<int:adjustment_id>")
 class AdjustmentItem(MethodView):
     @blp.response(200, AdjustmentOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("stock.view")
     def get(self, adjustment_id):
         """One adjustment."""
         return service.get_adjustment(adjustment_id, current_user_required())
 
 
-def _action(name, perm, fn, doc):
-    class Action(MethodView):
-        @blp.arguments(AdjustmentDecisionIn)
-        @blp.response(200, AdjustmentOut)
-        @blp.alt_response(403, schema=ErrorSchema)
-        @blp.alt_response(404, schema=ErrorSchema)
-        @blp.alt_response(409, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
-        @require(perm)
-        def post(self, data, adjustment_id):
-            return fn(adjustment_id, data, current_user_required())
-
-    Action.post.__doc__ = doc
-    Action.__name__ = f"Adjustment{name.capitalize()}"
-    blp.route(f"/adjustments/<int:adjustment_id>/{name}")(Action)
+def _transition(action: str, permission: str, call, doc: str):
+    blp.transition(f"/adjustments/<int:adjustment_id>/{action}", f"Adjustment{action.capitalize()}",
+                   permission=permission, schema=AdjustmentDecisionIn, response=AdjustmentOut, call=call, doc=doc)
 
 
-_action("approve", "stock.adjust.approve",
-        lambda i, d, u: service.approve_adjustment(i, d["version"], u, d.get("comment")),
-        "Approve (and post) a pending adjustment; nobody approves their own.")
-_action("reject", "stock.adjust.approve",
-        lambda i, d, u: service.reject_adjustment(i, d["version"], u, d.get("comment")),
-        "Reject a pending adjustment.")
-_action("cancel", "stock.adjust", lambda i, d, u: service.cancel_adjustment(i, d["version"], u),
-        "Cancel a pending adjustment.")
+_transition("approve", "stock.adjust.approve",
+            lambda i, d, u: service.approve_adjustment(i, d["version"], u, d.get("comment")),
+            "Approve (and post) a pending adjustment; nobody approves their own.")
+_transition("reject", "stock.adjust.approve",
+            lambda i, d, u: service.reject_adjustment(i, d["version"], u, d.get("comment")),
+            "Reject a pending adjustment.")
+_transition("cancel", "stock.adjust", lambda i, d, u: service.cancel_adjustment(i, d["version"], u),
+            "Cancel a pending adjustment.")

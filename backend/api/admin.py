@@ -7,7 +7,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.services import backup as service
 from backend.uploads import secure_file_headers
@@ -56,8 +55,7 @@ class Backups(MethodView):
 
     @blp.arguments(BackupIn)
     @blp.response(201, BackupOut)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(409, 422)
     @require(PERM)
     def post(self, data):
         """Back up the database now (consistent snapshot while the shop keeps working)."""
@@ -68,7 +66,7 @@ class Backups(MethodView):
 class BackupItem(MethodView):
     @blp.doc(responses={"200": {"description": "The backup file", "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def get(self, name):
         """Download a backup."""
@@ -78,7 +76,7 @@ class BackupItem(MethodView):
         return secure_file_headers(resp, path.name)
 
     @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def delete(self, name):
         """Delete a backup file."""

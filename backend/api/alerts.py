@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec, ListArgs, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.api.stock import StockRow
 from backend.auth.decorators import current_user_required, require
 from backend.services import alerts as service
@@ -61,7 +60,7 @@ class ReorderPointKey(ma.Schema):
 class LowStock(MethodView):
     @blp.arguments(LowStockArgs, location="query")
     @blp.response(200, page_schema(LowStockRow, "LowStockPage"))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stock.view")
     def get(self, args):
         """Products at or below their reorder point, with a suggested order quantity."""
@@ -72,7 +71,7 @@ class LowStock(MethodView):
 class ReorderPoints(MethodView):
     @blp.arguments(ReorderPointArgs, location="query")
     @blp.response(200, ReorderPointOut(many=True))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stock.view")
     def get(self, args):
         """Per-warehouse reorder points (they override the product's own)."""
@@ -80,9 +79,7 @@ class ReorderPoints(MethodView):
 
     @blp.arguments(ReorderPointIn)
     @blp.response(200, ReorderPointOut)
-    @blp.alt_response(403, schema=ErrorSchema)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(403, 404, 422)
     @require("product.write")
     def put(self, data):
         """Set the reorder point of a product in one warehouse."""
@@ -90,7 +87,7 @@ class ReorderPoints(MethodView):
 
     @blp.arguments(ReorderPointKey, location="query")
     @blp.response(204)
-    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.errors(403)
     @require("product.write")
     def delete(self, args):
         """Remove a per-warehouse reorder point (the product's own applies again)."""

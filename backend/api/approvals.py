@@ -9,7 +9,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import inbox
 
@@ -61,7 +60,7 @@ class PendingPage(ma.Schema):
 class Pending(MethodView):
     @blp.arguments(PendingArgs, location="query")
     @blp.response(200, PendingPage)
-    @blp.alt_response(401, schema=ErrorSchema)
+    @blp.errors(401)
     @require(AUTHENTICATED)
     def get(self, args):
         """Documents the current user may approve now (never their own), with amount and stock impact."""

@@ -10,7 +10,6 @@ from flask_login import login_user, logout_user
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Str
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import (
     AUTHENTICATED,
     PUBLIC,
@@ -91,8 +90,7 @@ class Login(MethodView):
     @limiter.limit(_login_ip_limit, key_func=lambda: f"login-ip:{request.remote_addr}")
     @blp.arguments(LoginIn)
     @blp.response(200, _MeDump)
-    @blp.alt_response(401, schema=ErrorSchema)
-    @blp.alt_response(429, schema=ErrorSchema)
+    @blp.errors(401, 429)
     @require(PUBLIC)
     def post(self, data):
         """Log in; sets the session cookie and returns the CSRF token for unsafe requests."""
@@ -122,7 +120,7 @@ class Logout(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, _MeDump)
-    @blp.alt_response(401, schema=ErrorSchema)
+    @blp.errors(401)
     @require(AUTHENTICATED)
     def get(self):
         """The current user with roles, permissions, allowed warehouses and CSRF token."""
@@ -145,7 +143,7 @@ class PasswordChanged(ma.Schema):
 class Password(MethodView):
     @blp.arguments(PasswordIn)
     @blp.response(200, PasswordChanged)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require(AUTHENTICATED)
     def post(self, data):
         """Change own password; every other session ends and every API token of the user is revoked."""
@@ -189,7 +187,7 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenIn)
     @blp.response(201, TokenCreated)
-    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.errors(403)
     @require("token.manage")
     def post(self, data):
         """Create a personal API token (the secret is returned only now). Needs a login session: a request
@@ -202,7 +200,7 @@ class Tokens(MethodView):
 @blp.route("/tokens/<int:token_id>")
 class TokenItem(MethodView):
     @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("token.manage")
     def delete(self, token_id):
         """Revoke a token."""

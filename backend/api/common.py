@@ -1,14 +1,19 @@
 """Shared schema pieces: Decimal fields, list arguments, page envelopes, version arguments, and the
-project's Blueprint, whose argument parser hardens every input schema (see ``harden``)."""
+project's Blueprint, whose argument parser hardens every input schema (see ``harden``) and which declares
+error responses (``@blp.errors(404, 409)``) and registers document transition routes (``blp.transition``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import flask_smorest
 import marshmallow as ma
+from flask.views import MethodView
 from marshmallow import validate
 from webargs.flaskparser import FlaskParser
 
+from backend.api.error_schema import ErrorSchema
+from backend.auth.decorators import current_user_required, require
 from backend.domain.input_rules import Bounds, harden
 from backend.models.base import NUMERIC_MAX, NUMERIC_PRECISION, NUMERIC_SCALE
 from backend.services.spreadsheet import has_control_chars
@@ -117,10 +122,47 @@ class HardenedParser(FlaskParser):
         return super().parse(argmap, req, location=location, **kw)
 
 
+TRANSITION_ERRORS = (403, 404, 409, 422)
+
+
 class Blueprint(flask_smorest.Blueprint):
     """Every API blueprint (``register_blueprints`` refuses another kind): its arguments are hardened."""
 
     ARGUMENTS_PARSER = HardenedParser()
+
+    def errors(self, *codes: int):
+        """Declare a view's error responses (each ``{code, status, message, errors}``) in OpenAPI:
+        ``@blp.errors(404, 409, 422)`` under ``@blp.response`` and above ``@require``."""
+        def deco(fn):
+            for code in codes:
+                fn = self.alt_response(code, schema=ErrorSchema)(fn)
+            return fn
+        return deco
+
+    def transition(self, path: str, name: str, *, permission: str, schema: type[ma.Schema],
+                   response: type[ma.Schema], call: Callable, doc: str, status: int = 200,
+                   errors: tuple[int, ...] = TRANSITION_ERRORS) -> type[MethodView]:
+        """Register ``POST path`` — a document transition such as ``/purchase-orders/<int:po_id>/submit``.
+
+        The body is parsed with ``schema`` (``version`` and the action's fields), ``permission`` is checked
+        first, then ``call(doc_id, data, user)`` runs the one service command and its result is dumped with
+        ``response`` (``status``); ``errors`` are declared in OpenAPI. ``name`` is the view (endpoint) name.
+        """
+        blp = self
+
+        class View(MethodView):
+            @blp.arguments(schema)
+            @blp.response(status, response)
+            @blp.errors(*errors)
+            @require(permission)
+            def post(self, data, **ids):
+                (doc_id,) = ids.values()
+                return call(doc_id, data, current_user_required())
+
+        View.post.__doc__ = doc
+        View.__name__ = View.__qualname__ = name
+        self.route(path)(View)
+        return View
 
 
 # ---------------------------------------------------------------- costs (who sees what)

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from backend.api.common import ListArgs, VersionArgs, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.services import crud
 
@@ -29,7 +28,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
     class Collection(MethodView):
         @blp.arguments(list_args, location="query")
         @blp.response(200, page)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(422)
         @require(view_perm)
         def get(self, args):
             """List (search with q, sort, page)."""
@@ -44,8 +43,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
 
         @blp.arguments(create_schema or in_schema)
         @blp.response(201, detail)
-        @blp.alt_response(409, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(409, 422)
         @require(write_perm)
         def post(self, data):
             """Create."""
@@ -53,7 +51,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
 
     class Item(MethodView):
         @blp.response(200, detail)
-        @blp.alt_response(404, schema=ErrorSchema)
+        @blp.errors(404)
         @require(view_perm)
         def get(self, obj_id):
             """Get one."""
@@ -61,9 +59,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
 
         @blp.arguments(patch_schema(partial=tuple(in_schema().fields)))
         @blp.response(200, detail)
-        @blp.alt_response(404, schema=ErrorSchema)
-        @blp.alt_response(409, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(404, 409, 422)
         @require(write_perm)
         def patch(self, data, obj_id):
             """Change fields; ``version`` must be the one you read (else 409 stale_version)."""
@@ -74,9 +70,7 @@ def crud_resource(blp, *, path: str, model: type, name: str, in_schema: type[ma.
 
         @blp.arguments(VersionArgs, location="query")
         @blp.response(204)
-        @blp.alt_response(404, schema=ErrorSchema)
-        @blp.alt_response(409, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(404, 409, 422)
         @require(write_perm)
         def delete(self, args, obj_id):
             """Delete; refused with 409 ``in_use`` when referenced (deactivate instead)."""

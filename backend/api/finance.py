@@ -10,7 +10,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec, ListArgs, Str, VersionArgs, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.errors import ValidationFailed
 from backend.models.finance import PARTNER_TYPES, PAYMENT_DIRECTIONS, PAYMENT_METHODS
@@ -27,14 +26,6 @@ def Money(**kw):
     return DecIn(places=2, min_value=None, **kw)
 
 DOC_TYPES = ("invoice", "credit_note", "receipt", "purchase_return")
-
-
-def _errors(*codes):
-    def deco(fn):
-        for c in codes:
-            fn = blp.alt_response(c, schema=ErrorSchema)(fn)
-        return fn
-    return deco
 
 
 class AllocationIn(ma.Schema):
@@ -186,7 +177,7 @@ class ExpenseListArgs(ListArgs):
 class Payments(MethodView):
     @blp.arguments(PaymentListArgs, location="query")
     @blp.response(200, page_schema(PaymentOut, "PaymentPage"))
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.view")
     def get(self, args):
         """List payments."""
@@ -194,7 +185,7 @@ class Payments(MethodView):
 
     @blp.arguments(PaymentIn)
     @blp.response(201, PaymentOut)
-    @_errors(404, 409, 422)
+    @blp.errors(404, 409, 422)
     @require("finance.write")
     def post(self, data):
         """Record a payment received (in) or made (out), optionally allocated to documents (partial allowed;
@@ -205,7 +196,7 @@ class Payments(MethodView):
 @blp.route("/payments/<int:payment_id>")
 class PaymentItem(MethodView):
     @blp.response(200, PaymentOut)
-    @_errors(404)
+    @blp.errors(404)
     @require("finance.view")
     def get(self, payment_id):
         """One payment with its allocations."""
@@ -216,7 +207,7 @@ class PaymentItem(MethodView):
 class PaymentAllocations(MethodView):
     @blp.arguments(AllocateIn)
     @blp.response(200, PaymentOut)
-    @_errors(404, 409, 422)
+    @blp.errors(404, 409, 422)
     @require("finance.write")
     def post(self, data, payment_id):
         """Allocate more of a payment's unallocated amount."""
@@ -227,7 +218,7 @@ class PaymentAllocations(MethodView):
 class CreditApplications(MethodView):
     @blp.arguments(ApplyCreditIn)
     @blp.response(201, AllocationOut(many=True))
-    @_errors(404, 409, 422)
+    @blp.errors(404, 409, 422)
     @require("finance.write")
     def post(self, data):
         """Apply a credit note to invoices, or a purchase return to goods receipts."""
@@ -240,7 +231,7 @@ class CreditApplications(MethodView):
 class Receivables(MethodView):
     @blp.arguments(OpenItemsArgs, location="query")
     @blp.response(200, OpenItemOut(many=True))
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.view")
     def get(self, args):
         """Open invoices and unapplied credit notes (negative), oldest first."""
@@ -251,7 +242,7 @@ class Receivables(MethodView):
 class Payables(MethodView):
     @blp.arguments(OpenItemsArgs, location="query")
     @blp.response(200, OpenItemOut(many=True))
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.view")
     def get(self, args):
         """Open goods receipts and unapplied purchase returns (negative), oldest first."""
@@ -262,7 +253,7 @@ class Payables(MethodView):
 class Balances(MethodView):
     @blp.arguments(BalanceArgs, location="query")
     @blp.response(200, BalanceOut(many=True))
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.view")
     def get(self, args):
         """Balance per customer (receivable) or supplier (payable)."""
@@ -275,7 +266,7 @@ class Balances(MethodView):
 class Expenses(MethodView):
     @blp.arguments(ExpenseListArgs, location="query")
     @blp.response(200, page_schema(ExpenseOut, "ExpensePage"))
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.view")
     def get(self, args):
         """List expenses (filter by category and date range)."""
@@ -283,7 +274,7 @@ class Expenses(MethodView):
 
     @blp.arguments(ExpenseIn)
     @blp.response(201, ExpenseOut)
-    @_errors(422)
+    @blp.errors(422)
     @require("finance.write")
     def post(self, data):
         """Record an expense."""
@@ -306,7 +297,7 @@ class ExpenseCategories(MethodView):
 @blp.route("/expenses/<int:expense_id>")
 class ExpenseItem(MethodView):
     @blp.response(200, ExpenseOut)
-    @_errors(404)
+    @blp.errors(404)
     @require("finance.view")
     def get(self, expense_id):
         """One expense."""
@@ -314,7 +305,7 @@ class ExpenseItem(MethodView):
 
     @blp.arguments(ExpensePatch(partial=tuple(ExpenseIn().fields)))
     @blp.response(200, ExpenseOut)
-    @_errors(404, 409, 422)
+    @blp.errors(404, 409, 422)
     @require("finance.write")
     def patch(self, data, expense_id):
         """Change an expense (``version`` required)."""
@@ -323,7 +314,7 @@ class ExpenseItem(MethodView):
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(204)
-    @_errors(404, 409, 422)
+    @blp.errors(404, 409, 422)
     @require("finance.write")
     def delete(self, args, expense_id):
         """Delete an expense (and its attachment)."""
@@ -333,7 +324,7 @@ class ExpenseItem(MethodView):
 @blp.route("/expenses/<int:expense_id>/attachment")
 class ExpenseAttachment(MethodView):
     @blp.response(200, content_type="application/octet-stream")
-    @_errors(404)
+    @blp.errors(404)
     @require("finance.view")
     def get(self, expense_id):
         """Download the attachment."""
@@ -347,7 +338,7 @@ class ExpenseAttachment(MethodView):
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(200, ExpenseOut)
-    @_errors(404, 409, 413, 415, 422, 503)
+    @blp.errors(404, 409, 413, 415, 422, 503)
     @require("finance.write")
     def put(self, args, expense_id):
         """Attach a receipt scan or PDF (multipart field ``file``, ≤ 5 MB)."""

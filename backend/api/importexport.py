@@ -8,7 +8,6 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from backend.api.common import Blueprint
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.services import importexport as service
 from backend.uploads import file_response
@@ -68,7 +67,7 @@ def _register(spec: service.Entity) -> None:
     class Export(MethodView):
         @blp.arguments(ExportArgs, location="query")
         @blp.doc(**_file_doc(f"All {entity} as CSV (UTF-8 with BOM) or XLSX"))
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(422)
         @require(spec.view_perm)
         def get(self, args):
             """Export (the import reads the same columns)."""
@@ -78,9 +77,7 @@ def _register(spec: service.Entity) -> None:
         @blp.arguments(ImportArgs, location="query")
         @blp.arguments(ImportFile, location="files")
         @blp.response(200, ImportReport)
-        @blp.alt_response(413, schema=ErrorSchema)
-        @blp.alt_response(415, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(413, 415, 422)
         @require(spec.write_perm)
         def post(self, args, files):
             """Import a .csv/.xlsx: rows matched on the key update, others are created — all or nothing."""
@@ -92,7 +89,7 @@ def _register(spec: service.Entity) -> None:
     class Template(MethodView):
         @blp.arguments(ExportArgs, location="query")
         @blp.doc(**_file_doc(f"An empty {entity} import file (header row only)"))
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(422)
         @require(spec.write_perm)
         def get(self, args):
             """Empty import template."""

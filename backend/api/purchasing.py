@@ -14,7 +14,6 @@ from backend.api.common import (
     VersionArgs,
     page_schema,
 )
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.domain.flows import PO_STATUSES
 from backend.services import approvals, purchasing, purchasing_pdf
@@ -238,10 +237,7 @@ ReceiptPage = page_schema(GoodsReceiptOut, "GoodsReceiptPage")
 ReturnPage = page_schema(PurchaseReturnOut, "PurchaseReturnPage")
 
 
-def _errors(fn):
-    for code in (403, 404, 409, 422):
-        fn = blp.alt_response(code, schema=ErrorSchema)(fn)
-    return fn
+ERRORS = (403, 404, 409, 422)
 
 
 # ---------------------------------------------------------------- orders
@@ -250,7 +246,7 @@ def _errors(fn):
 class PurchaseOrders(MethodView):
     @blp.arguments(POListArgs, location="query")
     @blp.response(200, POPage)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("purchase.view")
     def get(self, args):
         """List purchase orders (filter by status, supplier, warehouse; q searches number and supplier)."""
@@ -258,7 +254,7 @@ class PurchaseOrders(MethodView):
 
     @blp.arguments(POIn)
     @blp.response(201, PODetail)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.create")
     def post(self, data):
         """Create a draft order; totals are computed by the server."""
@@ -268,7 +264,7 @@ class PurchaseOrders(MethodView):
 @blp.route("/purchase-orders/<int:po_id>")
 class PurchaseOrderItem(MethodView):
     @blp.response(200, PODetail)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, po_id):
         """One order with lines, approvals, receipts and returns."""
@@ -276,7 +272,7 @@ class PurchaseOrderItem(MethodView):
 
     @blp.arguments(POPatch)
     @blp.response(200, PODetail)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.create")
     def patch(self, data, po_id):
         """Edit (``lines`` replaces all lines). A submitted/approved/rejected order goes back to draft."""
@@ -284,18 +280,10 @@ class PurchaseOrderItem(MethodView):
         return purchasing.update_purchase_order(po_id, version, data, current_user_required())
 
 
-def _transition(action: str, perm: str, schema, call, doc: str):
-    class View(MethodView):
-        @blp.arguments(schema)
-        @blp.response(200, PODetail)
-        @_errors
-        @require(perm)
-        def post(self, data, po_id):
-            return call(po_id, data, current_user_required())
-
-    View.post.__doc__ = doc
-    View.__name__ = f"PurchaseOrder{action.title()}"
-    blp.route(f"/purchase-orders/<int:po_id>/{action}")(View)
+def _transition(action: str, permission: str, schema, call, doc: str, response=PODetail, status: int = 200,
+                path: str | None = None):
+    blp.transition(f"/purchase-orders/<int:po_id>/{path or action}", f"PurchaseOrder{action.title()}",
+                   permission=permission, schema=schema, response=response, call=call, doc=doc, status=status)
 
 
 _transition("submit", "purchase.create", VersionArgs,
@@ -314,36 +302,20 @@ _transition("cancel", "purchase.create", POReasonArgs,
 _transition("close", "purchase.create", POReasonArgs,
             lambda i, d, u: purchasing.close_purchase_order(i, d["version"], u, d.get("reason")),
             "Close a (partially) received order.")
-
-
-@blp.route("/purchase-orders/<int:po_id>/receive")
-class PurchaseOrderReceive(MethodView):
-    @blp.arguments(POReceiveArgs)
-    @blp.response(201, GoodsReceiptOut)
-    @_errors
-    @require("purchase.receive")
-    def post(self, data, po_id):
-        """Receive goods: creates a GR- receipt and posts incoming stock (409 over_receipt beyond tolerance)."""
-        return purchasing.receive_purchase_order(po_id, data["version"], data["lines"], current_user_required(),
-                                                 note=data.get("note"))
-
-
-@blp.route("/purchase-orders/<int:po_id>/returns")
-class PurchaseOrderReturns(MethodView):
-    @blp.arguments(PurchaseReturnArgs)
-    @blp.response(201, PurchaseReturnOut)
-    @_errors
-    @require("purchase.return")
-    def post(self, data, po_id):
-        """Return received goods to the supplier (PR- document, outgoing stock, reduces the payable)."""
-        return purchasing.return_purchase_goods(po_id, data["version"], data["lines"], current_user_required(),
-                                                reason=data.get("reason"))
+_transition("receive", "purchase.receive", POReceiveArgs,
+            lambda i, d, u: purchasing.receive_purchase_order(i, d["version"], d["lines"], u, note=d.get("note")),
+            "Receive goods: creates a GR- receipt and posts incoming stock (409 over_receipt beyond tolerance).",
+            GoodsReceiptOut, 201)
+_transition("returns", "purchase.return", PurchaseReturnArgs,
+            lambda i, d, u: purchasing.return_purchase_goods(i, d["version"], d["lines"], u, reason=d.get("reason")),
+            "Return received goods to the supplier (PR- document, outgoing stock, reduces the payable).",
+            PurchaseReturnOut, 201)
 
 
 @blp.route("/purchase-orders/<int:po_id>/pdf")
 class PurchaseOrderPdf(MethodView):
     @blp.doc(**_PDF_DOC)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, po_id):
         """Printable A4 purchase order (PDF)."""
@@ -356,7 +328,7 @@ class PurchaseOrderPdf(MethodView):
 class Receipts(MethodView):
     @blp.arguments(PurchaseDocListArgs, location="query")
     @blp.response(200, ReceiptPage)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("purchase.view")
     def get(self, args):
         """Goods receipts (入库单)."""
@@ -366,7 +338,7 @@ class Receipts(MethodView):
 @blp.route("/purchase-receipts/<int:receipt_id>")
 class ReceiptItem(MethodView):
     @blp.response(200, GoodsReceiptOut)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, receipt_id):
         """One goods receipt."""
@@ -376,7 +348,7 @@ class ReceiptItem(MethodView):
 @blp.route("/purchase-receipts/<int:receipt_id>/pdf")
 class ReceiptPdf(MethodView):
     @blp.doc(**_PDF_DOC)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, receipt_id):
         """Printable goods receipt (PDF)."""
@@ -387,7 +359,7 @@ class ReceiptPdf(MethodView):
 class Returns(MethodView):
     @blp.arguments(PurchaseDocListArgs, location="query")
     @blp.response(200, ReturnPage)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("purchase.view")
     def get(self, args):
         """Purchase returns (退货)."""
@@ -397,7 +369,7 @@ class Returns(MethodView):
 @blp.route("/purchase-returns/<int:return_id>")
 class ReturnItem(MethodView):
     @blp.response(200, PurchaseReturnOut)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, return_id):
         """One purchase return."""
@@ -407,7 +379,7 @@ class ReturnItem(MethodView):
 @blp.route("/purchase-returns/<int:return_id>/pdf")
 class ReturnPdf(MethodView):
     @blp.doc(**_PDF_DOC)
-    @_errors
+    @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, return_id):
         """Printable purchase return (PDF)."""

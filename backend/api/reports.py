@@ -11,7 +11,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Aggregate, Blueprint, Cost
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
 from backend.services import reports as service
 from backend.uploads import file_response
@@ -210,8 +209,7 @@ def _route(path: str, name: str, args_schema, row, perm: str, doc: str):
         @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True, description=_OK)
         @blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=XLSX, success=True,
                           description=_OK)
-        @blp.alt_response(403, schema=ErrorSchema)
-        @blp.alt_response(422, schema=ErrorSchema)
+        @blp.errors(403, 422)
         @require(perm)
         def get(self, args):
             return _out(service.render(name, args, current_user_required()))
@@ -235,7 +233,7 @@ _route("/reports/finance", "finance", FinanceArgs, FinanceRow, "report.view",
 class Dashboard(MethodView):
     @blp.arguments(DashboardArgs, location="query")
     @blp.response(200, DashboardOut)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require(AUTHENTICATED)
     def get(self, args):
         """Key figures for the home screen; each needs its own permission (None when not allowed)."""

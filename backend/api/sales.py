@@ -9,7 +9,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.domain.flows import SO_STATUSES
 from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
@@ -309,15 +308,7 @@ class ReturnOut(ma.Schema):
 
 SOPage = page_schema(SOOut, "SalesOrderPage")
 
-ERR = (404, 409, 422)
-
-
-def _errors(*codes):
-    def deco(fn):
-        for c in codes:
-            fn = blp.alt_response(c, schema=ErrorSchema)(fn)
-        return fn
-    return deco
+ERRORS = (403, 404, 409, 422)
 
 
 # ---------------------------------------------------------------- routes
@@ -326,7 +317,7 @@ def _errors(*codes):
 class SalesOrders(MethodView):
     @blp.arguments(SOListArgs, location="query")
     @blp.response(200, SOPage)
-    @_errors(422)
+    @blp.errors(422)
     @require("sales.view")
     def get(self, args):
         """List sales orders (filter by status, customer, warehouse; q = number)."""
@@ -334,7 +325,7 @@ class SalesOrders(MethodView):
 
     @blp.arguments(SOIn)
     @blp.response(201, SODetail)
-    @_errors(403, 409, 422)
+    @blp.errors(403, 409, 422)
     @require("sales.create")
     def post(self, data):
         """Create a draft sales order; totals are computed by the server."""
@@ -344,7 +335,7 @@ class SalesOrders(MethodView):
 @blp.route("/sales-orders/<int:so_id>")
 class SalesOrderItem(MethodView):
     @blp.response(200, SODetail)
-    @_errors(403, 404)
+    @blp.errors(403, 404)
     @require("sales.view")
     def get(self, so_id):
         """One sales order with approvals, stock and margin."""
@@ -352,7 +343,7 @@ class SalesOrderItem(MethodView):
 
     @blp.arguments(SOPatch)
     @blp.response(200, SODetail)
-    @_errors(403, *ERR)
+    @blp.errors(*ERRORS)
     @require("sales.create")
     def patch(self, data, so_id):
         """Edit (lines replace all lines); a submitted/approved/rejected order goes back to draft."""
@@ -360,69 +351,43 @@ class SalesOrderItem(MethodView):
         return svc.update_sales_order(so_id, version, data, current_user_required())
 
 
-def _transition_route(action: str, perm: str, fn, doc: str, schema=TransitionIn, text: str = "comment"):
-    class View(MethodView):
-        @blp.arguments(schema)
-        @blp.response(200, SODetail)
-        @_errors(403, *ERR)
-        @require(perm)
-        def post(self, data, so_id):
-            return fn(so_id, data["version"], current_user_required(), data.get(text))
-
-    View.post.__doc__ = doc
-    View.__name__ = f"SalesOrder{action.title()}"
-    blp.route(f"/sales-orders/<int:so_id>/{action}")(View)
+def _transition(action: str, permission: str, call, doc: str, schema=TransitionIn, response=SODetail,
+                status: int = 200, path: str | None = None):
+    blp.transition(f"/sales-orders/<int:so_id>/{path or action}", f"SalesOrder{action.title()}",
+                   permission=permission, schema=schema, response=response, call=call, doc=doc, status=status)
 
 
-_transition_route("submit", "sales.create", svc.submit_sales_order, "Submit for approval.")
-_transition_route("approve", "sales.approve", svc.approve_sales_order,
-                  "Approve (next level; ≥ 100,000 needs a second level by sales.approve.high). 409 when stock is short; "
-                  "403 self_approval for your own order.")
-_transition_route("reject", "sales.approve", svc.reject_sales_order, "Reject with a reason.", RejectIn, "reason")
-_transition_route("cancel", "sales.create", svc.cancel_sales_order, "Cancel (only before anything shipped).")
-_transition_route("close", "sales.create", svc.close_sales_order, "Close (also short-closes a partial order).")
-
-
-@blp.route("/sales-orders/<int:so_id>/ship")
-class SalesOrderShip(MethodView):
-    @blp.arguments(ShipIn)
-    @blp.response(201, ShipmentOut)
-    @_errors(403, *ERR)
-    @require("sales.ship")
-    def post(self, data, so_id):
-        """Ship (partially): a DN document with outgoing moves; 409 insufficient_stock leaves nothing changed."""
-        return svc.ship_sales_order(so_id, data["version"], data.get("lines"), current_user_required(),
-                                    op_id=data.get("op_id"), notes=data.get("notes"))
-
-
-@blp.route("/sales-orders/<int:so_id>/invoice")
-class SalesOrderInvoice(MethodView):
-    @blp.arguments(InvoiceIn)
-    @blp.response(201, InvoiceOut)
-    @_errors(403, *ERR)
-    @require("sales.invoice")
-    def post(self, data, so_id):
-        """Invoice shipped quantities (INV document with tax lines)."""
-        version = data.pop("version")
-        return svc.invoice_sales_order(so_id, version, current_user_required(), **data)
-
-
-@blp.route("/sales-orders/<int:so_id>/returns")
-class SalesOrderReturns(MethodView):
-    @blp.arguments(ReturnIn)
-    @blp.response(201, ReturnOut)
-    @_errors(403, *ERR)
-    @require("sales.return")
-    def post(self, data, so_id):
-        """Take goods back at their original cost; issues a credit note applied to open invoices."""
-        return svc.return_sales_order(so_id, data["version"], data["lines"], current_user_required(),
-                                      reason=data.get("reason"), op_id=data.get("op_id"))
+_transition("submit", "sales.create", lambda i, d, u: svc.submit_sales_order(i, d["version"], u, d.get("comment")),
+            "Submit for approval.")
+_transition("approve", "sales.approve",
+            lambda i, d, u: svc.approve_sales_order(i, d["version"], u, d.get("comment")),
+            "Approve (next level; ≥ 100,000 needs a second level by sales.approve.high). 409 when stock is short; "
+            "403 self_approval for your own order.")
+_transition("reject", "sales.approve", lambda i, d, u: svc.reject_sales_order(i, d["version"], u, d.get("reason")),
+            "Reject with a reason.", RejectIn)
+_transition("cancel", "sales.create", lambda i, d, u: svc.cancel_sales_order(i, d["version"], u, d.get("comment")),
+            "Cancel (only before anything shipped).")
+_transition("close", "sales.create", lambda i, d, u: svc.close_sales_order(i, d["version"], u, d.get("comment")),
+            "Close (also short-closes a partial order).")
+_transition("ship", "sales.ship",
+            lambda i, d, u: svc.ship_sales_order(i, d["version"], d.get("lines"), u, op_id=d.get("op_id"),
+                                                 notes=d.get("notes")),
+            "Ship (partially): a DN document with outgoing moves; 409 insufficient_stock leaves nothing changed.",
+            ShipIn, ShipmentOut, 201)
+_transition("invoice", "sales.invoice",
+            lambda i, d, u: svc.invoice_sales_order(i, d.pop("version"), u, **d),
+            "Invoice shipped quantities (INV document with tax lines).", InvoiceIn, InvoiceOut, 201)
+_transition("returns", "sales.return",
+            lambda i, d, u: svc.return_sales_order(i, d["version"], d["lines"], u, reason=d.get("reason"),
+                                                   op_id=d.get("op_id")),
+            "Take goods back at their original cost; issues a credit note applied to open invoices.",
+            ReturnIn, ReturnOut, 201)
 
 
 @blp.route("/sales-orders/<int:so_id>/pdf")
 class SalesOrderPdf(MethodView):
     @blp.response(200, content_type="application/pdf")
-    @_errors(403, 404)
+    @blp.errors(403, 404)
     @require("sales.view")
     def get(self, so_id):
         """Printable A4 sales order (销售订单)."""
@@ -435,14 +400,14 @@ def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
     class Collection(MethodView):
         @blp.arguments(DocListArgs, location="query")
         @blp.response(200, page)
-        @_errors(422)
+        @blp.errors(422)
         @require("sales.view")
         def get(self, args):
             return svc.list_documents(model, args, current_user_required())
 
     class Item(MethodView):
         @blp.response(200, out)
-        @_errors(403, 404)
+        @blp.errors(403, 404)
         @require("sales.view")
         def get(self, doc_id):
             return svc.get_document(model, doc_id, what, current_user_required())
@@ -455,7 +420,7 @@ def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
     if pdf_fn is not None:
         class Pdf(MethodView):
             @blp.response(200, content_type="application/pdf")
-            @_errors(403, 404)
+            @blp.errors(403, 404)
             @require("sales.view")
             def get(self, doc_id):
                 return pdf_fn(doc_id, current_user_required())

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.ledger import MOVE_KINDS
 from backend.services import stock
@@ -89,7 +88,7 @@ class MoveOut(ma.Schema):
 class Stock(MethodView):
     @blp.arguments(StockArgs, location="query")
     @blp.response(200, StockPage)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stock.view")
     def get(self, args):
         """Stock per product and warehouse (sort: sku, name, category, quantity, value, warehouse)."""
@@ -100,7 +99,7 @@ class Stock(MethodView):
 class Moves(MethodView):
     @blp.arguments(MoveArgs, location="query")
     @blp.response(200, page_schema(MoveOut, "StockMovePage"))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stock.view")
     def get(self, args):
         """The stock ledger (newest first), filtered."""

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, current_user_required, require
 from backend.domain.flows import STOCKTAKE_FLOW
 from backend.models.inventory import COUNT_MODES
@@ -139,17 +138,14 @@ class StocktakeReportOut(ma.Schema):
     net_value = Cost(Dec(min_value=None))
 
 
-def _errs(fn):
-    for code in (403, 404, 409, 422):
-        fn = blp.alt_response(code, schema=ErrorSchema)(fn)
-    return fn
+ERRORS = (403, 404, 409, 422)
 
 
 @blp.route("/stocktakes")
 class Stocktakes(MethodView):
     @blp.arguments(StocktakeListArgs, location="query")
     @blp.response(200, page_schema(StocktakeOut, "StocktakePage"))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("stocktake.view")
     def get(self, args):
         """List stocktakes."""
@@ -157,7 +153,7 @@ class Stocktakes(MethodView):
 
     @blp.arguments(StocktakeIn)
     @blp.response(201, StocktakeOut)
-    @_errs
+    @blp.errors(*ERRORS)
     @require("stocktake.create")
     def post(self, data):
         """Open a stocktake for a warehouse (optionally a location or a category)."""
@@ -167,76 +163,41 @@ class Stocktakes(MethodView):
 @blp.route("/stocktakes/<int:stocktake_id>")
 class StocktakeItem(MethodView):
     @blp.response(200, StocktakeOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("stocktake.view")
     def get(self, stocktake_id):
         """One stocktake; counters see their counts only (blind), approvers also the lines."""
         return service.get_stocktake(stocktake_id, current_user_required())
 
 
-@blp.route("/stocktakes/<int:stocktake_id>/counts")
-class StocktakeCounts(MethodView):
-    @blp.arguments(StocktakeCountIn)
-    @blp.response(201, StocktakeCountOut)
-    @_errs
-    @require("stocktake.count")
-    def post(self, data, stocktake_id):
-        """Record a count (mode add: adds to other counts of the product/location; replace: supersedes them)."""
-        return service.record_count(stocktake_id, data["product_id"], data["location_id"], data["quantity"],
-                                    data["counted_at"], current_user_required(), mode=data["mode"])
-
-
 @blp.route("/stocktakes/<int:stocktake_id>/report")
 class StocktakeReport(MethodView):
     @blp.response(200, StocktakeReportOut)
-    @_errs
+    @blp.errors(*ERRORS)
     @require("stocktake.approve")
     def get(self, stocktake_id):
         """Variance report: counted vs book at counted_at, value, flags, uncounted products."""
         return service.variance_report(stocktake_id, current_user_required())
 
 
-@blp.route("/stocktakes/<int:stocktake_id>/submit")
-class StocktakeSubmit(MethodView):
-    @blp.arguments(StocktakeVersionIn)
-    @blp.response(200, StocktakeOut)
-    @_errs
-    @require("stocktake.count")
-    def post(self, data, stocktake_id):
-        """Finish counting; computes the variance lines."""
-        return service.submit_stocktake(stocktake_id, data["version"], current_user_required())
+def _route(path: str, name: str, permission: str, schema, call, doc: str, response=StocktakeOut, status=200):
+    blp.transition(f"/stocktakes/<int:stocktake_id>/{path}", name, permission=permission, schema=schema,
+                   response=response, call=call, doc=doc, status=status)
 
 
-@blp.route("/stocktakes/<int:stocktake_id>/recount")
-class StocktakeRecount(MethodView):
-    @blp.arguments(StocktakeRecountIn)
-    @blp.response(200, StocktakeOut)
-    @_errs
-    @require("stocktake.approve")
-    def post(self, data, stocktake_id):
-        """Send back to counting; the listed products must be counted again."""
-        return service.recount_stocktake(stocktake_id, data["version"], data["product_ids"],
-                                         current_user_required(), data.get("comment"))
-
-
-@blp.route("/stocktakes/<int:stocktake_id>/approve")
-class StocktakeApprove(MethodView):
-    @blp.arguments(StocktakeApproveIn)
-    @blp.response(200, StocktakeOut)
-    @_errs
-    @require("stocktake.approve")
-    def post(self, data, stocktake_id):
-        """Approve: post the counted variances (flagged lines keep the counted difference)."""
-        return service.approve_stocktake(stocktake_id, data["version"], current_user_required(),
-                                         zero_uncounted=data["zero_uncounted"], comment=data.get("comment"))
-
-
-@blp.route("/stocktakes/<int:stocktake_id>/cancel")
-class StocktakeCancel(MethodView):
-    @blp.arguments(StocktakeVersionIn)
-    @blp.response(200, StocktakeOut)
-    @_errs
-    @require("stocktake.create")
-    def post(self, data, stocktake_id):
-        """Cancel a stocktake that is not approved yet."""
-        return service.cancel_stocktake(stocktake_id, data["version"], current_user_required())
+_route("counts", "StocktakeCounts", "stocktake.count", StocktakeCountIn,
+       lambda i, d, u: service.record_count(i, d["product_id"], d["location_id"], d["quantity"], d["counted_at"], u,
+                                            mode=d["mode"]),
+       "Record a count (mode add: adds to other counts of the product/location; replace: supersedes them).",
+       StocktakeCountOut, 201)
+_route("submit", "StocktakeSubmit", "stocktake.count", StocktakeVersionIn,
+       lambda i, d, u: service.submit_stocktake(i, d["version"], u), "Finish counting; computes the variance lines.")
+_route("recount", "StocktakeRecount", "stocktake.approve", StocktakeRecountIn,
+       lambda i, d, u: service.recount_stocktake(i, d["version"], d["product_ids"], u, d.get("comment")),
+       "Send back to counting; the listed products must be counted again.")
+_route("approve", "StocktakeApprove", "stocktake.approve", StocktakeApproveIn,
+       lambda i, d, u: service.approve_stocktake(i, d["version"], u, zero_uncounted=d["zero_uncounted"],
+                                                 comment=d.get("comment")),
+       "Approve: post the counted variances (flagged lines keep the counted difference).")
+_route("cancel", "StocktakeCancel", "stocktake.create", StocktakeVersionIn,
+       lambda i, d, u: service.cancel_stocktake(i, d["version"], u), "Cancel a stocktake that is not approved yet.")

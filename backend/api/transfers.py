@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.domain.flows import TRANSFER_FLOW
 from backend.models.inventory import TRANSFER_RESOLUTIONS
@@ -126,20 +125,14 @@ class ResolveIn(TransferVersionIn):
     resolutions = ma.fields.List(ma.fields.Nested(TransferResolution), required=True, validate=validate.Length(min=1, max=500))
 
 
-_ERRS = (403, 404, 409, 422)
-
-
-def _errs(fn):
-    for code in _ERRS:
-        fn = blp.alt_response(code, schema=ErrorSchema)(fn)
-    return fn
+ERRORS = (403, 404, 409, 422)
 
 
 @blp.route("/transfers")
 class Transfers(MethodView):
     @blp.arguments(TransferListArgs, location="query")
     @blp.response(200, page_schema(TransferOut, "TransferPage"))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("transfer.view")
     def get(self, args):
         """List transfers (of the user's warehouses)."""
@@ -147,7 +140,7 @@ class Transfers(MethodView):
 
     @blp.arguments(TransferIn)
     @blp.response(201, TransferOut)
-    @_errs
+    @blp.errors(*ERRORS)
     @require("transfer.create")
     def post(self, data):
         """Create a draft transfer."""
@@ -157,7 +150,7 @@ class Transfers(MethodView):
 @blp.route("/transfers/<int:transfer_id>")
 class TransferItem(MethodView):
     @blp.response(200, TransferOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("transfer.view")
     def get(self, transfer_id):
         """One transfer with lines, in-transit quantities and discrepancies."""
@@ -165,7 +158,7 @@ class TransferItem(MethodView):
 
     @blp.arguments(TransferPatch)
     @blp.response(200, TransferOut)
-    @_errs
+    @blp.errors(*ERRORS)
     @require("transfer.create")
     def patch(self, data, transfer_id):
         """Edit a draft (note, lines)."""
@@ -173,46 +166,19 @@ class TransferItem(MethodView):
         return service.update_transfer(transfer_id, version, data, current_user_required())
 
 
-@blp.route("/transfers/<int:transfer_id>/ship")
-class TransferShip(MethodView):
-    @blp.arguments(TransferVersionIn)
-    @blp.response(200, TransferOut)
-    @_errs
-    @require("transfer.ship")
-    def post(self, data, transfer_id):
-        """Ship: take the goods out of the source into transit (409 insufficient_stock)."""
-        return service.ship_transfer(transfer_id, data["version"], current_user_required())
+def _transition(action: str, permission: str, schema, call, doc: str):
+    blp.transition(f"/transfers/<int:transfer_id>/{action}", f"Transfer{action.title()}", permission=permission,
+                   schema=schema, response=TransferOut, call=call, doc=doc)
 
 
-@blp.route("/transfers/<int:transfer_id>/receive")
-class TransferReceive(MethodView):
-    @blp.arguments(ReceiveIn)
-    @blp.response(200, TransferOut)
-    @_errs
-    @require("transfer.receive")
-    def post(self, data, transfer_id):
-        """Receive (part of) the shipment; report damaged/short quantities as discrepancies."""
-        return service.receive_transfer(transfer_id, data["version"], data["lines"], current_user_required(),
-                                        complete=data["complete"])
-
-
-@blp.route("/transfers/<int:transfer_id>/resolve")
-class TransferResolve(MethodView):
-    @blp.arguments(ResolveIn)
-    @blp.response(200, TransferOut)
-    @_errs
-    @require("transfer.resolve")
-    def post(self, data, transfer_id):
-        """Resolve discrepancies: write_off, return_to_source or accept into the destination."""
-        return service.resolve_transfer(transfer_id, data["version"], data["resolutions"], current_user_required())
-
-
-@blp.route("/transfers/<int:transfer_id>/cancel")
-class TransferCancel(MethodView):
-    @blp.arguments(TransferVersionIn)
-    @blp.response(200, TransferOut)
-    @_errs
-    @require("transfer.create")
-    def post(self, data, transfer_id):
-        """Cancel a draft (not once shipped)."""
-        return service.cancel_transfer(transfer_id, data["version"], current_user_required())
+_transition("ship", "transfer.ship", TransferVersionIn,
+            lambda i, d, u: service.ship_transfer(i, d["version"], u),
+            "Ship: take the goods out of the source into transit (409 insufficient_stock).")
+_transition("receive", "transfer.receive", ReceiveIn,
+            lambda i, d, u: service.receive_transfer(i, d["version"], d["lines"], u, complete=d["complete"]),
+            "Receive (part of) the shipment; report damaged/short quantities as discrepancies.")
+_transition("resolve", "transfer.resolve", ResolveIn,
+            lambda i, d, u: service.resolve_transfer(i, d["version"], d["resolutions"], u),
+            "Resolve discrepancies: write_off, return_to_source or accept into the destination.")
+_transition("cancel", "transfer.create", TransferVersionIn,
+            lambda i, d, u: service.cancel_transfer(i, d["version"], u), "Cancel a draft (not once shipped).")

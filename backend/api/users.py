@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, ListArgs, Str, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.auth.permissions import ROLES
 from backend.services import users as service
@@ -74,8 +73,7 @@ class Users(MethodView):
 
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(409, 422)
     @require("user.admin")
     def post(self, data):
         """Create a user."""
@@ -85,7 +83,7 @@ class Users(MethodView):
 @blp.route("/<int:user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("user.admin")
     def get(self, user_id):
         """Get a user."""
@@ -93,9 +91,7 @@ class UserItem(MethodView):
 
     @blp.arguments(UserPatch)
     @blp.response(200, UserPatched)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(404, 409, 422)
     @require("user.admin")
     def patch(self, data, user_id):
         """Change roles, warehouses, password or deactivate. A password reset or deactivation ends the user's

@@ -6,7 +6,6 @@ from flask.views import MethodView
 
 from backend.api.common import Blueprint, ListArgs, Str, VersionArgs
 from backend.api.crud import crud_resource
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.models.warehouses import Location, Warehouse
 from backend.services import warehouses as service
@@ -74,7 +73,7 @@ crud_resource(blp, path="/warehouses", model=Warehouse, name="Warehouse", in_sch
 @blp.route("/warehouses/<int:warehouse_id>/locations")
 class Locations(MethodView):
     @blp.response(200, LocationOut(many=True))
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("warehouse.view")
     def get(self, warehouse_id):
         """Locations (bins) of a warehouse."""
@@ -82,8 +81,7 @@ class Locations(MethodView):
 
     @blp.arguments(LocationIn)
     @blp.response(201, LocationOut)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.errors(404, 409)
     @require("warehouse.write")
     def post(self, data, warehouse_id):
         """Add a location."""
@@ -94,8 +92,7 @@ class Locations(MethodView):
 class LocationItem(MethodView):
     @blp.arguments(LocationPatch(partial=("code", "name", "is_active")))
     @blp.response(200, LocationOut)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.errors(404, 409)
     @require("warehouse.write")
     def patch(self, data, warehouse_id, location_id):
         """Change a location."""
@@ -104,8 +101,7 @@ class LocationItem(MethodView):
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.errors(404, 409)
     @require("warehouse.write")
     def delete(self, args, warehouse_id, location_id):
         """Delete a location (409 in_use when referenced)."""

@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, ListArgs, Str, VersionArgs, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import require
 from backend.models.ops import DELIVERY_STATUSES
 from backend.services import webhooks as service
@@ -90,7 +89,7 @@ class Webhooks(MethodView):
 
     @blp.arguments(WebhookIn)
     @blp.response(201, WebhookWithSecret)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require(PERM)
     def post(self, data):
         """Subscribe a URL to events; the response carries the signing secret."""
@@ -109,7 +108,7 @@ class WebhookEvents(MethodView):
 @blp.route("/webhooks/<int:webhook_id>")
 class WebhookItem(MethodView):
     @blp.response(200, WebhookWithSecret)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def get(self, webhook_id):
         """One webhook, with its secret."""
@@ -117,9 +116,7 @@ class WebhookItem(MethodView):
 
     @blp.arguments(WebhookPatch(partial=tuple(WebhookIn().fields)))
     @blp.response(200, WebhookWithSecret)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(404, 409, 422)
     @require(PERM)
     def patch(self, data, webhook_id):
         """Change url, events, active flag or secret (``rotate_secret: true``)."""
@@ -128,8 +125,7 @@ class WebhookItem(MethodView):
 
     @blp.arguments(VersionArgs, location="query")
     @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.errors(404, 409)
     @require(PERM)
     def delete(self, args, webhook_id):
         """Delete a webhook and its delivery log."""
@@ -140,7 +136,7 @@ class WebhookItem(MethodView):
 class WebhookDeliveries(MethodView):
     @blp.arguments(DeliveryListArgs, location="query")
     @blp.response(200, page_schema(DeliveryOut, "WebhookDeliveryPage"))
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def get(self, args, webhook_id):
         """Delivery log, newest first (filter by status)."""
@@ -150,7 +146,7 @@ class WebhookDeliveries(MethodView):
 @blp.route("/webhooks/<int:webhook_id>/ping")
 class WebhookPing(MethodView):
     @blp.response(202, DeliveryOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def post(self, webhook_id):
         """Queue a ``webhook.ping`` event (sent by the delivery worker)."""
@@ -160,7 +156,7 @@ class WebhookPing(MethodView):
 @blp.route("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/retry")
 class WebhookRedeliver(MethodView):
     @blp.response(202, DeliveryOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require(PERM)
     def post(self, webhook_id, delivery_id):
         """Send a delivery again (also one that gave up)."""
