@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -75,7 +76,7 @@ def images(root: str):
         for n in sorted(os.listdir(d)):
             if n.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp")):
                 t = os.path.join(d, os.path.splitext(n)[0] + ".txt")
-                exp = open(t, encoding="utf-8", errors="replace").read() if os.path.exists(t) else None
+                exp = Path(t).read_text(encoding="utf-8", errors="replace") if os.path.exists(t) else None
                 yield s, os.path.join(d, n), exp
 
 
@@ -88,7 +89,7 @@ def group(set_name: str) -> str:
 
 
 def run(root: str, names: list[str]):
-    items = [(s, open(p, "rb").read(), exp) for s, p, exp in images(root)]
+    items = [(s, Path(p).read_bytes(), exp) for s, p, exp in images(root)]
     for _, data, _ in items[:3]:  # warm up imports and caches
         for n in names:
             DECODERS[n](data)
