@@ -1,13 +1,17 @@
-"""HTTP API: every module in this package that defines ``blp`` is registered."""
+"""HTTP API: every module in this package that defines ``blp`` is registered, and the blueprints of the
+entry points beside it (``ENTRY_POINTS``: backend/sync/api.py)."""
 import importlib
 import pkgutil
+
+ENTRY_POINTS = {"sync": "backend.sync.api"}  # name -> module of a blueprint beside this package
 
 
 def register_blueprints(api) -> None:
     from backend.api.common import Blueprint
 
-    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{m.name}")
+    modules = {m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)} | ENTRY_POINTS
+    for _name, path in sorted(modules.items()):
+        module = importlib.import_module(path)
         blp = getattr(module, "blp", None)
         if blp is not None:
             if not isinstance(blp, Blueprint):  # its arguments would skip the input hardening

@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 
 from backend.context import Actor, acting_as
+from backend.services import idempotency
+from backend.sync import rejected
 
 
 def register(app) -> None:
@@ -14,9 +16,7 @@ def register(app) -> None:
     def sync_prune(days, key_hours):
         """Delete applied/resolved/dismissed op records older than --days and expired Idempotency-Keys.
         Rejected ops are kept until a person resolves or dismisses them."""
-        from backend.services import idempotency, sync
-
         with acting_as(Actor(None, "cli", "cli")):
-            n_ops = sync.prune(days)
+            n_ops = rejected.prune(days)
             n_keys = idempotency.prune(key_hours)
         click.echo(f"deleted {n_ops} op records and {n_keys} idempotency keys")

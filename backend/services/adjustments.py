@@ -14,7 +14,9 @@ Stable service API (the online API and offline sync ops call the same functions)
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -41,12 +43,6 @@ def _threshold() -> Decimal:
     return Decimal(str(current_app.config.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000")))
 
 
-def _estimated_cost(product, warehouse_id: int, quantity: Decimal, unit_cost: Decimal | None) -> Decimal:
-    lvl = ledger.level(product.id, warehouse_id)
-    return estimated_cost(product.purchase_price, lvl.quantity if lvl else None, lvl.avg_cost if lvl else None,
-                          quantity, unit_cost)
-
-
 def estimated_cost(purchase_price: Decimal, level_qty: Decimal | None, level_avg: Decimal | None,
                    quantity: Decimal, unit_cost: Decimal | None) -> Decimal:
     """Unit value used for the approval threshold: the given cost of incoming stock, else the average."""
@@ -55,8 +51,14 @@ def estimated_cost(purchase_price: Decimal, level_qty: Decimal | None, level_avg
     return level_avg if level_qty is not None and level_qty > 0 else purchase_price
 
 
-def _check_header(data: dict, user, warehouse_getter):
-    wh = warehouse_getter(data["warehouse_id"])
+# ---------------------------------------------------------------- the rules of a new adjustment
+# (``create_adjustment`` below, and its batch planner in backend/sync/ops/inventory.py: same functions,
+# with the getters of the session or of the batch)
+
+
+def check_header(data: dict, user: Any, warehouse_of: Callable[[int], Any]) -> tuple[Any, str, list[dict]]:
+    """(warehouse, reason, lines) of a new adjustment, checked."""
+    wh = warehouse_of(data["warehouse_id"])
     ensure_warehouse(user, wh.id)
     reason = data.get("reason")
     if reason not in ADJUSTMENT_REASONS:
@@ -67,7 +69,13 @@ def _check_header(data: dict, user, warehouse_getter):
     return wh, reason, lines
 
 
-def _line_error(reason: str, qty: Decimal, location, warehouse_id: int, has_location: bool) -> dict | None:
+def header_values(data: dict, warehouse_id: int, reason: str, user: Any, op_id: str | None, number: str) -> dict:
+    """The columns of a new adjustment (status draft until ``first_action``)."""
+    return {"number": number, "warehouse_id": warehouse_id, "reason": reason, "note": data.get("note"),
+            "status": "draft", "submitted_by_id": user.id if user else None, "approval_level": 0, "op_id": op_id}
+
+
+def _line_error(reason: str, qty: Decimal, location: Any, warehouse_id: int, has_location: bool) -> dict | None:
     if not reason_sign_ok(reason, qty):
         return {"quantity": [f"Quantity must be non-zero and have the right sign for {reason}."]}
     if has_location and (location is None or location.warehouse_id != warehouse_id):
@@ -75,13 +83,49 @@ def _line_error(reason: str, qty: Decimal, location, warehouse_id: int, has_loca
     return None
 
 
-def _post(adj: Adjustment, op_id: str | None) -> None:
+def check_lines(reason: str, warehouse_id: int, lines: list[dict], product_of: Callable[[int], Any],
+                location_of: Callable[[int], Any], level_of: Callable[[int, int], Any]
+                ) -> tuple[list[dict], Decimal]:
+    """The columns of each line and the adjustment's total estimated value (``first_action``); every
+    refused line is named in one 422. ``level_of`` answers a stock level (``quantity``, ``avg_cost``)
+    or None."""
+    total = Decimal(0)
+    errors, out = {}, []
+    for i, spec in enumerate(lines):
+        product = product_of(spec["product_id"])
+        qty = Decimal(spec["quantity"])
+        loc_id = spec.get("location_id")
+        loc = location_of(loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
+        err = _line_error(reason, qty, loc, warehouse_id, loc_id is not None)
+        if err:
+            errors[str(i)] = err
+            continue
+        cost = spec.get("unit_cost") if qty > 0 else None
+        lvl = level_of(product.id, warehouse_id)
+        total += abs(qty * estimated_cost(product.purchase_price, lvl.quantity if lvl else None,
+                                          lvl.avg_cost if lvl else None, qty, cost))
+        out.append({"product_id": product.id, "location_id": loc_id, "quantity": qty, "unit_cost": cost})
+    if errors:
+        raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})
+    return out, costing.q4(total)
+
+
+def first_action(total_value: Decimal) -> str:
+    """What a new adjustment does: ``post`` at once, or ``submit`` for approval above the threshold."""
+    return "submit" if total_value > _threshold() else "post"
+
+
+def move_specs(adj: Any, lines: Iterable[Any], op_id: str | None) -> list[MoveSpec]:
+    """The moves that post an adjustment's lines (``adj`` and ``lines``: ORM objects or batch rows)."""
     kind = "opening" if adj.reason == "opening_balance" else "adjustment"
-    specs = [MoveSpec(ln.product_id, adj.warehouse_id, ln.quantity, kind, unit_cost=ln.unit_cost,
-                      location_id=ln.location_id, reason=adj.reason, doc_type=DOC, doc_id=adj.id,
-                      doc_line_id=ln.id, note=adj.note[:500] if adj.note else None, op_id=op_id)
-             for ln in adj.lines]
-    moves = ledger.post(specs)
+    note = adj.note[:500] if adj.note else None
+    return [MoveSpec(ln.product_id, adj.warehouse_id, ln.quantity, kind, unit_cost=ln.unit_cost,
+                     location_id=ln.location_id, reason=adj.reason, doc_type=DOC, doc_id=adj.id,
+                     doc_line_id=ln.id, note=note, op_id=op_id) for ln in lines]
+
+
+def _post(adj: Adjustment, op_id: str | None) -> None:
+    moves = ledger.post(move_specs(adj, adj.lines, op_id))
     by_line = {m.doc_line_id: m for m in moves}
     for ln in adj.lines:
         m = by_line.get(ln.id)
@@ -91,99 +135,31 @@ def _post(adj: Adjustment, op_id: str | None) -> None:
     adj.posted_at = utcnow()
 
 
+def _location(location_id: int) -> Location | None:
+    return db.session.get(Location, location_id)
+
+
 @command
-def create_adjustment(data: dict, user, op_id: str | None = None) -> Adjustment:
+def create_adjustment(data: dict, user: Any, op_id: str | None = None) -> Adjustment:
     """Create (and, below the approval threshold, post) an adjustment."""
     require(user, "stock.adjust")
     if op_id:
         existing = db.session.scalar(select(Adjustment).where(Adjustment.op_id == op_id))
         if existing is not None:
             return existing
-    wh, reason, lines = _check_header(data, user, get_active_warehouse)
-    adj = Adjustment(number=numbering.document_number("ADJ"), warehouse_id=wh.id, reason=reason,
-                     note=data.get("note"), status="draft", submitted_by_id=user.id if user else None,
-                     approval_level=0, op_id=op_id)
-    total = Decimal(0)
-    errors = {}
-    for i, spec in enumerate(lines):
-        product = get_product(spec["product_id"])
-        qty = Decimal(spec["quantity"])
-        loc_id = spec.get("location_id")
-        loc = db.session.get(Location, loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
-        err = _line_error(reason, qty, loc, wh.id, loc_id is not None)
-        if err:
-            errors[str(i)] = err
-            continue
-        cost = spec.get("unit_cost") if qty > 0 else None
-        total += abs(qty * _estimated_cost(product, wh.id, qty, cost))
-        adj.lines.append(AdjustmentLine(product_id=product.id, location_id=loc_id, quantity=qty, unit_cost=cost))
-    if errors:
-        raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})
-    adj.total_value = costing.q4(total)
+    wh, reason, lines = check_header(data, user, get_active_warehouse)
+    adj = Adjustment(**header_values(data, wh.id, reason, user, op_id, numbering.document_number("ADJ")))
+    values, adj.total_value = check_lines(reason, wh.id, lines, get_product, _location, ledger.level)
+    adj.lines.extend(AdjustmentLine(**v) for v in values)
     db.session.add(adj)
     db.session.flush()
-    if adj.total_value > _threshold():
+    action = first_action(adj.total_value)
+    if action == "submit":
         adj.status = ADJUSTMENT_FLOW.next(adj.status, "submit")
-        audit_action(adj, "submit", value=str(adj.total_value))
     else:
         _post(adj, op_id)
-        audit_action(adj, "post", value=str(adj.total_value))
+    audit_action(adj, action, value=str(adj.total_value))
     db.session.flush()
-    return adj
-
-
-def plan_adjustment(batch, data: dict, user, op_id: str | None = None) -> dict:
-    """``create_adjustment`` on the batch path (``backend.services.batch``): the same checks and the same
-    rows — document, lines, moves, audit records — queued for one multi-row write. Returns the row."""
-    from backend.services.batch import Fallback
-
-    require(user, "stock.adjust")
-    if op_id and batch.has_op_document(Adjustment, op_id):
-        raise Fallback("this op already created an adjustment")
-    wh, reason, lines = _check_header(data, user, batch.warehouse)
-    number = batch.number("ADJ")
-    adj = {"number": number, "warehouse_id": wh.id, "reason": reason, "note": data.get("note"), "status": "draft",
-           "total_value": Decimal(0), "submitted_by_id": user.id if user else None, "approval_level": 0,
-           "posted_at": None, "op_id": op_id, "version": 2, "created_at": batch.now, "updated_at": batch.now}
-    total = Decimal(0)
-    errors, rows = {}, []
-    for i, spec in enumerate(lines):
-        product = batch.product(spec["product_id"])
-        qty = Decimal(spec["quantity"])
-        loc_id = spec.get("location_id")
-        loc = batch.location(loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
-        err = _line_error(reason, qty, loc, wh.id, loc_id is not None)
-        if err:
-            errors[str(i)] = err
-            continue
-        cost = spec.get("unit_cost") if qty > 0 else None
-        lvl = batch.level(product.id, wh.id)
-        total += abs(qty * estimated_cost(product.purchase_price, lvl.quantity, lvl.avg_cost, qty, cost))
-        rows.append({"product_id": product.id, "location_id": loc_id, "quantity": qty, "unit_cost": cost,
-                     "value": None, "move_id": None})
-    if errors:
-        raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})
-    adj["total_value"] = costing.q4(total)
-    adj = batch.add(Adjustment, adj)
-    batch.audit_create(Adjustment, {**adj, "version": 1})
-    for r in rows:
-        r["adjustment_id"] = adj["id"]
-        batch.audit_create(AdjustmentLine, batch.add(AdjustmentLine, r))
-    if adj["total_value"] > _threshold():
-        batch.audit_update(Adjustment, adj, "submit", {"status": ("draft", ADJUSTMENT_FLOW.next("draft", "submit"))},
-                           value=str(adj["total_value"]))
-        return adj
-    kind = "opening" if reason == "opening_balance" else "adjustment"
-    note = adj["note"][:500] if adj["note"] else None
-    moves = batch.post_moves([MoveSpec(r["product_id"], wh.id, r["quantity"], kind, unit_cost=r["unit_cost"],
-                                       location_id=r["location_id"], reason=reason, doc_type=DOC, doc_id=adj["id"],
-                                       doc_line_id=r["id"], note=note, op_id=op_id) for r in rows])
-    batch.audit_update(Adjustment, adj, "post", {"status": ("draft", ADJUSTMENT_FLOW.next("draft", "post")),
-                                                 "posted_at": (None, batch.now)}, value=str(adj["total_value"]))
-    by_line = {m["doc_line_id"]: m for m in moves}
-    for r in rows:
-        m = by_line[r["id"]]
-        batch.audit_update(AdjustmentLine, r, "update", {"value": (None, m["value"]), "move_id": (None, m["id"])})
     return adj
 
 

@@ -24,7 +24,8 @@ def _new_internal_code() -> str:
 
 
 def barcode_values(spec: dict) -> dict:
-    """The columns of a new barcode from a spec, validated (shared by the ORM and the batch path)."""
+    """The columns of a new barcode from a spec, validated (``add_barcode`` and its batch planner in
+    backend/sync/ops/catalog.py)."""
     code = (spec.get("code") or "").strip()
     symbology = spec.get("symbology") or ("ean13" if code.isdigit() and len(code) == 13 else "code128")
     err = validate_code(code, symbology)
@@ -50,23 +51,6 @@ def _add_barcode(product: Product, spec: dict) -> Barcode:
     bc = Barcode(**values)
     product.barcodes.append(bc)
     return bc
-
-
-def plan_barcode(batch, product_id: int, spec: dict) -> dict:
-    """``add_barcode`` on the batch path (``backend.services.batch``): same checks, a queued row."""
-    batch.product(product_id)
-    if spec.get("generate"):
-        from backend.services.batch import Fallback
-
-        raise Fallback("generated codes come from a counter")
-    values = barcode_values(spec)
-    owner = batch.code_owner(values["code"])
-    if owner is not None:
-        raise duplicate_code(values["code"], owner)
-    row = batch.add(Barcode, {**values, "product_id": product_id})
-    batch.claim_code(values["code"], product_id)
-    batch.audit_create(Barcode, row)
-    return row
 
 
 def _generated(spec: dict) -> dict:

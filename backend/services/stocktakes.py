@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 
 from backend.domain import costing
@@ -54,8 +55,6 @@ OPEN_STATUSES = STOCKTAKE_FLOW.group("open")
 
 def max_count_skew() -> timedelta:
     """How far before its arrival a count may be dated without being flagged ``clock_suspect``."""
-    from flask import current_app, has_app_context
-
     minutes = current_app.config.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", 60) if has_app_context() else 60
     return timedelta(minutes=float(minutes))
 
@@ -127,25 +126,29 @@ def record_count(stocktake_id: int, product_id: int, location_id: int | None, qu
         if done is not None:
             return done
     st = lock(Stocktake, stocktake_id, "Stocktake")  # serialises counts of one stocktake (replace is safe)
-    location_id, at, product = _check_count(st, product_id, location_id, quantity, counted_at, user, mode,
-                                            get_product, lambda i: db.session.get(Location, i), utcnow())
-    qty = Decimal(quantity)
+    location_id, at, product = check_count(st, product_id, location_id, quantity, counted_at, user, mode,
+                                           get_product, lambda i: db.session.get(Location, i), utcnow())
     if mode == "replace":
         for c in st.counts:
             if c.active and c.product_id == product.id and c.location_id == location_id:
                 c.active = False
-    now = utcnow()
-    count = StocktakeCount(product_id=product.id, location_id=location_id, quantity=qty, mode=mode,
-                           counted_at=at, counted_by_id=_uid(user), active=True, op_id=op_id, received_at=now,
-                           clock_suspect=now - at > max_count_skew())
+    count = StocktakeCount(**count_values(st, product.id, location_id, quantity, mode, at, user, op_id, utcnow()))
     st.counts.append(count)
     db.session.flush()
     return count
 
 
-def _check_count(st: Stocktake, product_id: int, location_id: int | None, quantity, counted_at, user, mode: str,
-                 product_getter, location_getter, now: datetime):
-    """The rules of a count (shared by ``record_count`` and the batch path): returns
+def count_values(st: Stocktake, product_id: int, location_id: int | None, quantity, mode: str, at: datetime, user,
+                 op_id: str | None, now: datetime) -> dict:
+    """The columns of a new count (``record_count`` and its batch planner in backend/sync/ops/stocktakes.py)."""
+    return {"stocktake_id": st.id, "product_id": product_id, "location_id": location_id,
+            "quantity": Decimal(quantity), "mode": mode, "counted_at": at, "counted_by_id": _uid(user),
+            "active": True, "op_id": op_id, "received_at": now, "clock_suspect": now - at > max_count_skew()}
+
+
+def check_count(st: Stocktake, product_id: int, location_id: int | None, quantity, counted_at, user, mode: str,
+                product_getter, location_getter, now: datetime):
+    """The rules of a count (shared by ``record_count`` and its batch planner): returns
     (location_id, counted_at clamped to now, product)."""
     ensure_warehouse(user, st.warehouse_id)
     STOCKTAKE_FLOW.next(st.status, "count")
@@ -181,28 +184,6 @@ def _check_count(st: Stocktake, product_id: int, location_id: int | None, quanti
             code="counted_before_open",
             errors={"counted_at": ["Before the stocktake was opened."], "opened_at": opened.isoformat()})
     return location_id, min(max(at, opened), now), product
-
-
-def plan_count(batch, stocktake_id: int, product_id: int, location_id: int | None, quantity, counted_at, user,
-               mode: str = "add", op_id: str | None = None) -> dict:
-    """``record_count`` on the batch path (``backend.services.batch``): same checks, a queued row. A
-    ``replace`` count deactivates earlier counts (updates): it goes one by one."""
-    from backend.services.batch import Fallback
-
-    require(user, "stocktake.count")
-    if mode == "replace":
-        raise Fallback("a replace count updates earlier counts")
-    if op_id and batch.has_op_document(StocktakeCount, op_id):
-        raise Fallback("this op already recorded a count")
-    st = batch.locked(Stocktake, stocktake_id, "Stocktake")
-    location_id, at, product = _check_count(st, product_id, location_id, quantity, counted_at, user, mode,
-                                            batch.product, batch.location, batch.now)
-    row = batch.add(StocktakeCount, {"stocktake_id": st.id, "product_id": product.id, "location_id": location_id,
-                                     "quantity": Decimal(quantity), "mode": mode, "counted_at": at,
-                                     "counted_by_id": _uid(user), "active": True, "op_id": op_id,
-                                     "received_at": batch.now, "clock_suspect": batch.now - at > max_count_skew()})
-    batch.audit_create(StocktakeCount, row)
-    return row
 
 
 def _book_at(st: Stocktake, product_id: int, at: datetime) -> Decimal:

@@ -64,7 +64,7 @@ def test_every_adjustment_reason_and_document_status_has_a_label():
 def test_the_pwa_speaks_the_servers_vocabulary():
     """Op types the outbox records exist in the server's op registry; adjustment reasons match."""
     from backend.models.inventory import ADJUSTMENT_REASONS
-    from backend.services import sync_ops
+    from backend.sync import ops as sync_ops
 
     ops_js = (PWA / "js" / "ops.js").read_text()
     block = ops_js[ops_js.index("export const OP = {"):ops_js.index("};", ops_js.index("export const OP = {"))]

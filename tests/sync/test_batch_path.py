@@ -1,4 +1,4 @@
-"""The batch path (backend.services.batch) writes exactly what the one-by-one path writes.
+"""The batch path (backend.sync.batch) writes exactly what the one-by-one path writes.
 
 The same outbox — applied, refused and pending ops, locations, pack barcodes, a level born inside the
 batch, a line naming a code assigned earlier in the batch — is pushed once with SYNC_BATCH_PATH off and
@@ -23,7 +23,7 @@ from backend.models.ops import WebhookDelivery
 from backend.models.sync import SyncChange, SyncOp
 from backend.models.warehouses import Location
 from backend.services import crud, stocktakes, webhooks
-from backend.services.batch import Batch
+from backend.sync.batch import Batch
 from tests.conftest import _truncate_all
 from tests.factories import assert_ledger_ok, stock_in
 from tests.sync.sync_helpers import Device, op

@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.models.catalog import Barcode
 from backend.models.ledger import StockMove
 from backend.models.sync import SyncDevice, SyncOp
-from backend.services import sync as sync_service
+from backend.sync import push as sync_service
 from tests.factories import assert_ledger_ok, stock_in
 from tests.sync.sync_helpers import ApiClientFor
 
@@ -228,7 +228,7 @@ def test_a_push_failing_in_the_batch_path_then_resent_applies_every_op_exactly_o
         app, login, make_warehouse, make_product, device, monkeypatch, where, k):
     """The same fault test on the batch path: runs of 4 ops are planned and written together; the DB
     dies after run k+1 is written (before its commit), or before run k+1 starts."""
-    from backend.services.batch import Batch
+    from backend.sync.batch import Batch
 
     wh = make_warehouse()
     products = [make_product() for _ in range(2)]

@@ -1,17 +1,19 @@
 """Batch write path: plan many commands in memory, then write them with a few statements per table.
 
-Sync push uses it for runs of offline ops whose type has a *planner* (see ``sync_ops.op_plan``). A
-planner lives next to its service and applies the same rules as the one-by-one function (shared
-helpers), but against state this batch loaded — and locked — up front:
+Sync push uses it for runs of offline ops whose type has a *planner* (``backend.sync.ops``: an op
+type's ``Planner``). A planner applies the same rules as the service command (the service's own rule
+functions, shared), but against state this batch loaded — and locked — up front:
 
-* ``Batch.load`` locks the document counters, then the documents (e.g. stocktakes), then the stock
-  levels of the run — the lock order of the one-by-one path — and reads products, warehouses,
-  locations and barcodes with one query per table; ``Batch.product/warehouse/location/code_owner/
-  level/locked`` answer from those caches;
-* ``Batch.add`` queues a row with an id from a pre-allocated block (PostgreSQL sequence / the table's
-  max id under SQLite's write lock), ``Batch.number`` gives the next document number from the locked
-  counter, ``Batch.post_moves`` applies the ledger's costing rule (``ledger.apply_move``) to the
-  in-memory levels, ``Batch.audit_*`` queue the audit rows the ORM listener would have written;
+* ``Batch.load`` (what the run ``Needs``) locks the document counters, then the documents (e.g.
+  stocktakes), then the stock levels of the run — the lock order of the one-by-one path — and reads
+  products, warehouses, locations and barcodes with one query per table; ``Batch.product/warehouse/
+  location/code_owner/level/locked`` answer from those caches;
+* ``Batch.add`` is the ORM's INSERT of a new object: the column defaults, ``version`` 1, an id from a
+  pre-allocated block (PostgreSQL sequence / the table's max id under SQLite's write lock) and the
+  ``create`` record of the audit listener; ``Batch.update`` is its UPDATE: the changed columns,
+  ``version`` + 1, ``updated_at`` and the audit record (labelled with a business action like
+  ``audit_action``). ``Batch.number`` gives the next document number from the locked counter,
+  ``Batch.post_moves`` applies the ledger's costing rule (``ledger.apply_move``) to the in-memory levels;
 * ``Batch.mark``/``rollback`` undo a planner that raised (rows, ids, numbers, levels, claimed codes),
   so a refused op leaves nothing behind and no gap.
 
@@ -22,53 +24,43 @@ the two). Whatever a planner cannot decide safely raises ``Fallback``; the calle
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, text, tuple_, update
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.orm import lazyload
 
 from backend.context import current_actor, current_request_id
-from backend.domain.barcodes import equivalent_codes
 from backend.errors import InsufficientStock, not_found
 from backend.extensions import db
-from backend.models.base import Base, utcnow
+from backend.models.audit import AuditLog
+from backend.models.base import utcnow
 from backend.models.catalog import Barcode, Counter, Product
+from backend.models.inventory import Stocktake
 from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
+from backend.models.ops import WebhookDelivery
 from backend.models.warehouses import Location, Warehouse
-from backend.services import ledger, numbering, sync_changes, webhooks
-from backend.services.audit import _ALWAYS_EXCLUDED, _jsonable
+from backend.services import ledger, numbering, webhooks
+from backend.services.audit import _jsonable
+from backend.sync import changes
+from backend.sync.rows import (
+    Fallback,
+    Level,
+    Needs,
+    Row,
+    audit_columns,
+    audited,
+    fill_defaults,
+    table_order,
+    touch,
+    versioned,
+)
 
-
-class Fallback(Exception):
-    """The batch path cannot take this run safely: apply its ops one by one instead."""
-
-
-@dataclass(frozen=True)
-class Level:
-    quantity: Decimal
-    value: Decimal
-    avg_cost: Decimal
-    exists: bool  # a row exists in stock_levels (else it is inserted at flush)
-    touched: bool = False
-
+__all__ = ["Batch", "Fallback", "Level", "Needs", "Row"]
 
 _MISSING = object()
-_order: dict[str, int] = {}
-
-
-def _table_order(model: type) -> int:
-    """Position in the metadata's dependency order: parents are inserted before children (FKs)."""
-    if not _order:
-        _order.update({t.name: i for i, t in enumerate(Base.metadata.sorted_tables)})
-    return _order[model.__tablename__]
-
-
-def _audit_columns(model: type) -> list[str]:
-    excluded = _ALWAYS_EXCLUDED | set(getattr(model, "__audit_exclude__", ()))
-    return [a.key for a in inspect(model).column_attrs if a.key not in excluded]
 
 
 class Batch:
@@ -80,7 +72,7 @@ class Batch:
         self.username = actor.username if actor else None
         self.source = actor.source if actor else "system"
         self.request_id = current_request_id()
-        self.rows: dict[type, list[dict]] = {}
+        self.rows: dict[type, list[Row]] = {}
         self.audit: list[dict] = []
         self.counters: dict[str, int] = {}  # locked document counters: name -> last value given out
         self.products: dict[int, Product | None] = {}
@@ -100,88 +92,95 @@ class Batch:
 
     # ------------------------------------------------------------ loading (one query per table)
 
-    def load(self, products=(), warehouses=(), locations=(), codes=(), pairs=(), op_docs=None, locked=None,
-             numbers=()) -> None:
+    def load(self, needs: Needs) -> None:
         # Lock order as on the one-by-one path: document counter, then documents, then levels (no deadlock
         # between a batch and a concurrent command or batch).
-        counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in numbers} - self.counters.keys())
+        counters = sorted({f"doc:{p}:{self.now.strftime('%Y%m%d')}" for p in needs.numbers} - self.counters.keys())
         if counters:
             values = numbering.lock_counters(counters)
             self.counters.update(values)
             self._taken.update(values)
-        for model, ids in (locked or {}).items():  # documents the run writes under: locked in id order
-            cache = self._locked.setdefault(model, {})
-            ids = {int(i) for i in ids} - cache.keys()
-            if ids:
-                found = {o.id: o for o in db.session.scalars(
-                    select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update(of=model)
-                    .options(lazyload("*")).execution_options(populate_existing=True))}
-                for i in ids:
-                    cache[i] = found.get(i)
-        for model, op_ids in (op_docs or {}).items():
+        for model, ids in needs.locked.items():  # documents the run writes under: locked in id order
+            self._lock_documents(model, ids)
+        for model, op_ids in needs.op_docs.items():
             known = self._op_docs.setdefault(model, set())
-            known.update(db.session.scalars(select(model.op_id).where(model.op_id.in_(set(op_ids)))))
+            known.update(db.session.scalars(select(model.op_id).where(model.op_id.in_(set(op_ids)))))  # type: ignore[attr-defined]
             self._op_docs_loaded.update((model, o) for o in op_ids)
-        for model, cache, ids in ((Product, self.products, products), (Warehouse, self.warehouses, warehouses),
-                                  (Location, self.locations, locations)):
-            ids = {int(i) for i in ids} - cache.keys()
-            if ids:
-                found = {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(ids)).options(lazyload("*")))}
-                for i in ids:
-                    cache[i] = found.get(i)
-        codes = set(codes) - self.codes.keys()
+        self._read(Product, self.products, needs.products)
+        self._read(Warehouse, self.warehouses, needs.warehouses)
+        self._read(Location, self.locations, needs.locations)
+        codes = set(needs.codes) - self.codes.keys()
         if codes:
-            owners = dict(db.session.execute(select(Barcode.code, Barcode.product_id)
-                                             .where(Barcode.code.in_(codes))).all())
+            owners = {code: pid for code, pid in db.session.execute(
+                select(Barcode.code, Barcode.product_id).where(Barcode.code.in_(codes)))}
             for c in codes:
                 self.codes[c] = owners.get(c)
-        self._lock_levels(pairs)
+        self._lock_levels(needs.pairs)
 
-    def _lock_levels(self, pairs) -> None:
+    def _lock_documents(self, model: Any, wanted: Iterable[int]) -> None:
+        cache = self._locked.setdefault(model, {})
+        ids = {int(i) for i in wanted} - cache.keys()
+        if ids:
+            found = {o.id: o for o in db.session.scalars(
+                select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update(of=model)
+                .options(lazyload("*")).execution_options(populate_existing=True))}
+            for i in ids:
+                cache[i] = found.get(i)
+
+    def _read(self, model: Any, cache: dict, wanted: Iterable[int]) -> None:
+        ids = {int(i) for i in wanted} - cache.keys()
+        if ids:
+            found = {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(ids))
+                                                         .options(lazyload("*")))}
+            for i in ids:
+                cache[i] = found.get(i)
+
+    def _lock_levels(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Lock the existing level rows in (product, warehouse) order — the ledger's deadlock-free order."""
-        pairs = sorted({(int(p), int(w)) for p, w in pairs} - self.levels.keys())
-        if not pairs:
+        keys = sorted({(int(p), int(w)) for p, w in pairs} - self.levels.keys())
+        if not keys:
             return
         rows = db.session.execute(
             select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.quantity, StockLevel.value,
                    StockLevel.avg_cost)
-            .where(tuple_(StockLevel.product_id, StockLevel.warehouse_id).in_(pairs))
+            .where(tuple_(StockLevel.product_id, StockLevel.warehouse_id).in_(keys))
             .order_by(StockLevel.product_id, StockLevel.warehouse_id).with_for_update()).all()
         found = {(r.product_id, r.warehouse_id): r for r in rows}
-        for key in pairs:
+        for key in keys:
             r = found.get(key)
             self.levels[key] = Level(r.quantity, r.value, r.avg_cost, True) if r else \
                 Level(Decimal(0), Decimal(0), Decimal(0), False)
 
-    def _cached(self, cache: dict, model: type, obj_id: int):
-        if obj_id not in cache:
-            self.load(**{{Product: "products", Warehouse: "warehouses", Location: "locations"}[model]: [obj_id]})
-        return cache[obj_id]
-
     def product(self, product_id: int) -> Product:
-        obj = self._cached(self.products, Product, product_id)
+        if product_id not in self.products:
+            self.load(Needs(products=[product_id]))
+        obj = self.products[product_id]
         if obj is None:  # the message crud.get_or_404 gives
             raise not_found("Product", product_id)
         return obj
 
     def warehouse(self, warehouse_id: int) -> Warehouse:
-        obj = self._cached(self.warehouses, Warehouse, warehouse_id)
+        if warehouse_id not in self.warehouses:
+            self.load(Needs(warehouses=[warehouse_id]))
+        obj = self.warehouses[warehouse_id]
         if obj is None:
             raise not_found("Warehouse", warehouse_id)
         return obj
 
     def location(self, location_id: int) -> Location | None:
-        return self._cached(self.locations, Location, location_id)
+        if location_id not in self.locations:
+            self.load(Needs(locations=[location_id]))
+        return self.locations[location_id]
 
     def code_owner(self, code: str) -> int | None:
         if code not in self.codes:
-            self.load(codes=[code])
+            self.load(Needs(codes=[code]))
         return self.codes[code]
 
-    def locked(self, model: type, obj_id: int, what: str):
+    def locked(self, model: type, obj_id: int, what: str) -> Any:
         """A document row locked for update (``stock.lock`` for the batch): NotFound if missing."""
         if obj_id not in self._locked.get(model, {}):
-            self.load(locked={model: [obj_id]})
+            self.load(Needs(locked={model: [obj_id]}))
         obj = self._locked[model][obj_id]
         if obj is None:
             raise not_found(what, obj_id)
@@ -190,22 +189,12 @@ class Batch:
     def has_op_document(self, model: type, op_id: str) -> bool:
         """Whether a document of ``model`` was already created by this op (a resend after a lost answer)."""
         if (model, op_id) not in self._op_docs_loaded:
-            self.load(op_docs={model: [op_id]})
+            self.load(Needs(op_docs={model: [op_id]}))
         return op_id in self._op_docs.get(model, ())
 
     def claim_code(self, code: str, product_id: int) -> None:
         self._set(self.codes, code, product_id)
         self._set(self.new_codes, code, product_id)
-
-    def resolve_ref(self, ref: dict) -> tuple[int, Decimal]:
-        """``sync_ops.resolve_product`` for the batch: a code assigned earlier in this batch is not written
-        yet, so a line naming it (or its UPC/EAN twin) cannot be resolved here."""
-        code = (ref.get("barcode") or "").strip()
-        if not ref.get("product_id") and code and set(equivalent_codes(code)) & self.new_codes.keys():
-            raise Fallback("line names a barcode assigned in this batch")
-        from backend.services.sync_ops import resolve_product
-
-        return resolve_product(ref)
 
     def level(self, product_id: int, warehouse_id: int) -> Level:
         key = (product_id, warehouse_id)
@@ -215,7 +204,7 @@ class Batch:
 
     # ------------------------------------------------------------ planning
 
-    def _set(self, d: dict, key, value) -> None:
+    def _set(self, d: dict, key: Any, value: Any) -> None:
         self._undo.append((d, key, d.get(key, _MISSING)))
         d[key] = value
 
@@ -246,7 +235,7 @@ class Batch:
         self._drawn.append((model, i))
         return i
 
-    def _allocate(self, model: type, n: int) -> list[int]:
+    def _allocate(self, model: Any, n: int) -> list[int]:
         table = model.__tablename__
         if self._pg:
             return sorted(db.session.scalars(text(
@@ -259,12 +248,34 @@ class Batch:
     def _given(self, model: type) -> list[int]:
         return [r["id"] for r in self.rows.get(model, ())]
 
-    def add(self, model: type, row: dict) -> dict:
-        """Queue one row (an id is drawn when the model has an ``id`` column and none is given)."""
-        if "id" not in row and "id" in model.__table__.c:
+    def add(self, model: type, values: dict) -> Row:
+        """Queue a new row as the ORM inserts a new object: unset columns get their defaults, a versioned
+        row version 1, an ``id`` column an id from the pool; an audited model gets its ``create`` record."""
+        row = Row(values)
+        fill_defaults(model, row, self.now)
+        if versioned(model):
+            row["version"] = 1
+        if "id" not in row and "id" in model.__table__.c:  # type: ignore[attr-defined]
             row["id"] = self.new_id(model)
         self.rows.setdefault(model, []).append(row)
+        if audited(model):
+            after = {k: _jsonable(row.get(k)) for k in audit_columns(model)}
+            self._audit_row(model, row["id"], "create", {"before": {}, "after": after})
         return row
+
+    def update(self, model: type, row: Row, values: dict, action: str = "update", **details: Any) -> None:
+        """Change a queued row as an ORM UPDATE does (version + 1, ``updated_at``), with the audit record
+        of the changed columns, labelled ``action`` (``audit_action``) with ``details``."""
+        changed = {k: (row.get(k), v) for k, v in values.items() if row.get(k) != v}
+        body: dict = {"before": {k: _jsonable(b) for k, (b, _a) in changed.items()},
+                      "after": {k: _jsonable(a) for k, (_b, a) in changed.items()}}
+        if details:
+            body["details"] = _jsonable(details)
+        row.update(values)
+        if changed:
+            touch(model, row, self.now)
+        if audited(model) and (changed or action != "update"):
+            self._audit_row(model, row["id"], action, body)
 
     def number(self, prefix: str) -> str:
         """The next document number (``numbering.document_number`` from the counter locked at load; a
@@ -272,32 +283,16 @@ class Batch:
         day = self.now.strftime("%Y%m%d")
         name = f"doc:{prefix}:{day}"
         if name not in self.counters:
-            self.load(numbers=[prefix])
+            self.load(Needs(numbers=[prefix]))
         self._set(self.counters, name, self.counters[name] + 1)
         return f"{prefix}-{day}-{self.counters[name]:04d}"
 
-    def _audit_row(self, model: type, entity_id, action: str, changes: dict) -> None:
+    def _audit_row(self, model: Any, entity_id: Any, action: str, changes: dict) -> None:
         self.audit.append({"at": self.now, "user_id": self.user_id, "username": self.username,
                            "source": self.source, "entity": model.__tablename__, "entity_id": str(entity_id),
                            "action": action, "changes": changes, "request_id": self.request_id})
 
-    def audit_create(self, model: type, row: dict) -> None:
-        """The ``create`` record the audit listener writes for a new row (snapshot of its columns)."""
-        after = {k: _jsonable(row.get(k)) for k in _audit_columns(model)}
-        self._audit_row(model, row["id"], "create", {"before": {}, "after": after})
-
-    def audit_update(self, model: type, row: dict, action: str, changes: dict, **details) -> None:
-        """The record of an update: ``changes`` = {column: (before, after)}; ``row`` is updated too."""
-        before = {k: _jsonable(b) for k, (b, _a) in changes.items()}
-        after = {k: _jsonable(a) for k, (_b, a) in changes.items()}
-        body = {"before": before, "after": after}
-        if details:
-            body["details"] = _jsonable(details)
-        for k, (_b, a) in changes.items():
-            row[k] = a
-        self._audit_row(model, row["id"], action, body)
-
-    def post_moves(self, specs: list[ledger.MoveSpec]) -> list[dict]:
+    def post_moves(self, specs: list[ledger.MoveSpec]) -> list[Row]:
         """``ledger.post`` on the in-memory levels: all or nothing, same rule and same 409 body."""
         planned: dict[tuple[int, int], Level] = {}
         rows, short = [], []
@@ -313,8 +308,7 @@ class Batch:
             lvl = planned.get(key) or self.level(*key)
             try:
                 new_qty, new_value, move_value, unit_cost, new_avg = ledger.apply_move(
-                    lvl.quantity, lvl.value, lvl.avg_cost, dq, m.unit_cost,
-                    lambda pid=m.product_id: self.product(pid).purchase_price)
+                    lvl.quantity, lvl.value, lvl.avg_cost, dq, m.unit_cost, self._price_of(m.product_id))
             except ledger.Short:
                 short.append(ledger.shortage(m, dq, lvl.quantity))
                 continue
@@ -330,29 +324,27 @@ class Batch:
             self._set(self.levels, key, lvl)
         return [self.add(StockMove, r) for r in rows]
 
+    def _price_of(self, product_id: int) -> Callable[[], Decimal]:
+        return lambda: self.product(product_id).purchase_price
+
     # ------------------------------------------------------------ writing
 
     def flush(self) -> None:
         self._write_counters()
         self._write_levels()
-        for model in sorted(self.rows, key=_table_order):
+        for model in sorted(self.rows, key=table_order):
             rows = self.rows[model]
             if rows:
-                self._insert(model.__table__, rows)
-        audit = self.audit
-        if audit:
-            from backend.models.audit import AuditLog
-
-            self._insert(AuditLog.__table__, audit)
-        self._outbox(audit)
+                self._insert(model.__table__, rows)  # type: ignore[attr-defined]
+        if self.audit:
+            self._insert(AuditLog.__table__, self.audit)
+        self._outbox(self.audit)
         self._note_changes()
         self._expire_stale()
 
     def _expire_stale(self) -> None:
         """ORM objects of this transaction that the writes above made stale (levels, a product's barcodes,
         a stocktake's counts) are reloaded on next use by a one-by-one op of the same chunk."""
-        from backend.models.inventory import Stocktake
-
         session = db.session()
         for obj in list(session.identity_map.values()):
             if isinstance(obj, StockLevel):
@@ -362,7 +354,7 @@ class Batch:
             elif isinstance(obj, Stocktake):
                 session.expire(obj, ["counts"])
 
-    def _insert(self, table, rows: list[dict]) -> None:
+    def _insert(self, table: Any, rows: list) -> None:
         # executemany: psycopg 3 pipelines the rows (measured faster here than multi-row INSERT … RETURNING)
         db.session.execute(table.insert(), rows)
 
@@ -390,20 +382,18 @@ class Batch:
         session = db.session()
         if not webhooks._active_hooks(session):
             return
-        events = [ev for a in audit if (ev := webhooks._event_from_audit(SimpleNamespace(**a)))]
+        events = [ev for a in audit if (ev := webhooks._event_from_audit(SimpleNamespace(**a)))]  # type: ignore[arg-type]
         for name_table, name in webhooks.INSERT_EVENTS.items():
-            model = next((m for m in self.rows if m.__tablename__ == name_table), None)
+            model = next((m for m in self.rows if m.__tablename__ == name_table), None)  # type: ignore[attr-defined]
             for r in self.rows.get(model, ()) if model else ():
                 events.append(webhooks._event_from_insert(SimpleNamespace(__tablename__=name_table, **r), name))
         rows = webhooks.outbox_rows(session, events)
         if rows:
-            from backend.models.ops import WebhookDelivery
-
             self._insert(WebhookDelivery.__table__, rows)
 
     def _note_changes(self) -> None:
         for model, rows in self.rows.items():
-            spec = sync_changes._spec(model)
+            spec = changes.spec_of(model)
             if spec is not None:
                 for r in rows:
-                    sync_changes.note_change(spec.entity, r[spec.id_attr])
+                    changes.note_change(spec.entity, r[spec.id_attr])

@@ -1,7 +1,7 @@
 """Change log for ``GET /api/v1/sync/pull``: a global, commit-ordered change sequence.
 
 Every flush that inserts, updates or deletes a tracked row (product, barcode, warehouse, location, and
-the documents phones work on, including their lines) notes ``(entity, id)`` on the session. At commit
+the documents phones work on, including their lines: ``TRACKED``) notes ``(entity, id)`` on the session. At commit
 (``before_commit``) the transaction takes ``n`` numbers from the ``sync:changes`` counter with
 ``UPDATE counters SET value = value + n … RETURNING`` and upserts one ``sync_changes`` row per entity with
 its new sequence number, in the same transaction as the change itself.
@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.catalog import Counter
 from backend.models.sync import SyncChange
@@ -41,23 +43,25 @@ class Tracked:
     id_attr: str = "id"
 
 
-# mapped class name -> how a change of such a row maps to a pulled entity (lines map to their document)
+# mapped class name -> how a change of such a row maps to a pulled entity (lines map to their document);
+# the entities are those of backend/sync/pull.py
 TRACKED: dict[str, Tracked] = {
     "Product": Tracked("product"),
     "Barcode": Tracked("barcode"),
     "Warehouse": Tracked("warehouse"),
     "Location": Tracked("location"),
+    "PurchaseOrder": Tracked("purchase_order"),
+    "PurchaseOrderLine": Tracked("purchase_order", "order_id"),
+    "SalesOrder": Tracked("sales_order"),
+    "SalesOrderLine": Tracked("sales_order", "order_id"),
+    "Transfer": Tracked("transfer"),
+    "TransferLine": Tracked("transfer", "transfer_id"),
+    "Stocktake": Tracked("stocktake"),
 }
 _cache: dict[type, Tracked | None] = {}
 
 
-def track(class_name: str, entity: str, id_attr: str = "id") -> None:
-    """Track another mapped class (documents and their lines register here)."""
-    TRACKED[class_name] = Tracked(entity, id_attr)
-    _cache.clear()
-
-
-def _spec(cls: type) -> Tracked | None:
+def spec_of(cls: type) -> Tracked | None:
     try:
         return _cache[cls]
     except KeyError:
@@ -68,17 +72,15 @@ def _spec(cls: type) -> Tracked | None:
 
 def note_change(entity: str, entity_id: int, session: Session | None = None) -> None:
     """Record a change made outside the ORM unit of work (bulk statements)."""
-    from backend.extensions import db
-
     s = session or db.session()
     s.info.setdefault(_KEY, set()).add((entity, int(entity_id)))
 
 
 @event.listens_for(Session, "after_flush")
-def _collect(session: Session, _ctx) -> None:
+def _collect(session: Session, _ctx: object) -> None:
     found = None
     for obj in chain(session.new, session.dirty, session.deleted):
-        spec = _spec(type(obj))
+        spec = spec_of(type(obj))
         if spec is None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
@@ -129,7 +131,7 @@ def _write(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous_transaction) -> None:
+def _forget(session: Session, previous_transaction: Any) -> None:
     # Only a rollback of the whole transaction discards the notes; after a savepoint rollback they are
     # kept (announcing an entity that did not change is harmless, missing one is not).
     if previous_transaction.parent is None and not previous_transaction.nested:
@@ -137,6 +139,4 @@ def _forget(session: Session, previous_transaction) -> None:
 
 
 def current_seq(session: Session) -> int:
-    from sqlalchemy import select
-
     return int(session.scalar(select(Counter.value).where(Counter.name == COUNTER)) or 0)

@@ -14,7 +14,8 @@ from backend.auth.decorators import current_user_required, require
 from backend.auth.visibility import can_see_costs, strip
 from backend.context import Actor, acting_as
 from backend.errors import BadRequest, PayloadTooLarge, ValidationFailed
-from backend.services import sync, sync_ops, sync_pull
+from backend.sync import devices, ops, pull, push, rejected
+from backend.sync.envelope import Op, Photo, max_ops, photo_refs
 from backend.uploads import image_response
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
@@ -71,11 +72,11 @@ _PUSH_IN = harden(SyncPushIn())
 
 
 class OpResultField(ma.fields.Raw):
-    """An op's result; its cost keys (``sync_ops.COST_RESULT_KEYS``) are left out without cost.view."""
+    """An op's result; its cost keys (``ops.COST_RESULT_KEYS``) are left out without cost.view."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if isinstance(value, dict) and not can_see_costs():
-            return strip(value, sync_ops.COST_RESULT_KEYS)
+            return strip(value, ops.COST_RESULT_KEYS)
         return value
 
 
@@ -105,9 +106,9 @@ class SyncPullArgs(ma.Schema):
         unknown = ma.EXCLUDE
 
     cursor = ma.fields.String(validate=validate.Length(max=2000))
-    scope = ma.fields.String(load_default="all", validate=validate.OneOf(list(sync_pull.SCOPES)))
-    limit = ma.fields.Integer(load_default=sync_pull.DEFAULT_LIMIT,
-                              validate=validate.Range(min=1, max=sync_pull.MAX_LIMIT))
+    scope = ma.fields.String(load_default="all", validate=validate.OneOf(list(pull.SCOPES)))
+    limit = ma.fields.Integer(load_default=pull.DEFAULT_LIMIT,
+                              validate=validate.Range(min=1, max=pull.MAX_LIMIT))
 
 
 class SyncChangeOut(ma.Schema):
@@ -168,7 +169,7 @@ class SyncOpDetailOut(SyncOpRecordOut):
     photos = ma.fields.Method("_photos")
 
     def _photos(self, rec):
-        return SyncPhotoOut(many=True).dump(sync.photos_of(current_user_required(), rec.id)) if rec.has_photo else []
+        return SyncPhotoOut(many=True).dump(rejected.photos_of(current_user_required(), rec.id)) if rec.has_photo else []
 
 
 class SyncOpListArgs(ListArgs):
@@ -228,7 +229,7 @@ def _read_batch() -> tuple[dict, dict]:
                                    errors={"batch": ["Missing or not JSON."]})
         for name, fs in request.files.items(multi=False):
             if name != "batch":
-                files[name] = sync.Photo(name=name, data=fs.read(), content_type=fs.mimetype or
+                files[name] = Photo(name=name, data=fs.read(), content_type=fs.mimetype or
                                          "application/octet-stream")
     else:
         body = request.get_json(silent=True)
@@ -247,7 +248,7 @@ class Devices(MethodView):
     @require("sync.push")
     def get(self):
         """Devices (own; all with sync.manage)."""
-        return sync.list_devices(current_user_required())
+        return devices.list_devices(current_user_required())
 
     @blp.arguments(SyncDeviceIn)
     @blp.response(200, SyncDeviceOut)
@@ -256,7 +257,7 @@ class Devices(MethodView):
     @require("sync.push")
     def post(self, data):
         """Register a device to the current user (idempotent; 403 device_forbidden if another user's)."""
-        dev, created = sync.register_device(current_user_required(), data["device_id"], data.get("name"),
+        dev, created = devices.register_device(current_user_required(), data["device_id"], data.get("name"),
                                             data.get("platform"))
         return dev, 201 if created else 200
 
@@ -268,7 +269,7 @@ class DeviceDisable(MethodView):
     @require("sync.push")
     def post(self, device_id):
         """Disable a device (a lost phone): its pushes are refused (403 device_disabled)."""
-        return sync.set_device_active(current_user_required(), device_id, False)
+        return devices.set_device_active(current_user_required(), device_id, False)
 
 
 @blp.route("/devices/<string:device_id>/enable")
@@ -278,7 +279,7 @@ class DeviceEnable(MethodView):
     @require("sync.push")
     def post(self, device_id):
         """Enable a disabled device again."""
-        return sync.set_device_active(current_user_required(), device_id, True)
+        return devices.set_device_active(current_user_required(), device_id, True)
 
 
 @blp.route("/push")
@@ -299,10 +300,10 @@ class Push(MethodView):
         user = current_user_required()
         body, files = _read_batch()
         ops = body.get("ops")
-        if isinstance(ops, list) and len(ops) > sync.max_ops():
-            raise PayloadTooLarge(f"At most {sync.max_ops()} operations per push.",
-                                  zh=f"每次推送最多 {sync.max_ops()} 个操作。", code="batch_too_large",
-                                  errors={"ops": {"max": sync.max_ops(), "sent": len(ops)}})
+        if isinstance(ops, list) and len(ops) > max_ops():
+            raise PayloadTooLarge(f"At most {max_ops()} operations per push.",
+                                  zh=f"每次推送最多 {max_ops()} 个操作。", code="batch_too_large",
+                                  errors={"ops": {"max": max_ops(), "sent": len(ops)}})
         try:
             data = _PUSH_IN.load(body)
         except ma.ValidationError as exc:
@@ -310,13 +311,13 @@ class Push(MethodView):
                                    errors=exc.messages) from None
         batch = []
         for o in data["ops"]:
-            refs = sync.photo_refs(o["payload"])
-            batch.append(sync.Op(op_id=str(o["op_id"]), seq=o["seq"], type=o["type"], payload=o["payload"],
+            refs = photo_refs(o["payload"])
+            batch.append(Op(op_id=str(o["op_id"]), seq=o["seq"], type=o["type"], payload=o["payload"],
                                  type_version=o["type_version"], client_time=o.get("client_time"),
                                  base_version=o.get("base_version"),
                                  photos={n: files[n] for n in refs if n in files}))
         with _as_sync(user):
-            return sync.push(user, data["device_id"], batch)
+            return push.push(user, data["device_id"], batch)
 
 
 @blp.route("/pull")
@@ -327,7 +328,7 @@ class Pull(MethodView):
     @require("sync.push")
     def get(self, args):
         """What changed since the cursor (a full snapshot first), paged; scoped to the user's warehouses."""
-        return sync_pull.pull(current_user_required(), args.get("cursor"), args["scope"], args["limit"])
+        return pull.pull(current_user_required(), args.get("cursor"), args["scope"], args["limit"])
 
 
 @blp.route("/op-types")
@@ -336,7 +337,7 @@ class OpTypes(MethodView):
     @require("sync.push")
     def get(self):
         """Operation types this server accepts."""
-        return sync_ops.describe()
+        return ops.describe()
 
 
 @blp.route("/ops")
@@ -346,7 +347,7 @@ class Ops(MethodView):
     @require("sync.push")
     def get(self, args):
         """Op records, e.g. ``?status=rejected`` (own; everyone's with sync.manage)."""
-        return sync.list_ops(current_user_required(), args)
+        return rejected.list_ops(current_user_required(), args)
 
 
 @blp.route("/ops/<int:rec_id>")
@@ -356,7 +357,7 @@ class OpDetail(MethodView):
     @require("sync.push")
     def get(self, rec_id):
         """One op record with its kept photos."""
-        return sync.get_op(current_user_required(), rec_id)
+        return rejected.get_op(current_user_required(), rec_id)
 
 
 @blp.route("/ops/<int:rec_id>/photos/<int:photo_id>")
@@ -367,7 +368,7 @@ class OpPhoto(MethodView):
     @require("sync.push")
     def get(self, rec_id, photo_id):
         """The photo kept with a rejected op."""
-        ph = sync.photo(current_user_required(), rec_id, photo_id)
+        ph = rejected.photo(current_user_required(), rec_id, photo_id)
         # inline only if the stored bytes are PNG/JPEG/WebP (rows from before the re-encoding included)
         return image_response(ph.data, f"op{rec_id}-photo{photo_id}-{ph.name}")
 
@@ -381,7 +382,7 @@ class OpDismiss(MethodView):
     @require("sync.push")
     def post(self, data, rec_id):
         """Close a rejected op without applying it; the reason is kept and audited."""
-        return sync.dismiss_op(current_user_required(), rec_id, data["reason"])
+        return rejected.dismiss_op(current_user_required(), rec_id, data["reason"])
 
 
 @blp.route("/ops/<int:rec_id>/resolve")
@@ -398,5 +399,5 @@ class OpResolve(MethodView):
         if data.get("op_id"):
             data["op_id"] = str(data["op_id"])
         with _as_sync(user):
-            rec, new = sync.resolve_op(user, rec_id, data)
+            rec, new = rejected.resolve_op(user, rec_id, data)
         return {"rejected": rec, "corrected": new}

@@ -3,7 +3,7 @@
 A first pull (no cursor) pages through a full snapshot of every entity in the scope, ordered by entity
 then id, pinned to the change sequence read when the snapshot began (``hw``). After the snapshot the
 cursor switches to the change phase: rows of ``sync_changes`` with ``seq > cursor`` in ``seq`` order (see
-backend/services/sync_changes.py for why this never misses a late commit). For each changed entity the
+backend/sync/changes.py for why this never misses a late commit). For each changed entity the
 current row is sent (``upsert``) or, when it no longer exists or left the user's view (another warehouse,
 a document that is no longer open), a ``delete``. Changes made while a snapshot was being paged are
 delivered again by the change phase (upserts are idempotent).
@@ -35,22 +35,18 @@ from backend.auth.visibility import can_see_costs, cost_columns
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
+from backend.models.inventory import Stocktake, Transfer, TransferLine
+from backend.models.purchasing import PurchaseOrder, PurchaseOrderLine
+from backend.models.sales import SalesOrder, SalesOrderLine
 from backend.models.sync import SyncChange
 from backend.models.warehouses import Location, Warehouse
-from backend.services import sync_changes
-from backend.services.sync_changes import track
+from backend.services.access import visible_warehouses
+from backend.sync import changes as change_log
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
 
-
-def _model(module: str, name: str):
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+Where = Callable[[Any, "set[int] | None"], list]
 
 
 @dataclass
@@ -58,21 +54,18 @@ class Entity:
     name: str
     group: str  # scope a client can ask for
     perm: str  # the permission of the entity's own list endpoint
-    model: Callable[[], Any]
-    where: Callable[[Any, set[int] | None], list] = lambda m, wh: []
-    lines: tuple[Callable[[], Any], str] | None = None  # (line model, foreign key column to the document)
+    model: Any
+    where: Where = lambda m, wh: []
+    lines: tuple[Any, str] | None = None  # (line model, foreign key column to the document)
     exclude: tuple[str, ...] = ()
 
-    def available(self) -> bool:
-        return self.model() is not None
 
-
-def _wh(col):
+def _wh(col: str) -> Where:
     return lambda m, wh: [] if wh is None else [getattr(m, col).in_(wh)]
 
 
-def _open(statuses, *wh_cols):
-    def where(m, wh):
+def _open(statuses: tuple[str, ...], *wh_cols: str) -> Where:
+    def where(m: Any, wh: set[int] | None) -> list:
         clauses = [m.status.in_(statuses)]
         if wh is not None:
             clauses.append(or_(*(getattr(m, c).in_(wh) for c in wh_cols)))
@@ -81,40 +74,31 @@ def _open(statuses, *wh_cols):
     return where
 
 
+# A change of a row is noted for its entity by backend/sync/changes.py (``TRACKED``: lines count as a
+# change of their document).
 ENTITIES: list[Entity] = [
-    Entity("warehouse", "warehouses", "warehouse.view", lambda: Warehouse,
+    Entity("warehouse", "warehouses", "warehouse.view", Warehouse,
            lambda m, wh: [] if wh is None else [m.id.in_(wh)], exclude=("notes",)),
-    Entity("location", "warehouses", "warehouse.view", lambda: Location, _wh("warehouse_id")),
-    Entity("product", "catalog", "product.view", lambda: Product, exclude=("notes",)),
-    Entity("barcode", "catalog", "product.view", lambda: Barcode),
-    Entity("purchase_order", "documents", "purchase.view",
-           lambda: _model("backend.models.purchasing", "PurchaseOrder"),
+    Entity("location", "warehouses", "warehouse.view", Location, _wh("warehouse_id")),
+    Entity("product", "catalog", "product.view", Product, exclude=("notes",)),
+    Entity("barcode", "catalog", "product.view", Barcode),
+    Entity("purchase_order", "documents", "purchase.view", PurchaseOrder,
            _open(("submitted", "approved", "partially_received"), "warehouse_id"),
-           lines=(lambda: _model("backend.models.purchasing", "PurchaseOrderLine"), "order_id"),
-           exclude=("notes", "reject_reason")),
-    Entity("sales_order", "documents", "sales.view", lambda: _model("backend.models.sales", "SalesOrder"),
+           lines=(PurchaseOrderLine, "order_id"), exclude=("notes", "reject_reason")),
+    Entity("sales_order", "documents", "sales.view", SalesOrder,
            _open(("submitted", "approved", "partially_shipped"), "warehouse_id"),
-           lines=(lambda: _model("backend.models.sales", "SalesOrderLine"), "order_id"),
-           exclude=("notes", "rejected_reason")),
-    Entity("transfer", "documents", "transfer.view", lambda: _model("backend.models.inventory", "Transfer"),
+           lines=(SalesOrderLine, "order_id"), exclude=("notes", "rejected_reason")),
+    Entity("transfer", "documents", "transfer.view", Transfer,
            _open(("draft", "in_transit", "partially_received", "discrepancy"), "from_warehouse_id",
                  "to_warehouse_id"),
-           lines=(lambda: _model("backend.models.inventory", "TransferLine"), "transfer_id")),
+           lines=(TransferLine, "transfer_id")),
     # stocktakes are counted blind: the header only, no theoretical quantities
-    Entity("stocktake", "documents", "stocktake.view", lambda: _model("backend.models.inventory", "Stocktake"),
-           _open(("counting",), "warehouse_id")),
+    Entity("stocktake", "documents", "stocktake.view", Stocktake, _open(("counting",), "warehouse_id")),
 ]
 BY_NAME = {e.name: e for e in ENTITIES}
-SCOPES = {"all": [e.name for e in ENTITIES]}
+SCOPES: dict[str, list[str]] = {"all": [e.name for e in ENTITIES]}
 for _e in ENTITIES:
     SCOPES.setdefault(_e.group, []).append(_e.name)
-
-# documents and their lines announce a change of the document
-for _cls, _ent, _attr in (("PurchaseOrder", "purchase_order", "id"), ("PurchaseOrderLine", "purchase_order", "order_id"),
-                          ("SalesOrder", "sales_order", "id"), ("SalesOrderLine", "sales_order", "order_id"),
-                          ("Transfer", "transfer", "id"), ("TransferLine", "transfer", "transfer_id"),
-                          ("Stocktake", "stocktake", "id")):
-    track(_cls, _ent, _attr)
 
 
 def _json(v):
@@ -125,28 +109,29 @@ def _json(v):
     return v
 
 
-def _rows(ent: Entity, wh: set[int] | None, *, ids=None, after: int = 0, limit: int | None = None,
-          costs: bool = True) -> list[dict]:
-    m = ent.model()
+def _columns(model: Any, hidden: set[str]) -> list:
+    return [c for c in model.__table__.columns if c.key not in hidden]
+
+
+def _rows(ent: Entity, wh: set[int] | None, *, ids: list[int] | None = None, after: int = 0,
+          limit: int | None = None, costs: bool = True) -> list[dict]:
+    m = ent.model
     hidden = set(ent.exclude) | (set() if costs else cost_columns(m))
-    cols = [c for c in m.__table__.columns if c.key not in hidden]
-    stmt = select(*cols).where(*ent.where(m, wh))
+    stmt = select(*_columns(m, hidden)).where(*ent.where(m, wh))
     if ids is not None:
         stmt = stmt.where(m.id.in_(ids))
     else:
         stmt = stmt.where(m.id > after).order_by(m.id).limit(limit)
     out = [{k: _json(v) for k, v in r._mapping.items()} for r in db.session.execute(stmt)]
     if ent.lines and out:
-        lm, fk = ent.lines[0](), ent.lines[1]
-        if lm is not None:
-            by_doc: dict[int, list] = {d["id"]: [] for d in out}
-            lhidden = set() if costs else cost_columns(lm)
-            lcols = [c for c in lm.__table__.columns if c.key not in lhidden]
-            for r in db.session.execute(select(*lcols).where(getattr(lm, fk).in_(list(by_doc))).order_by(lm.id)):
-                d = {k: _json(v) for k, v in r._mapping.items()}
-                by_doc[d[fk]].append(d)
-            for d in out:
-                d["lines"] = by_doc[d["id"]]
+        lm, fk = ent.lines
+        by_doc: dict[int, list] = {d["id"]: [] for d in out}
+        lcols = _columns(lm, set() if costs else cost_columns(lm))
+        for r in db.session.execute(select(*lcols).where(getattr(lm, fk).in_(list(by_doc))).order_by(lm.id)):
+            d = {k: _json(v) for k, v in r._mapping.items()}
+            by_doc[d[fk]].append(d)
+        for d in out:
+            d["lines"] = by_doc[d["id"]]
     return out
 
 
@@ -192,49 +177,48 @@ def _decode(cursor: str) -> dict:
                                code="invalid_cursor", errors={"cursor": ["Not a cursor from this server."]}) from None
 
 
-def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
-    """One page of changes: ``{cursor, has_more, reset, omitted, changes: [{entity, id, op, data?}]}``."""
-    if scope not in SCOPES:
-        raise ValidationFailed(f"Unknown scope {scope!r}.", zh=f"未知的范围 {scope!r}。", errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
-    limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
-    from backend.services.access import visible_warehouses
+@dataclass
+class _View:
+    """What one pull may send: the entities (in order), the user's warehouses, costs or not."""
 
-    wh = visible_warehouses(user)
-    costs = can_see_costs(user)
-    available = [n for n in SCOPES[scope] if BY_NAME[n].available()]
-    names = [n for n in available if user.can(BY_NAME[n].perm)]
-    omitted = [n for n in available if n not in names]
-    fp = _fingerprint(wh, omitted, costs)
-    c = _decode(cursor) if cursor else None
-    reset = c is None
-    if c is not None and (c.get("sc") != scope or c.get("w") != fp):
-        c, reset = None, True  # another scope, or the user's warehouses changed: start again
-    if c is None:
-        c = {"v": 1, "sc": scope, "w": fp, "ph": "s", "hw": sync_changes.current_seq(db.session), "e": 0, "a": 0}
-    changes: list[dict] = []
-    if c["ph"] == "s":
-        e, after = c["e"], c["a"]
-        while e < len(names) and len(changes) < limit:
-            ent = BY_NAME[names[e]]
-            room = limit - len(changes)
-            rows = _rows(ent, wh, after=after, limit=room, costs=costs)
-            changes.extend({"entity": ent.name, "id": r["id"], "op": "upsert", "data": r} for r in rows)
-            if len(rows) < room:  # this entity is exhausted
-                e, after = e + 1, 0
-            else:
-                after = rows[-1]["id"]
-        if e < len(names):
-            nxt = {**c, "e": e, "a": after}
-            return {"cursor": _encode(nxt), "has_more": True, "reset": reset, "omitted": omitted, "changes": changes}
-        c = {"v": 1, "sc": scope, "w": fp, "ph": "c", "s": c["hw"]}
-        if len(changes) >= limit:
-            more = db.session.scalar(select(SyncChange.id).where(SyncChange.seq > c["s"], SyncChange.entity.in_(names))
-                                     .limit(1)) is not None
-            return {"cursor": _encode(c), "has_more": more, "reset": reset, "omitted": omitted, "changes": changes}
-    # change phase
-    room = limit - len(changes)
+    names: list[str]
+    wh: set[int] | None
+    costs: bool
+    limit: int
+
+
+def _page(c: dict, reset: bool, omitted: list[str], changes: list[dict], more: bool) -> dict:
+    return {"cursor": _encode(c), "has_more": more, "reset": reset, "omitted": omitted, "changes": changes}
+
+
+def _snapshot(v: _View, c: dict, changes: list[dict]) -> tuple[dict, bool | None]:
+    """Page through the snapshot from the cursor: (next cursor, has_more) — has_more None: the snapshot
+    is done and room is left for the change phase."""
+    e, after = c["e"], c["a"]
+    while e < len(v.names) and len(changes) < v.limit:
+        ent = BY_NAME[v.names[e]]
+        room = v.limit - len(changes)
+        rows = _rows(ent, v.wh, after=after, limit=room, costs=v.costs)
+        changes.extend({"entity": ent.name, "id": r["id"], "op": "upsert", "data": r} for r in rows)
+        if len(rows) < room:  # this entity is exhausted
+            e, after = e + 1, 0
+        else:
+            after = rows[-1]["id"]
+    if e < len(v.names):
+        return {**c, "e": e, "a": after}, True
+    c = {"v": 1, "sc": c["sc"], "w": c["w"], "ph": "c", "s": c["hw"]}
+    if len(changes) >= v.limit:
+        more = db.session.scalar(select(SyncChange.id).where(SyncChange.seq > c["s"],
+                                                             SyncChange.entity.in_(v.names)).limit(1)) is not None
+        return c, more
+    return c, None
+
+
+def _change_phase(v: _View, c: dict, changes: list[dict]) -> tuple[dict, bool]:
+    """The changes after the cursor's sequence: the current row of each (or a delete)."""
+    room = v.limit - len(changes)
     rows = db.session.execute(select(SyncChange.entity, SyncChange.entity_id, SyncChange.seq)
-                              .where(SyncChange.seq > c["s"], SyncChange.entity.in_(names))
+                              .where(SyncChange.seq > c["s"], SyncChange.entity.in_(v.names))
                               .order_by(SyncChange.seq).limit(room + 1)).all()
     more = len(rows) > room
     rows = rows[:room]
@@ -244,7 +228,7 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
     current: dict[tuple[str, int], dict] = {}
     for name, ids in by_ent.items():
         for i in range(0, len(ids), 500):
-            for d in _rows(BY_NAME[name], wh, ids=ids[i:i + 500], costs=costs):
+            for d in _rows(BY_NAME[name], v.wh, ids=ids[i:i + 500], costs=v.costs):
                 current[(name, d["id"])] = d
     for r in rows:
         d = current.get((r.entity, r.entity_id))
@@ -252,4 +236,30 @@ def pull(user, cursor: str | None = None, scope: str = "all", limit: int = DEFAU
                        else {"entity": r.entity, "id": r.entity_id, "op": "delete"})
     if rows:
         c = {**c, "s": rows[-1].seq}
-    return {"cursor": _encode(c), "has_more": more, "reset": reset, "omitted": omitted, "changes": changes}
+    return c, more
+
+
+def pull(user: Any, cursor: str | None = None, scope: str = "all", limit: int = DEFAULT_LIMIT) -> dict:
+    """One page of changes: ``{cursor, has_more, reset, omitted, changes: [{entity, id, op, data?}]}``."""
+    if scope not in SCOPES:
+        raise ValidationFailed(f"Unknown scope {scope!r}.", zh=f"未知的范围 {scope!r}。",
+                               errors={"scope": [f"One of: {', '.join(SCOPES)}"]})
+    wh = visible_warehouses(user)
+    costs = can_see_costs(user)
+    names = [n for n in SCOPES[scope] if user.can(BY_NAME[n].perm)]
+    omitted = [n for n in SCOPES[scope] if n not in names]
+    v = _View(names, wh, costs, max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT)))
+    fp = _fingerprint(wh, omitted, costs)
+    c = _decode(cursor) if cursor else None
+    reset = c is None
+    if c is not None and (c.get("sc") != scope or c.get("w") != fp):
+        c, reset = None, True  # another scope, or the user's warehouses changed: start again
+    if c is None:
+        c = {"v": 1, "sc": scope, "w": fp, "ph": "s", "hw": change_log.current_seq(db.session), "e": 0, "a": 0}
+    changes: list[dict] = []
+    if c["ph"] == "s":
+        c, more = _snapshot(v, c, changes)
+        if more is not None:
+            return _page(c, reset, omitted, changes, more)
+    c, more = _change_phase(v, c, changes)
+    return _page(c, reset, omitted, changes, more)
