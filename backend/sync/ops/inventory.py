@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.domain.inventory import ADJUSTMENT_FLOW
+from backend.domain.flows import ADJUSTMENT_FLOW
 from backend.models.inventory import Adjustment, AdjustmentLine
 from backend.services import adjustments
 from backend.services.stock import require
