@@ -10,7 +10,7 @@ from marshmallow import validate
 from backend.domain.flows import ADJUSTMENT_FLOW
 from backend.models.inventory import Adjustment, AdjustmentLine
 from backend.services import adjustments
-from backend.services.stock import require
+from backend.services.access import require
 from backend.sync.batch import Batch, Fallback, Needs
 from backend.sync.ops.common import (
     ID,

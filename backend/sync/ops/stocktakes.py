@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from backend.models.inventory import Stocktake, StocktakeCount
 from backend.services import stocktakes
-from backend.services.stock import require
+from backend.services.access import require
 from backend.sync.batch import Batch, Fallback, Needs
 from backend.sync.ops.common import (
     ID,
