@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -25,16 +26,16 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-def set_actor(actor: Actor | None):
+def set_actor(actor: Actor | None) -> contextvars.Token[Actor | None]:
     return _actor.set(actor)
 
 
-def set_request_id(rid: str | None):
+def set_request_id(rid: str | None) -> contextvars.Token[str | None]:
     return _request_id.set(rid)
 
 
 @contextmanager
-def acting_as(actor: Actor | None, request_id: str | None = None):
+def acting_as(actor: Actor | None, request_id: str | None = None) -> Iterator[None]:
     """Run a block as ``actor`` (CLI, background jobs, tests)."""
     t1, t2 = _actor.set(actor), _request_id.set(request_id)
     try:

@@ -35,7 +35,7 @@ def request_lang() -> str:
     """'zh-CN' or 'en' for the current request ('en' outside a request)."""
     if not has_request_context():
         return "en"
-    cached = getattr(g, "_jxc_lang", None)
+    cached: str | None = getattr(g, "_jxc_lang", None)
     if cached:
         return cached
     best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
