@@ -94,7 +94,7 @@ def list_loaded(page, key):
 def shot(page, name):
     """Screenshot of the whole page (zh-CN) and an axe-core check of what is on screen."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("window.scrollTo(0, 0); document.getElementById('toast').hidden = true")
     page.wait_for_timeout(150)  # let the toast / focus ring settle
     page.screenshot(path=str(SHOTS / f"{name}-{page.vp}.png"), full_page=True)
     axe(page, name)
@@ -318,4 +318,100 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     for word in ("发货单", dn["number"], so["number"], f"SKU-{tag}", f"装修公司 {tag}", "3"):
         assert word in text, word
     for page in (p, m, w, s):
+        assert page.errors == []
+
+
+def test_admin_limits_a_user_to_one_warehouse_stale_edit_and_field_errors(make_page, live_server, vp):
+    n = live_server.__dict__.setdefault("office_n", [0])
+    n[0] += 1
+    tag = f"{vp[0]}{n[0]}"
+    wh2 = live_server.data["warehouses"]["WH2"]
+
+    # ---- admin: a warehouse user limited to WH2; a location in WH2
+    admin = live_server.user("admin")
+    a = make_page()
+    login(a, admin)
+    go(a, "users")
+    list_loaded(a, "users")
+    shot(a, "users-list")
+    a.get_by_test_id("users-new").click()
+    ready(a, "users")
+    fill(a, "username", f"wh2-{tag}")
+    fill(a, "password", PASSWORD)
+    fill(a, "display_name", f"二号仓 {tag}")
+    a.get_by_test_id("field-roles").get_by_label("仓管").check()
+    a.get_by_test_id("field-warehouse_ids").get_by_label("WH2 仓库 WH2").check()
+    shot(a, "user-new")
+    save(a, f"wh2-{tag}")
+    shot(a, "user-detail")
+    api = live_server.client(admin)
+    [u] = [x for x in api.get("/api/v1/users", query_string={"q": f"wh2-{tag}"})["items"] if x["username"] == f"wh2-{tag}"]
+    assert (u["roles"], u["warehouse_ids"], u["is_active"]) == (["warehouse"], [wh2], True)
+
+    go(a, f"warehouses/{wh2}", "warehouses")
+    a.get_by_test_id("location-code").fill(f"A-{tag}")
+    a.get_by_test_id("location-name").fill("货架 A")
+    a.get_by_role("button", name="添加库位").click()
+    expect(a.get_by_test_id("locations")).to_contain_text(f"A-{tag}")
+    shot(a, "warehouse-detail")
+    go(a, "warehouses")
+    list_loaded(a, "warehouses")
+    shot(a, "warehouses-list")
+
+    # ---- the new user sees only WH2
+    w = make_page()
+    login(w, f"wh2-{tag}")
+    expect(w.get_by_test_id("tile-users")).to_have_count(0)
+    go(w, "warehouses")
+    list_loaded(w, "warehouses")
+    rows = w.get_by_test_id("warehouses-list").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("WH2")
+    expect(w.get_by_test_id("warehouses-new")).to_have_count(0)  # no warehouse.write
+    go(w, "settings")
+    assert w.locator("select option").all_inner_texts() == ["WH2 仓库 WH2"]
+
+    # a password reset by the admin ends the user's session
+    go(a, f"users/{u['id']}", "users")
+    fill(a, "password", "another-password-1")
+    a.get_by_test_id("form-save").click()
+    expect(a.locator("#toast")).to_contain_text("已结束")
+    w.goto("/#/home")
+    w.reload()  # the next request answers 401: back to the login screen
+    expect(w.locator("#app")).to_have_attribute("data-view", "login")
+
+    # ---- a stale edit: two pages on the same product; the second save is refused and changes nothing
+    pid = live_server.data["products"]["E2E-002"]
+    b = make_page()
+    login(b, live_server.user("manager"))
+    go(a, f"products/{pid}", "products")
+    go(b, f"products/{pid}", "products")
+    before = api.get(f"/api/v1/products/{pid}")
+    fill(a, "name", f"卷尺 {tag}")
+    save(a, f"卷尺 {tag}")
+    fill(b, "sale_price", "99")
+    b.get_by_test_id("form-save").click()
+    expect(b.get_by_test_id("stale")).to_contain_text("已被他人修改")
+    shot(b, "product-stale")
+    after = api.get(f"/api/v1/products/{pid}")
+    assert after["name"] == f"卷尺 {tag}" and after["sale_price"] == before["sale_price"]
+    assert after["version"] == before["version"] + 1
+    # reload shows the other person's change
+    b.get_by_test_id("stale-reload").click()
+    expect(b.get_by_test_id("field-name")).to_have_value(f"卷尺 {tag}")
+
+    # ---- a 422 shows at the field, and nothing is saved
+    fill(b, "sale_price", "abc")
+    b.get_by_test_id("form-save").click()
+    expect(b.get_by_test_id("error-sale_price")).not_to_be_empty()
+    expect(b.get_by_test_id("field-sale_price")).to_have_attribute("aria-invalid", "true")
+    shot(b, "product-422")
+    assert api.get(f"/api/v1/products/{pid}")["version"] == after["version"]
+    # a duplicate code (409 with field errors) shows at the field too
+    go(b, "suppliers/new", "suppliers")
+    fill(b, "code", "S-E2E")
+    fill(b, "name", "重复")
+    b.get_by_test_id("form-save").click()
+    expect(b.get_by_test_id("error-code")).not_to_be_empty()
+    for page in (a, w, b):
         assert page.errors == []

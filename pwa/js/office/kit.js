@@ -268,8 +268,20 @@ export function formPane(o) {
       list: f.datalist ? `${id}-dl` : null });
   }
 
+  /** A read-only field: label and value as text (nothing when empty). */
+  function shown(f) {
+    const v = initial(f);
+    if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
+    const opt = (x) => ((f.options || []).find(([val]) => String(val) === String(x)) || [x, x])[1];
+    const text = f.type === 'check' ? (v ? t('office.yes') : t('office.no'))
+      : f.type === 'checks' ? v.map(opt).join(', ') : f.type === 'select' ? opt(v) : f.type === 'percent' ? `${v}%` : String(v);
+    return h('div', { class: `field ro${f.type === 'textarea' ? ' field-wide' : ''}`, 'data-testid': `field-${f.name}` },
+      h('div', { class: 'ro-label' }, t(f.label)), h('div', { class: 'ro-value' }, text));
+  }
+
   /** A field: label, input, help, error slot. */
   function fieldEl(f) {
+    if (o.readonly) return shown(f);
     const id = `fld-${o.draftKey.replace(/\W/g, '-')}-${f.name}`;
     const errId = `${id}-err`;
     const input = control(f, id, errId, initial(f));
@@ -287,6 +299,7 @@ export function formPane(o) {
 
   function read(f) {
     const inp = inputs[f.name];
+    if (!inp) return initial(f);
     if (f.type === 'check') return inp.checked;
     if (f.type === 'checks') return [...inp.querySelectorAll('input:checked')].map((x) => (f.numeric ? Number(x.value) : x.value));
     const s = inp.value.trim();
@@ -297,6 +310,7 @@ export function formPane(o) {
   }
   function write(f, v) {
     const inp = inputs[f.name];
+    if (!inp) return;
     if (f.type === 'check') inp.checked = !!v;
     else if (f.type === 'checks') { const set = new Set((v || []).map(String)); for (const x of inp.querySelectorAll('input')) x.checked = set.has(x.value); }
     else if (f.type === 'percent') inp.value = v === null || v === undefined ? '' : String(Math.round(Number(v) * 1000000) / 10000);
@@ -321,7 +335,7 @@ export function formPane(o) {
   function clearErrors() {
     banner.hidden = true;
     mount(banner);
-    for (const [name, el] of Object.entries(errs)) { el.textContent = ''; inputs[name].removeAttribute('aria-invalid'); }
+    for (const [name, el] of Object.entries(errs)) { el.textContent = ''; if (inputs[name]) inputs[name].removeAttribute('aria-invalid'); }
   }
   function showError(e) {
     clearErrors();
@@ -340,6 +354,7 @@ export function formPane(o) {
           if (o.reload) o.reload(); else window.dispatchEvent(new HashChangeEvent('hashchange'));
         } }, t('form.reload')));
       banner.hidden = false;
+      banner.scrollIntoView({ block: 'nearest' });
       return;
     }
     const fe = fieldErrors(e);
@@ -356,7 +371,7 @@ export function formPane(o) {
     banner.className = 'form-banner err';
     mount(banner, (e && e.message) || String(e), rest.length ? h('div', { class: 'small' }, rest.join('; ')) : null);
     banner.hidden = false;
-    if (first && first.focus) first.focus();
+    if (first && first.focus) first.focus(); else banner.scrollIntoView({ block: 'nearest' });
   }
 
   const submitBtn = h('button', { class: 'btn primary', type: 'submit', 'data-testid': 'form-save', disabled: !!o.readonly },
