@@ -2,6 +2,9 @@
 and the rejected-ops inbox (list, resolve with a corrected op, dismiss). Contract: docs/sync-protocol.md."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Any
+
 import marshmallow as ma
 from flask import g, request
 from flask.views import MethodView
@@ -14,13 +17,14 @@ from backend.auth.decorators import current_user_required, require
 from backend.auth.visibility import can_see_costs, strip
 from backend.context import Actor, acting_as
 from backend.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from backend.models.sync import SyncOp, SyncPhoto
 from backend.sync import devices, ops, pull, push, rejected
 from backend.sync.envelope import Op, Photo, max_ops, photo_refs
 from backend.uploads import image_response
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
 
-DEVICE_ID = {"validate": validate.Length(min=1, max=64)}
+DEVICE_ID: dict[str, Any] = {"validate": validate.Length(min=1, max=64)}
 
 
 class SyncDeviceIn(ma.Schema):
@@ -62,7 +66,7 @@ class SyncPushIn(ma.Schema):
     ops = ma.fields.List(ma.fields.Nested(SyncOpIn), required=True)
 
     @ma.validates_schema
-    def _same_device(self, data, **_):
+    def _same_device(self, data: dict, **_: Any) -> None:
         bad = [i for i, op in enumerate(data.get("ops") or []) if op.get("device_id") not in (None, data["device_id"])]
         if bad:
             raise ma.ValidationError({str(i): ["device_id differs from the batch's device_id."] for i in bad}, "ops")
@@ -74,7 +78,7 @@ _PUSH_IN = harden(SyncPushIn())
 class OpResultField(ma.fields.Raw):
     """An op's result; its cost keys (``ops.COST_RESULT_KEYS``) are left out without cost.view."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if isinstance(value, dict) and not can_see_costs():
             return strip(value, ops.COST_RESULT_KEYS)
         return value
@@ -135,7 +139,7 @@ class SyncPhotoOut(ma.Schema):
     decoded = ma.fields.String(allow_none=True)
     url = ma.fields.Method("_url")
 
-    def _url(self, ph):
+    def _url(self, ph: SyncPhoto) -> str:
         return f"/api/v1/sync/ops/{ph.op_record_id}/photos/{ph.id}"
 
 
@@ -168,7 +172,7 @@ class SyncOpRecordOut(ma.Schema):
 class SyncOpDetailOut(SyncOpRecordOut):
     photos = ma.fields.Method("_photos")
 
-    def _photos(self, rec):
+    def _photos(self, rec: SyncOp) -> list:
         return SyncPhotoOut(many=True).dump(rejected.photos_of(current_user_required(), rec.id)) if rec.has_photo else []
 
 
@@ -203,16 +207,17 @@ class SyncOpTypeOut(ma.Schema):
     type_version = ma.fields.Integer()
     permission = ma.fields.String()
     requires_base_version = ma.fields.Boolean()
-    fields = ma.fields.List(ma.fields.String())
+    # an output key named like Schema.fields (the metaclass takes declared fields out of the class)
+    fields = ma.fields.List(ma.fields.String())  # type: ignore[assignment]
 
 
-def _as_sync(user):
+def _as_sync(user: Any) -> AbstractContextManager[None]:
     return acting_as(Actor(user.id, user.username, "sync"), g.get("request_id"))
 
 
 def _read_batch() -> tuple[dict, dict]:
     """The batch (JSON body, or the ``batch`` field of a multipart body) and its uploaded photos."""
-    files = {}
+    files: dict[str, Photo] = {}
     if request.mimetype == "multipart/form-data":
         raw = request.form.get("batch")
         if raw is None and "batch" in request.files:
@@ -246,7 +251,7 @@ def _read_batch() -> tuple[dict, dict]:
 class Devices(MethodView):
     @blp.response(200, SyncDeviceOut(many=True))
     @require("sync.push")
-    def get(self):
+    def get(self) -> Any:
         """Devices (own; all with sync.manage)."""
         return devices.list_devices(current_user_required())
 
@@ -255,7 +260,7 @@ class Devices(MethodView):
     @blp.alt_response(201, schema=SyncDeviceOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @require("sync.push")
-    def post(self, data):
+    def post(self, data: dict) -> Any:
         """Register a device to the current user (idempotent; 403 device_forbidden if another user's)."""
         dev, created = devices.register_device(current_user_required(), data["device_id"], data.get("name"),
                                             data.get("platform"))
@@ -267,7 +272,7 @@ class DeviceDisable(MethodView):
     @blp.response(200, SyncDeviceOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @require("sync.push")
-    def post(self, device_id):
+    def post(self, device_id: str) -> Any:
         """Disable a device (a lost phone): its pushes are refused (403 device_disabled)."""
         return devices.set_device_active(current_user_required(), device_id, False)
 
@@ -277,7 +282,7 @@ class DeviceEnable(MethodView):
     @blp.response(200, SyncDeviceOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @require("sync.push")
-    def post(self, device_id):
+    def post(self, device_id: str) -> Any:
         """Enable a disabled device again."""
         return devices.set_device_active(current_user_required(), device_id, True)
 
@@ -295,7 +300,7 @@ class Push(MethodView):
     @blp.alt_response(422, schema=ErrorSchema)
     @blp.alt_response(503, schema=ErrorSchema)
     @require("sync.push")
-    def post(self):
+    def post(self) -> Any:
         """Apply a batch of operations in order, each exactly once (see docs/sync-protocol.md)."""
         user = current_user_required()
         body, files = _read_batch()
@@ -326,7 +331,7 @@ class Pull(MethodView):
     @blp.response(200, SyncPullOut)
     @blp.alt_response(422, schema=ErrorSchema)
     @require("sync.push")
-    def get(self, args):
+    def get(self, args: dict) -> Any:
         """What changed since the cursor (a full snapshot first), paged; scoped to the user's warehouses."""
         return pull.pull(current_user_required(), args.get("cursor"), args["scope"], args["limit"])
 
@@ -335,7 +340,7 @@ class Pull(MethodView):
 class OpTypes(MethodView):
     @blp.response(200, SyncOpTypeOut(many=True))
     @require("sync.push")
-    def get(self):
+    def get(self) -> Any:
         """Operation types this server accepts."""
         return ops.describe()
 
@@ -345,7 +350,7 @@ class Ops(MethodView):
     @blp.arguments(SyncOpListArgs, location="query")
     @blp.response(200, page_schema(SyncOpRecordOut, "SyncOpPage"))
     @require("sync.push")
-    def get(self, args):
+    def get(self, args: dict) -> Any:
         """Op records, e.g. ``?status=rejected`` (own; everyone's with sync.manage)."""
         return rejected.list_ops(current_user_required(), args)
 
@@ -355,7 +360,7 @@ class OpDetail(MethodView):
     @blp.response(200, SyncOpDetailOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @require("sync.push")
-    def get(self, rec_id):
+    def get(self, rec_id: int) -> Any:
         """One op record with its kept photos."""
         return rejected.get_op(current_user_required(), rec_id)
 
@@ -366,7 +371,7 @@ class OpPhoto(MethodView):
         m: {"schema": {"type": "string", "format": "binary"}} for m in ("image/png", "image/jpeg", "image/webp")}}})
     @blp.alt_response(404, schema=ErrorSchema)
     @require("sync.push")
-    def get(self, rec_id, photo_id):
+    def get(self, rec_id: int, photo_id: int) -> Any:
         """The photo kept with a rejected op."""
         ph = rejected.photo(current_user_required(), rec_id, photo_id)
         # inline only if the stored bytes are PNG/JPEG/WebP (rows from before the re-encoding included)
@@ -380,7 +385,7 @@ class OpDismiss(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     @require("sync.push")
-    def post(self, data, rec_id):
+    def post(self, data: dict, rec_id: int) -> Any:
         """Close a rejected op without applying it; the reason is kept and audited."""
         return rejected.dismiss_op(current_user_required(), rec_id, data["reason"])
 
@@ -393,7 +398,7 @@ class OpResolve(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     @blp.alt_response(422, schema=ErrorSchema)
     @require("sync.push")
-    def post(self, data, rec_id):
+    def post(self, data: dict, rec_id: int) -> Any:
         """Resolve a rejected op by applying a corrected op (new op_id, linked to the rejected one)."""
         user = current_user_required()
         if data.get("op_id"):

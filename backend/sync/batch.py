@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.orm import lazyload
 
 from backend.context import current_actor, current_request_id
@@ -121,17 +121,18 @@ class Batch:
         cache = self._locked.setdefault(model, {})
         ids = {int(i) for i in wanted} - cache.keys()
         if ids:
-            found = {o.id: o for o in db.session.scalars(
+            rows: Iterable[Any] = db.session.scalars(
                 select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update(of=model)
-                .options(lazyload("*")).execution_options(populate_existing=True))}
+                .options(lazyload("*")).execution_options(populate_existing=True))
+            found = {o.id: o for o in rows}
             for i in ids:
                 cache[i] = found.get(i)
 
     def _read(self, model: Any, cache: dict, wanted: Iterable[int]) -> None:
         ids = {int(i) for i in wanted} - cache.keys()
         if ids:
-            found = {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(ids))
-                                                         .options(lazyload("*")))}
+            rows: Iterable[Any] = db.session.scalars(select(model).where(model.id.in_(ids)).options(lazyload("*")))
+            found = {o.id: o for o in rows}
             for i in ids:
                 cache[i] = found.get(i)
 
@@ -372,7 +373,7 @@ class Batch:
         if new:  # a concurrent first move of the same pair makes this fail: the caller falls back
             self._insert(StockLevel.__table__, new)
         if old:
-            t = StockLevel.__table__
+            t = cast(Table, StockLevel.__table__)
             db.session.execute(
                 update(t).where(t.c.product_id == bindparam("b_p"), t.c.warehouse_id == bindparam("b_w"))
                 .values(quantity=bindparam("b_q"), value=bindparam("b_v"), avg_cost=bindparam("b_a"),

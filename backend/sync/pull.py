@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -101,7 +102,7 @@ for _e in ENTITIES:
     SCOPES.setdefault(_e.group, []).append(_e.name)
 
 
-def _json(v):
+def _json(v: Any) -> Any:
     if isinstance(v, Decimal):
         return str(v)
     if isinstance(v, (datetime, date)):
@@ -109,7 +110,7 @@ def _json(v):
     return v
 
 
-def _columns(model: Any, hidden: set[str]) -> list:
+def _columns(model: Any, hidden: AbstractSet[str]) -> list:
     return [c for c in model.__table__.columns if c.key not in hidden]
 
 
@@ -162,8 +163,8 @@ def _decode(cursor: str) -> dict:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         if raw[:1] != b"{" or raw.count(b"{") + raw.count(b"[") > 1:  # a flat object, nothing nested
             raise ValueError
-        c = json.loads(raw)
-        keys = _CURSOR_KEYS.get(c.get("ph")) if isinstance(c, dict) else None
+        c: Any = json.loads(raw)
+        keys = _CURSOR_KEYS.get(str(c.get("ph"))) if isinstance(c, dict) else None
         if keys is None or c.keys() != keys.keys() or c["v"] != 1:
             raise ValueError
         for k, t in keys.items():  # bool is an int to Python; a cursor never holds one
@@ -171,7 +172,8 @@ def _decode(cursor: str) -> dict:
                 raise ValueError
         if c["ph"] == "s" and c["e"] > len(ENTITIES):
             raise ValueError
-        return c
+        fields: dict = c
+        return fields
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed("The cursor is not valid; pull without a cursor.", zh="游标无效；请不带游标重新拉取。",
                                code="invalid_cursor", errors={"cursor": ["Not a cursor from this server."]}) from None
@@ -231,8 +233,8 @@ def _change_phase(v: _View, c: dict, changes: list[dict]) -> tuple[dict, bool]:
             for d in _rows(BY_NAME[name], v.wh, ids=ids[i:i + 500], costs=v.costs):
                 current[(name, d["id"])] = d
     for r in rows:
-        d = current.get((r.entity, r.entity_id))
-        changes.append({"entity": r.entity, "id": r.entity_id, "op": "upsert", "data": d} if d is not None
+        data = current.get((r.entity, r.entity_id))
+        changes.append({"entity": r.entity, "id": r.entity_id, "op": "upsert", "data": data} if data is not None
                        else {"entity": r.entity, "id": r.entity_id, "op": "delete"})
     if rows:
         c = {**c, "s": rows[-1].seq}
@@ -250,12 +252,12 @@ def pull(user: Any, cursor: str | None = None, scope: str = "all", limit: int = 
     omitted = [n for n in SCOPES[scope] if n not in names]
     v = _View(names, wh, costs, max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT)))
     fp = _fingerprint(wh, omitted, costs)
-    c = _decode(cursor) if cursor else None
+    c: dict | None = _decode(cursor) if cursor else None
     reset = c is None
     if c is not None and (c.get("sc") != scope or c.get("w") != fp):
         c, reset = None, True  # another scope, or the user's warehouses changed: start again
     if c is None:
-        c = {"v": 1, "sc": scope, "w": fp, "ph": "s", "hw": change_log.current_seq(db.session), "e": 0, "a": 0}
+        c = {"v": 1, "sc": scope, "w": fp, "ph": "s", "hw": change_log.current_seq(db.session()), "e": 0, "a": 0}
     changes: list[dict] = []
     if c["ph"] == "s":
         c, more = _snapshot(v, c, changes)

@@ -3,6 +3,7 @@
 version) and audits it (``backend.services.audit``)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -76,7 +77,8 @@ def audited(model: type) -> bool:
 
 def audit_columns(model: type) -> list[str]:
     excluded = _ALWAYS_EXCLUDED | set(getattr(model, "__audit_exclude__", ()))
-    return [a.key for a in inspect(model).column_attrs if a.key not in excluded]
+    attrs: Iterable[Any] = inspect(model).column_attrs
+    return [a.key for a in attrs if a.key not in excluded]
 
 
 def versioned(model: type) -> bool:
