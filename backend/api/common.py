@@ -14,9 +14,11 @@ from webargs.flaskparser import FlaskParser
 
 from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
+from backend.auth.visibility import can_see_costs
 from backend.domain.input_rules import Bounds, harden
 from backend.models.base import NUMERIC_MAX, NUMERIC_PRECISION, NUMERIC_SCALE
 from backend.services.spreadsheet import has_control_chars
+from backend.uploads import PDF_CSP, file_response
 
 
 class DecimalString(ma.fields.Decimal):
@@ -169,8 +171,6 @@ class Blueprint(flask_smorest.Blueprint):
 
 def _cost_class(base: type) -> type:
     def serialize(self, attr, obj, accessor=None, **kwargs):
-        from backend.auth.visibility import can_see_costs
-
         # ``missing`` makes marshmallow leave the key out of the output (absent, not null)
         return base.serialize(self, attr, obj, accessor, **kwargs) if can_see_costs() else ma.missing
 
@@ -194,3 +194,15 @@ def Cost(field: ma.fields.Field) -> ma.fields.Field:
     field.metadata.update({"x-cost": True, "description": (f"{desc} " if desc else "")
                            + "(a cost: absent without the cost.view permission)"})
     return field
+
+
+# ---------------------------------------------------------------- printable documents
+
+PDF_DOC = {"responses": {"200": {"description": "A4 PDF", "content": {"application/pdf": {}}}}}
+
+
+def pdf_response(data: bytes, filename: str, *, inline: bool = True):
+    """The response for a PDF a service rendered (services return ``(bytes, filename)``): inline by default
+    (our own output, shown for printing) under a CSP without ``sandbox`` (Chromium's PDF viewer refuses
+    sandboxed documents); nosniff and a safe file name as for every served file (``backend.uploads``)."""
+    return file_response(data, "application/pdf", filename, inline=inline, csp=PDF_CSP)

@@ -14,6 +14,7 @@ from backend.auth.decorators import current_user_required, require
 from backend.errors import ValidationFailed
 from backend.models.finance import PARTNER_TYPES, PAYMENT_DIRECTIONS, PAYMENT_METHODS
 from backend.services import finance as svc
+from backend.uploads import file_response, image_response
 
 blp = Blueprint("finance", __name__, url_prefix="/api/v1", description="Payments, receivables, payables, expenses")
 
@@ -328,8 +329,6 @@ class ExpenseAttachment(MethodView):
     @require("finance.view")
     def get(self, expense_id):
         """Download the attachment."""
-        from backend.uploads import file_response, image_response
-
         exp, data = svc.get_expense_attachment(expense_id)
         name = f"{exp.number}-{exp.attachment_name or 'attachment'}"
         if exp.attachment_type == "application/pdf":  # an uploaded PDF is downloaded, never shown in our origin

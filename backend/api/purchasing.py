@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import (
+    PDF_DOC,
     Blueprint,
     Cost,
     Dec,
@@ -13,16 +14,15 @@ from backend.api.common import (
     Str,
     VersionArgs,
     page_schema,
+    pdf_response,
 )
 from backend.auth.decorators import current_user_required, require
 from backend.domain.flows import PO_STATUSES
-from backend.services import approvals, purchasing, purchasing_pdf
-from backend.services.documents_pdf import pdf_response
+from backend.services import approvals, purchasing, purchasing_pdf, purchasing_receipts
 
 blp = Blueprint("purchasing", __name__, url_prefix="/api/v1", description="Purchasing: orders, receipts, returns")
 
 _ID = validate.Range(min=1, max=2**31 - 1)
-_PDF_DOC = {"responses": {"200": {"description": "A4 PDF", "content": {"application/pdf": {}}}}}
 
 
 # ---------------------------------------------------------------- schemas in
@@ -303,18 +303,20 @@ _transition("close", "purchase.create", POReasonArgs,
             lambda i, d, u: purchasing.close_purchase_order(i, d["version"], u, d.get("reason")),
             "Close a (partially) received order.")
 _transition("receive", "purchase.receive", POReceiveArgs,
-            lambda i, d, u: purchasing.receive_purchase_order(i, d["version"], d["lines"], u, note=d.get("note")),
+            lambda i, d, u: purchasing_receipts.receive_purchase_order(i, d["version"], d["lines"], u,
+                                                                note=d.get("note")),
             "Receive goods: creates a GR- receipt and posts incoming stock (409 over_receipt beyond tolerance).",
             GoodsReceiptOut, 201)
 _transition("returns", "purchase.return", PurchaseReturnArgs,
-            lambda i, d, u: purchasing.return_purchase_goods(i, d["version"], d["lines"], u, reason=d.get("reason")),
+            lambda i, d, u: purchasing_receipts.return_purchase_goods(i, d["version"], d["lines"], u,
+                                                               reason=d.get("reason")),
             "Return received goods to the supplier (PR- document, outgoing stock, reduces the payable).",
             PurchaseReturnOut, 201)
 
 
 @blp.route("/purchase-orders/<int:po_id>/pdf")
 class PurchaseOrderPdf(MethodView):
-    @blp.doc(**_PDF_DOC)
+    @blp.doc(**PDF_DOC)
     @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, po_id):
@@ -332,7 +334,7 @@ class Receipts(MethodView):
     @require("purchase.view")
     def get(self, args):
         """Goods receipts (入库单)."""
-        return purchasing.list_receipts(args, current_user_required())
+        return purchasing_receipts.list_receipts(args, current_user_required())
 
 
 @blp.route("/purchase-receipts/<int:receipt_id>")
@@ -342,12 +344,12 @@ class ReceiptItem(MethodView):
     @require("purchase.view")
     def get(self, receipt_id):
         """One goods receipt."""
-        return purchasing.get_receipt(receipt_id, current_user_required())
+        return purchasing_receipts.get_receipt(receipt_id, current_user_required())
 
 
 @blp.route("/purchase-receipts/<int:receipt_id>/pdf")
 class ReceiptPdf(MethodView):
-    @blp.doc(**_PDF_DOC)
+    @blp.doc(**PDF_DOC)
     @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, receipt_id):
@@ -363,7 +365,7 @@ class Returns(MethodView):
     @require("purchase.view")
     def get(self, args):
         """Purchase returns (退货)."""
-        return purchasing.list_returns(args, current_user_required())
+        return purchasing_receipts.list_returns(args, current_user_required())
 
 
 @blp.route("/purchase-returns/<int:return_id>")
@@ -373,12 +375,12 @@ class ReturnItem(MethodView):
     @require("purchase.view")
     def get(self, return_id):
         """One purchase return."""
-        return purchasing.get_return(return_id, current_user_required())
+        return purchasing_receipts.get_return(return_id, current_user_required())
 
 
 @blp.route("/purchase-returns/<int:return_id>/pdf")
 class ReturnPdf(MethodView):
-    @blp.doc(**_PDF_DOC)
+    @blp.doc(**PDF_DOC)
     @blp.errors(*ERRORS)
     @require("purchase.view")
     def get(self, return_id):

@@ -8,18 +8,28 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema, pdf_response
 from backend.auth.decorators import current_user_required, require
-from backend.domain.flows import SO_STATUSES
+from backend.domain.flows import SO_FLOW, SO_STATUSES
 from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
-from backend.services import approvals
+from backend.services import approvals, finance, sales_documents, sales_pdf
 from backend.services import sales as svc
 
 blp = Blueprint("sales", __name__, url_prefix="/api/v1", description="Sales orders, shipments, invoices, returns")
 
 DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-Money = lambda **kw: DecIn(places=2, min_value=None, **kw)
+
+
+def Money(**kw):
+    """A money amount in cents, signed (totals, credits)."""
+    return DecIn(places=2, min_value=None, **kw)
+
+
+def _actions(so) -> list[str]:
+    """The transitions allowed now, ``edit`` last (the PWA shows it apart)."""
+    allowed = SO_FLOW.allowed(so.status)
+    return [a for a in allowed if a != "edit"] + (["edit"] if "edit" in allowed else [])
 
 
 # ---------------------------------------------------------------- input
@@ -177,8 +187,7 @@ class SOOut(MoneyDocOut):
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     lines = ma.fields.List(ma.fields.Nested(SOLineOut))
-    actions = ma.fields.Function(lambda so: [a for a in svc.SO_FLOW.allowed(so.status) if a != "edit"]
-                                 + (["edit"] if svc.can_edit(so) else []))
+    actions = ma.fields.Function(_actions)
     levels_required = ma.fields.Function(lambda so: len(approvals.required_levels(svc.DOC_TYPE, so.total)))
 
 
@@ -214,7 +223,7 @@ class SODetail(SOOut):
     approvals = ma.fields.Function(lambda so: ApprovalOut(many=True).dump(approvals.history(svc.DOC_TYPE, so.id)))
     stock = ma.fields.Function(lambda so: StockImpactOut(many=True).dump(svc.stock_impact(so)))
     margin = Cost(ma.fields.Function(lambda so: MarginOut().dump(svc.margin(so))))
-    documents = ma.fields.Function(lambda so: svc.order_documents(so))
+    documents = ma.fields.Function(svc.order_documents)
 
 
 class ShipmentLineOut(ma.Schema):
@@ -264,7 +273,7 @@ class InvoiceOut(MoneyDocOut):
     issued_at = ma.fields.AwareDateTime()
     notes = ma.fields.String(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(InvoiceLineOut))
-    open_amount = ma.fields.Function(lambda inv: str(svc.open_amount("invoice", inv)))
+    open_amount = ma.fields.Function(lambda inv: str(finance.open_amount("invoice", inv)))
 
 
 class CreditNoteOut(MoneyDocOut):
@@ -276,7 +285,7 @@ class CreditNoteOut(MoneyDocOut):
     credit_date = ma.fields.Date()
     issued_at = ma.fields.AwareDateTime()
     lines = ma.fields.List(ma.fields.Nested(InvoiceLineOut))
-    open_amount = ma.fields.Function(lambda cn: str(svc.open_amount("credit_note", cn)))
+    open_amount = ma.fields.Function(lambda cn: str(finance.open_amount("credit_note", cn)))
 
 
 class ReturnLineOut(ma.Schema):
@@ -370,16 +379,16 @@ _transition("cancel", "sales.create", lambda i, d, u: svc.cancel_sales_order(i, 
 _transition("close", "sales.create", lambda i, d, u: svc.close_sales_order(i, d["version"], u, d.get("comment")),
             "Close (also short-closes a partial order).")
 _transition("ship", "sales.ship",
-            lambda i, d, u: svc.ship_sales_order(i, d["version"], d.get("lines"), u, op_id=d.get("op_id"),
-                                                 notes=d.get("notes")),
+            lambda i, d, u: sales_documents.ship_sales_order(i, d["version"], d.get("lines"), u, op_id=d.get("op_id"),
+                                                             notes=d.get("notes")),
             "Ship (partially): a DN document with outgoing moves; 409 insufficient_stock leaves nothing changed.",
             ShipIn, ShipmentOut, 201)
 _transition("invoice", "sales.invoice",
-            lambda i, d, u: svc.invoice_sales_order(i, d.pop("version"), u, **d),
+            lambda i, d, u: sales_documents.invoice_sales_order(i, d.pop("version"), u, **d),
             "Invoice shipped quantities (INV document with tax lines).", InvoiceIn, InvoiceOut, 201)
 _transition("returns", "sales.return",
-            lambda i, d, u: svc.return_sales_order(i, d["version"], d["lines"], u, reason=d.get("reason"),
-                                                   op_id=d.get("op_id")),
+            lambda i, d, u: sales_documents.return_sales_order(i, d["version"], d["lines"], u, reason=d.get("reason"),
+                                                               op_id=d.get("op_id")),
             "Take goods back at their original cost; issues a credit note applied to open invoices.",
             ReturnIn, ReturnOut, 201)
 
@@ -391,7 +400,7 @@ class SalesOrderPdf(MethodView):
     @require("sales.view")
     def get(self, so_id):
         """Printable A4 sales order (销售订单)."""
-        return svc.sales_order_pdf(so_id, current_user_required())
+        return pdf_response(*sales_pdf.sales_order_pdf(so_id, current_user_required()))
 
 
 def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
@@ -423,14 +432,14 @@ def _doc_routes(path: str, model, out, what: str, pdf_fn=None):
             @blp.errors(403, 404)
             @require("sales.view")
             def get(self, doc_id):
-                return pdf_fn(doc_id, current_user_required())
+                return pdf_response(*pdf_fn(doc_id, current_user_required()))
 
         Pdf.get.__doc__ = f"Printable A4 {what.lower()}."
         Pdf.__name__ = f"{model.__name__}Pdf"
         blp.route(f"{path}/<int:doc_id>/pdf")(Pdf)
 
 
-_doc_routes("/shipments", Shipment, ShipmentOut, "Shipment", svc.shipment_pdf)
-_doc_routes("/invoices", Invoice, InvoiceOut, "Invoice", svc.invoice_pdf)
+_doc_routes("/shipments", Shipment, ShipmentOut, "Shipment", sales_pdf.shipment_pdf)
+_doc_routes("/invoices", Invoice, InvoiceOut, "Invoice", sales_pdf.invoice_pdf)
 _doc_routes("/sales-returns", SalesReturn, ReturnOut, "Sales return")
-_doc_routes("/credit-notes", CreditNote, CreditNoteOut, "Credit note", svc.credit_note_pdf)
+_doc_routes("/credit-notes", CreditNote, CreditNoteOut, "Credit note", sales_pdf.credit_note_pdf)

@@ -166,7 +166,7 @@ class Labels(MethodView):
     @require("label.print")
     def get(self, args):
         """PDF sheet of product labels (name, SKU, price, barcode; A4 3x8 sheets or 50x30 mm thermal)."""
-        from backend.services.documents_pdf import pdf_response
+        from backend.api.common import pdf_response
 
         pdf = scanning.label_sheet(_parse_ids(args["product_ids"]), layout=args["layout"],
                                    symbology=args["symbology"], qr=args["qr"], copies=args["copies"])

@@ -1,8 +1,9 @@
 """Printable A4 business documents (PDF) with Chinese text.
 
-Interface (shared by purchasing, sales, invoices …)::
+Interface (shared by purchasing, sales, invoices …); services return the bytes and a file name, the view
+builds the response (``backend.api.common.pdf_response``)::
 
-    from backend.services.documents_pdf import render_document, pdf_response
+    from backend.services.documents_pdf import Column, render_document
 
     pdf: bytes = render_document(
         "采购订单 Purchase Order",                       # title (big, centred)
@@ -12,7 +13,7 @@ Interface (shared by purchasing, sales, invoices …)::
         [("合计 Subtotal", "100.00"), ("税额 Tax", "13.00"), ("总计 Total", "113.00")],  # totals
         number="PO-20261128-0001",                         # goes into the PDF metadata (title/subject)
         notes="备注 …", footer="JXC")
-    return pdf_response(pdf, "PO-20261128-0001.pdf")     # Flask response, inline
+    return pdf, "PO-20261128-0001.pdf"
 
 Text uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1): Chinese renders in every PDF viewer
 with no font file to ship. Column widths are in millimetres and scaled to the printable width; cells wrap.
@@ -36,6 +37,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 FONT = "STSong-Light"
 _ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "center": TA_CENTER}
 _registered = False
+MARGIN = 15 * mm
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,57 @@ def _p(value, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
+def _header_table(fields: Sequence[tuple[str, object]], width: float) -> Table:
+    """Header fields: two (label, value) pairs per row, labels in grey."""
+    hs = _style(9)
+    grid = []
+    for i in range(0, len(fields), 2):
+        row: list = []
+        for label, value in fields[i:i + 2]:
+            row += [_p(label, hs), _p(value, hs)]
+        row += [""] * (4 - len(row))
+        grid.append(row)
+    t = Table(grid, colWidths=[width * f for f in (0.15, 0.35, 0.15, 0.35)])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TEXTCOLOR", (0, 0), (0, -1), colors.grey),
+                           ("TEXTCOLOR", (2, 0), (2, -1), colors.grey),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 2)]))
+    return t
+
+
+def _lines_table(cols: list[Column], rows: Iterable[Sequence[object]], width: float) -> Table:
+    """The lines: one header row (repeated on every page), cells wrap; widths scaled to ``width``."""
+    total_w = sum(c.width for c in cols) or 1
+    widths = [width * c.width / total_w for c in cols]
+    head = [_p(c.label, _style(9, c.align)) for c in cols]
+    body = [[_p(v, _style(9, cols[i].align)) for i, v in enumerate(list(r)[:len(cols)])] for r in rows]
+    t = Table([head] + body, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    return t
+
+
+def _totals_table(totals: Sequence[tuple[str, object]], width: float) -> Table:
+    grid = [[_p(label, _style(10, "right")), _p(value, _style(10, "right"))] for label, value in totals]
+    t = Table(grid, colWidths=[width * 0.75, width * 0.25])
+    t.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black)]))
+    return t
+
+
+def _page_decorator(footer: str, number: str | None):
+    """Draws the footer and the page number on every page."""
+    def decorate(canvas, d):
+        canvas.saveState()
+        canvas.setFont(_font(), 8)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(MARGIN, 10 * mm, f"{footer}  {number or ''}".strip())
+        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"第 {d.page} 页 / Page {d.page}")
+        canvas.restoreState()
+    return decorate
+
+
 def render_document(title: str, header_fields: Sequence[tuple[str, object]], columns: Sequence[Column | str],
                     rows: Iterable[Sequence[object]], totals: Sequence[tuple[str, object]] = (), *,
                     number: str | None = None, notes: str | None = None, footer: str | None = None,
@@ -77,75 +130,24 @@ def render_document(title: str, header_fields: Sequence[tuple[str, object]], col
     """
     cols = [c if isinstance(c, Column) else Column(str(c)) for c in columns]
     buf = io.BytesIO()
-    margin = 15 * mm
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=18 * mm, title=f"{title} {number}".strip() if number else title,
                             subject=number or title, author=company or "JXC", creator="JXC",
                             pageCompression=1 if compress else 0)
-    width = A4[0] - 2 * margin
+    width = A4[0] - 2 * MARGIN
     story: list = []
     if company:
         story.append(_p(company, _style(10, "center")))
-    story.append(_p(title, _style(16, "center", bold=True)))
-    story.append(Spacer(1, 5 * mm))
-
-    # Header: two (label, value) pairs per row.
-    hs, hv = _style(9), _style(9)
+    story += [_p(title, _style(16, "center", bold=True)), Spacer(1, 5 * mm)]
     fields = list(header_fields)
     if fields:
-        grid = []
-        for i in range(0, len(fields), 2):
-            row = []
-            for label, value in fields[i:i + 2]:
-                row += [_p(label, hs), _p(value, hv)]
-            row += [""] * (4 - len(row))
-            grid.append(row)
-        t = Table(grid, colWidths=[width * f for f in (0.15, 0.35, 0.15, 0.35)])
-        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TEXTCOLOR", (0, 0), (0, -1), colors.grey),
-                               ("TEXTCOLOR", (2, 0), (2, -1), colors.grey),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 2)]))
-        story += [t, Spacer(1, 4 * mm)]
-
-    # Lines table.
+        story += [_header_table(fields, width), Spacer(1, 4 * mm)]
     if cols:
-        total_w = sum(c.width for c in cols) or 1
-        widths = [width * c.width / total_w for c in cols]
-        head = [_p(c.label, _style(9, c.align)) for c in cols]
-        body = [[_p(v, _style(9, cols[i].align)) for i, v in enumerate(list(r)[:len(cols)])] for r in rows]
-        t = Table([head] + body, colWidths=widths, repeatRows=1)
-        t.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]))
-        story.append(t)
-
+        story.append(_lines_table(cols, rows, width))
     if totals:
-        grid = [[_p(label, _style(10, "right")), _p(value, _style(10, "right"))] for label, value in totals]
-        t = Table(grid, colWidths=[width * 0.75, width * 0.25])
-        t.setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black)]))
-        story += [Spacer(1, 2 * mm), t]
+        story += [Spacer(1, 2 * mm), _totals_table(totals, width)]
     if notes:
         story += [Spacer(1, 4 * mm), _p(notes, _style(9))]
-
-    foot = footer or ""
-
-    def _decorate(canvas, d):
-        canvas.saveState()
-        canvas.setFont(_font(), 8)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(margin, 10 * mm, f"{foot}  {number or ''}".strip())
-        canvas.drawRightString(A4[0] - margin, 10 * mm, f"第 {d.page} 页 / Page {d.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=_decorate, onLaterPages=_decorate)
+    decorate = _page_decorator(footer or "", number)
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buf.getvalue()
-
-
-def pdf_response(data: bytes, filename: str, *, inline: bool = True):
-    """A Flask response carrying the PDF (``Content-Disposition: inline`` by default): our own output,
-    shown inline for printing, under a CSP without ``sandbox`` (Chromium's PDF viewer refuses sandboxed
-    documents); nosniff and a safe file name as for every served file (``backend.uploads``)."""
-    from backend.uploads import PDF_CSP, file_response
-
-    return file_response(data, "application/pdf", filename, inline=inline, csp=PDF_CSP)

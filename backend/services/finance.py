@@ -16,26 +16,20 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from backend.domain.money import ZERO, cents
-from backend.errors import Conflict, NotFound, ValidationFailed, check_version
+from backend.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, check_version
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.finance import Allocation, Expense, ExpenseAttachment, Payment
 from backend.models.partners import Customer, Supplier
+from backend.models.purchasing import GoodsReceipt, PurchaseReturn
 from backend.models.sales import CreditNote, Invoice
+from backend.models.warehouses import Warehouse
 from backend.services.access import lock_row
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
 from backend.services.numbering import document_number
 from backend.services.uow import command
-
-
-def _purchasing():
-    """(GoodsReceipt, PurchaseReturn) when purchasing is installed, else (None, None)."""
-    try:
-        from backend.models.purchasing import GoodsReceipt, PurchaseReturn
-    except ImportError:  # pragma: no cover - purchasing not installed
-        return None, None
-    return GoodsReceipt, PurchaseReturn
+from backend.uploads import clean_image, decode_slot, sniff_stored_format
 
 
 @dataclass(frozen=True)
@@ -49,14 +43,15 @@ class DocKind:
         return doc.customer_id if self.partner_type == "customer" else doc.supplier_id
 
 
+DOC_KINDS = {"invoice": DocKind(Invoice, "customer", 1, "invoice_date"),
+             "credit_note": DocKind(CreditNote, "customer", -1, "credit_date"),
+             "receipt": DocKind(GoodsReceipt, "supplier", 1, "received_at"),
+             "purchase_return": DocKind(PurchaseReturn, "supplier", -1, "returned_at")}
+
+
 def doc_kinds() -> dict[str, DocKind]:
-    kinds = {"invoice": DocKind(Invoice, "customer", 1, "invoice_date"),
-             "credit_note": DocKind(CreditNote, "customer", -1, "credit_date")}
-    receipt, pret = _purchasing()
-    if receipt is not None:
-        kinds["receipt"] = DocKind(receipt, "supplier", 1, "received_at")
-        kinds["purchase_return"] = DocKind(pret, "supplier", -1, "returned_at")
-    return kinds
+    """The documents money is owed by: doc type → model, partner side, sign, date column."""
+    return DOC_KINDS
 
 
 # (source type, payment direction or None, target type): what may pay what
@@ -220,8 +215,8 @@ def apply_open_credits(inv: Invoice, user) -> list[Allocation]:
 
 def apply_purchase_return(ret, user) -> list[Allocation]:
     """Settle the order's open goods receipts (oldest first) with a purchase return (for purchasing)."""
-    receipt, _ = _purchasing()
-    rows = db.session.scalars(select(receipt).where(receipt.order_id == ret.order_id).order_by(receipt.id)).all()
+    rows = db.session.scalars(select(GoodsReceipt).where(GoodsReceipt.order_id == ret.order_id)
+                              .order_by(GoodsReceipt.id)).all()
     return _auto_apply("purchase_return", ret, "receipt", rows, user)
 
 
@@ -309,8 +304,6 @@ EXPENSE_SORT = ("id", "number", "amount", "expense_date", "category")
 
 
 def _check_expense_refs(data: dict) -> None:
-    from backend.models.warehouses import Warehouse
-
     if data.get("supplier_id") and db.session.get(Supplier, data["supplier_id"]) is None:
         raise ValidationFailed("Unknown supplier.", errors={"supplier_id": ["Unknown."]})
     if data.get("warehouse_id") and db.session.get(Warehouse, data["warehouse_id"]) is None:
@@ -372,9 +365,6 @@ def set_expense_attachment(expense_id: int, version: int, filename: str, content
     """Attach (or replace) a receipt scan / PDF: ≤ 5 MB, a PDF or a PNG/JPEG/WebP image, decided by the
     bytes (``content_type`` and the name are not trusted). Images are re-encoded (``backend.uploads``)
     before the transaction; a PDF is kept as sent and only ever served as a download."""
-    from backend.errors import PayloadTooLarge, UnsupportedMediaType
-    from backend.uploads import clean_image, decode_slot, sniff_stored_format
-
     get_expense(expense_id)  # 404 before any work on the file
     if len(data) > ATTACHMENT_MAX:
         raise PayloadTooLarge(f"Attachments are limited to {ATTACHMENT_MAX // (1024 * 1024)} MB.",

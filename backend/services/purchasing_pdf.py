@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from backend.auth.visibility import can_see_costs, visible_columns
 from backend.domain.money import cents
-from backend.services import purchasing
+from backend.services import purchasing, purchasing_receipts
 from backend.services.documents_pdf import Column, render_document
 
 STATUS_ZH = {"draft": "草稿", "submitted": "待审批", "approved": "已审批", "rejected": "已驳回",
@@ -69,7 +69,7 @@ def purchase_order_pdf(po_id: int, user) -> tuple[bytes, str]:
 
 
 def receipt_pdf(receipt_id: int, user) -> tuple[bytes, str]:
-    gr = purchasing.get_receipt(receipt_id, user)
+    gr = purchasing_receipts.get_receipt(receipt_id, user)
     header = [("单号 No.", gr.number), ("采购订单 PO", gr.order.number),
               ("供应商 Supplier", f"{gr.supplier.name} ({gr.supplier.code})"),
               ("仓库 Warehouse", f"{gr.warehouse.name} ({gr.warehouse.code})"),
@@ -81,7 +81,7 @@ def receipt_pdf(receipt_id: int, user) -> tuple[bytes, str]:
 
 
 def return_pdf(return_id: int, user) -> tuple[bytes, str]:
-    pr = purchasing.get_return(return_id, user)
+    pr = purchasing_receipts.get_return(return_id, user)
     header = [("单号 No.", pr.number), ("采购订单 PO", pr.order.number),
               ("供应商 Supplier", f"{pr.supplier.name} ({pr.supplier.code})"),
               ("仓库 Warehouse", f"{pr.warehouse.name} ({pr.warehouse.code})"),

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.models.purchasing import PurchaseOrder
-from backend.services import purchasing
+from backend.services import purchasing, purchasing_receipts
 from backend.sync.ops.common import (
     ID,
     DocDecision,
@@ -41,7 +41,7 @@ def _receive(ctx: OpContext, p: dict) -> dict:
     po = current(PurchaseOrder, p["order_id"], "Purchase order")
     lines = order_lines(po, p["lines"], lambda ln: ln.quantity - ln.received_qty)
     # a receipt is a physical fact: applied against the order as it is now (no version check)
-    grn = purchasing.receive_purchase_order(po.id, None, lines, ctx.user, op_id=ctx.op_id, note=p.get("note"))
+    grn = purchasing_receipts.receive_purchase_order(po.id, None, lines, ctx.user, op_id=ctx.op_id, note=p.get("note"))
     return {"order_id": po.id, "receipt_id": getattr(grn, "id", None), "number": getattr(grn, "number", None),
             "status": po.status, "version": po.version}
 

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.models.sales import SalesOrder
-from backend.services import sales
+from backend.services import sales, sales_documents
 from backend.sync.ops.common import (
     ID,
     DocDecision,
@@ -34,7 +34,7 @@ def _state(so: SalesOrder) -> dict:
 def _ship(ctx: OpContext, p: dict) -> dict:
     so = current(SalesOrder, p["order_id"], "Sales order")
     lines = order_lines(so, p["lines"], lambda ln: ln.remaining_qty)
-    dn = sales.ship_sales_order(so.id, so.version, lines, ctx.user, op_id=ctx.op_id, notes=p.get("notes"))
+    dn = sales_documents.ship_sales_order(so.id, so.version, lines, ctx.user, op_id=ctx.op_id, notes=p.get("notes"))
     return {"order_id": so.id, "shipment_id": dn.id, "number": dn.number, "status": so.status,
             "version": so.version}
 
