@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from backend.auth.visibility import can_see_costs, cost_columns
+from backend.domain.flows import PO_FLOW, SO_FLOW, STOCKTAKE_FLOW, TRANSFER_FLOW
 from backend.errors import ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
@@ -84,17 +85,16 @@ ENTITIES: list[Entity] = [
     Entity("product", "catalog", "product.view", Product, exclude=("notes",)),
     Entity("barcode", "catalog", "product.view", Barcode),
     Entity("purchase_order", "documents", "purchase.view", PurchaseOrder,
-           _open(("submitted", "approved", "partially_received"), "warehouse_id"),
+           _open(PO_FLOW.group("open"), "warehouse_id"),
            lines=(PurchaseOrderLine, "order_id"), exclude=("notes", "reject_reason")),
     Entity("sales_order", "documents", "sales.view", SalesOrder,
-           _open(("submitted", "approved", "partially_shipped"), "warehouse_id"),
+           _open(SO_FLOW.group("open"), "warehouse_id"),
            lines=(SalesOrderLine, "order_id"), exclude=("notes", "rejected_reason")),
     Entity("transfer", "documents", "transfer.view", Transfer,
-           _open(("draft", "in_transit", "partially_received", "discrepancy"), "from_warehouse_id",
-                 "to_warehouse_id"),
+           _open(TRANSFER_FLOW.group("open"), "from_warehouse_id", "to_warehouse_id"),
            lines=(TransferLine, "transfer_id")),
     # stocktakes are counted blind: the header only, no theoretical quantities
-    Entity("stocktake", "documents", "stocktake.view", Stocktake, _open(("counting",), "warehouse_id")),
+    Entity("stocktake", "documents", "stocktake.view", Stocktake, _open(STOCKTAKE_FLOW.group("counting"), "warehouse_id")),
 ]
 BY_NAME = {e.name: e for e in ENTITIES}
 SCOPES: dict[str, list[str]] = {"all": [e.name for e in ENTITIES]}
