@@ -36,9 +36,6 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-_jsonable = jsonable  # the old name, still used by services/batch.py (moving to backend/sync/)
-
-
 def audit_action(obj: Any, action: str, **details: Any) -> None:
     """Label the next audit record of ``obj`` with a business action (and extra details)."""
     session = inspect(obj).session

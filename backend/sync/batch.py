@@ -43,7 +43,7 @@ from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
 from backend.models.ops import WebhookDelivery
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, webhooks
-from backend.services.audit import _jsonable
+from backend.services.audit import jsonable
 from backend.sync import changes
 from backend.sync.rows import (
     Fallback,
@@ -260,7 +260,7 @@ class Batch:
             row["id"] = self.new_id(model)
         self.rows.setdefault(model, []).append(row)
         if audited(model):
-            after = {k: _jsonable(row.get(k)) for k in audit_columns(model)}
+            after = {k: jsonable(row.get(k)) for k in audit_columns(model)}
             self._audit_row(model, row["id"], "create", {"before": {}, "after": after})
         return row
 
@@ -268,10 +268,10 @@ class Batch:
         """Change a queued row as an ORM UPDATE does (version + 1, ``updated_at``), with the audit record
         of the changed columns, labelled ``action`` (``audit_action``) with ``details``."""
         changed = {k: (row.get(k), v) for k, v in values.items() if row.get(k) != v}
-        body: dict = {"before": {k: _jsonable(b) for k, (b, _a) in changed.items()},
-                      "after": {k: _jsonable(a) for k, (_b, a) in changed.items()}}
+        body: dict = {"before": {k: jsonable(b) for k, (b, _a) in changed.items()},
+                      "after": {k: jsonable(a) for k, (_b, a) in changed.items()}}
         if details:
-            body["details"] = _jsonable(details)
+            body["details"] = jsonable(details)
         row.update(values)
         if changed:
             touch(model, row, self.now)
@@ -381,13 +381,13 @@ class Batch:
 
     def _outbox(self, audit: list[dict]) -> None:
         session = db.session()
-        if not webhooks._active_hooks(session):
+        if not webhooks.active_hooks(session):
             return
-        events = [ev for a in audit if (ev := webhooks._event_from_audit(SimpleNamespace(**a)))]  # type: ignore[arg-type]
+        events = [ev for a in audit if (ev := webhooks.event_from_audit(SimpleNamespace(**a)))]  # type: ignore[arg-type]
         for name_table, name in webhooks.INSERT_EVENTS.items():
             model = next((m for m in self.rows if m.__tablename__ == name_table), None)  # type: ignore[attr-defined]
             for r in self.rows.get(model, ()) if model else ():
-                events.append(webhooks._event_from_insert(SimpleNamespace(__tablename__=name_table, **r), name))
+                events.append(webhooks.event_from_insert(SimpleNamespace(__tablename__=name_table, **r), name))
         rows = webhooks.outbox_rows(session, events)
         if rows:
             self._insert(WebhookDelivery.__table__, rows)

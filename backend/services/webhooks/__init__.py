@@ -39,9 +39,6 @@ from backend.services.webhooks.subscriptions import (
 )
 from backend.services.webhooks.targets import TargetRefused, address_kind, check_target
 
-# The old private names, still used by services/batch.py (moving to backend/sync/): use the public ones.
-_active_hooks, _event_from_audit, _event_from_insert = active_hooks, event_from_audit, event_from_insert
-
 __all__ = ["EVENT_PATTERN", "EXCERPT_CHARS", "INSERT_EVENTS", "SILENT_ENTITIES", "TargetRefused", "active_hooks",
            "address_kind", "backoff_seconds", "check_target", "create_webhook", "crud", "delete_webhook",
            "deliver_due", "event_catalogue", "event_from_audit", "event_from_insert", "event_name", "excerpt",
