@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from backend.api.common import Blueprint
-from backend.auth.decorators import require
+from backend.auth.decorators import current_user_required, require
 from backend.services import importexport as service
 from backend.uploads import file_response
 
@@ -58,7 +58,7 @@ def _file_doc(what: str) -> dict:
 
 
 def _download(entity: str, fmt: str, template: bool = False) -> Response:
-    return file_response(*service.export_file(entity, fmt, template))
+    return file_response(*service.export_file(entity, fmt, template, current_user_required()))
 
 
 def _register(spec: service.Entity) -> None:

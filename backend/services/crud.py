@@ -1,6 +1,7 @@
 """Generic create/update/delete/list for reference data (products, partners, warehouses …)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -116,3 +117,15 @@ def paginate(stmt: Select, page: int, per_page: int) -> dict:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def list_rows(model: type, args: dict, search_fields: tuple[str, ...], sort_fields: tuple[str, ...],
+              filter_fn: Callable | None = None) -> dict:
+    """A page of a reference-data list: ``q`` search, ``active`` (when given), an extra filter, sort, page."""
+    stmt = search(select(model), model, args.get("q"), search_fields)
+    if args.get("active") is not None:
+        stmt = stmt.where(model.is_active.is_(args["active"]))
+    if filter_fn:
+        stmt = filter_fn(stmt, args)
+    stmt = sort(stmt, model, args.get("sort"), sort_fields)
+    return paginate(stmt, args["page"], args["per_page"])

@@ -14,7 +14,6 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.auth.decorators import current_user_or_none
 from backend.auth.visibility import can_see_costs, cost_columns
 from backend.extensions import db
 from backend.models.base import utcnow
@@ -46,19 +45,19 @@ def _barcodes_cell(product: Product) -> str:
     return "|".join(parts)
 
 
-def _export_query(entity: str):
+def _export_query(entity: str, user):
     spec = ENTITIES[entity]
     stmt = select(spec.model).order_by(getattr(spec.model, spec.key))
     if spec.model is Warehouse:
-        ids = visible_warehouses(current_user_or_none())  # TODO(issue 11): the API layer passes the user
+        ids = visible_warehouses(user)
         if ids is not None:
             stmt = stmt.where(Warehouse.id.in_(ids))
     return spec, stmt.execution_options(yield_per=500)
 
 
-def export_columns(spec: Entity) -> list[str]:
-    """The exported columns for the current user: cost columns (``info=COST``) only with cost.view."""
-    hidden = set() if can_see_costs() else cost_columns(spec.model)
+def export_columns(spec: Entity, user) -> list[str]:
+    """The exported columns for ``user``: cost columns (``info=COST``) only with cost.view."""
+    hidden = set() if can_see_costs(user) else cost_columns(spec.model)
     return [c for c in spec.columns if c not in hidden]
 
 
@@ -66,10 +65,10 @@ def _row(cols: list[str], obj: Any) -> list[Any]:
     return [(_barcodes_cell(obj) if c == "barcodes" else getattr(obj, c)) for c in cols]
 
 
-def export_rows(entity: str) -> tuple[list[str], Iterator[list[Any]]]:
+def export_rows(entity: str, user) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and rows (Python values) of an entity, ordered by key (read in the current session)."""
-    spec, stmt = _export_query(entity)
-    cols = export_columns(spec)
+    spec, stmt = _export_query(entity, user)
+    cols = export_columns(spec, user)
     return cols, (_row(cols, obj) for obj in db.session.scalars(stmt))
 
 
@@ -78,13 +77,13 @@ def safe_cell(v: Any) -> str:
     return csv_text("" if v is None else str(export_value(v)))
 
 
-def csv_chunks(entity: str) -> Iterator[str]:
+def csv_chunks(entity: str, user) -> Iterator[str]:
     """UTF-8 CSV with BOM (Excel then reads Chinese correctly), formula-safe, in chunks.
 
     The query (and the user's warehouse scope) is fixed now; rows are read while the chunks are consumed.
     """
-    spec, stmt = _export_query(entity)
-    cols = export_columns(spec)  # now, in the request: who sees costs
+    spec, stmt = _export_query(entity, user)
+    cols = export_columns(spec, user)  # now, in the request: who sees costs
     engine = db.engine
 
     def rows():  # its own session: the response may be sent after the request's context has ended
@@ -109,9 +108,9 @@ def _csv_gen(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
     yield buf.getvalue()
 
 
-def xlsx_bytes(entity: str, template: bool = False) -> bytes:
+def xlsx_bytes(entity: str, user, template: bool = False) -> bytes:
     """An .xlsx workbook (one sheet, header row frozen); text cells never become formulas."""
-    header, rows = export_rows(entity)
+    header, rows = export_rows(entity, user)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(entity)
     ws.freeze_panes = "A2"
@@ -142,13 +141,13 @@ def csv_template(entity: str) -> str:
     return "\ufeff" + ",".join(ENTITIES[entity].columns) + "\r\n"
 
 
-def export_file(entity: str, fmt: str, template: bool = False) -> tuple[Any, str, str]:
-    """(content, mimetype, file name) of an export or of an empty import template, as CSV or XLSX. CSV
-    content is a chunk iterator for an export (streamed), text for a template."""
+def export_file(entity: str, fmt: str, template: bool, user) -> tuple[Any, str, str]:
+    """(content, mimetype, file name) of an export (what ``user`` may see) or of an empty import template, as
+    CSV or XLSX. CSV content is a chunk iterator for an export (streamed), text for a template."""
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     name = f"{entity}-{'template' if template else stamp}.{fmt}"
     if fmt == "xlsx":
-        return xlsx_bytes(entity, template=template), XLSX_MIME, name
+        return xlsx_bytes(entity, user, template=template), XLSX_MIME, name
     if template:
         return csv_template(entity), CSV_MIME, name
-    return csv_chunks(entity), CSV_MIME, name
+    return csv_chunks(entity, user), CSV_MIME, name
