@@ -26,7 +26,7 @@ function remember(me) {
 export async function login(username, password) {
   const me = await api('POST', '/api/v1/auth/login', { json: { username, password } });
   const prev = await db.getMeta('me');
-  if (prev && prev.id !== me.id) await forgetCaches(); // another user on this device: drop their cached docs
+  if (prev && prev.id !== me.id) { await forgetCaches(); forgetOfficeDrafts(); } // another user on this device: drop their cached docs
   await remember(me);
   session.offlineMe = false;
   await loadWarehouses();
@@ -62,9 +62,17 @@ export async function logout() {
   setCsrf(null);
   await db.setMeta('me', null);
   await forgetCaches();
+  forgetOfficeDrafts();
   if (navigator.serviceWorker && navigator.serviceWorker.controller) {
     navigator.serviceWorker.controller.postMessage({ type: 'clear-api-cache' });
   }
+}
+
+/** Office form drafts and cached choice lists (js/office/kit.js) may hold prices and partners: not for the next user. */
+function forgetOfficeDrafts() {
+  try {
+    for (const k of Object.keys(localStorage)) if (/^jxc\.(draft|opts)\./.test(k)) localStorage.removeItem(k);
+  } catch { /* private mode */ }
 }
 
 async function forgetCaches() {

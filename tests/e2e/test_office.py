@@ -415,3 +415,43 @@ def test_admin_limits_a_user_to_one_warehouse_stale_edit_and_field_errors(make_p
     expect(b.get_by_test_id("error-code")).not_to_be_empty()
     for page in (a, w, b):
         assert page.errors == []
+
+
+def test_office_screens_open_offline_say_saving_needs_the_network_and_keep_the_form(make_page, live_server, vp):
+    from e2e_helpers import wait_sw_ready
+
+    buyer = live_server.user("purchaser")
+    p = make_page()
+    login(p, buyer)
+    wait_sw_ready(p)
+    go(p, "po/new", "po")  # online once: the supplier list is kept for offline use
+    p.get_by_test_id("field-supplier_id").select_option(label="S-E2E 五金供应商")
+    p.get_by_test_id("field-notes").fill("离线草稿")
+    p.get_by_test_id("scan-input").focus()
+    wedge(p, "16901234567899")  # pack of 12
+    screw = live_server.data["products"]["E2E-001"]
+    expect(p.get_by_test_id("doc-lines").locator(f'tr[data-product="{screw}"] [data-testid=line-qty]')).to_have_value("12")
+    p.context.set_offline(True)
+    expect(p.get_by_test_id("office-offline")).to_be_visible()
+    p.get_by_test_id("doc-save").click()
+    expect(p.get_by_test_id("form-banner")).to_contain_text("没有网络")
+    shot(p, "po-offline")
+    # the app restarts offline: the office screen comes from the precache, the form from the draft
+    p.reload()
+    ready(p, "po")
+    expect(p.get_by_test_id("draft-restored")).to_be_visible()
+    expect(p.get_by_test_id("field-notes")).to_have_value("离线草稿")
+    expect(p.get_by_test_id("field-supplier_id")).to_have_value(str(live_server.data["supplier"]))
+    expect(p.get_by_test_id("doc-lines").locator(f'tr[data-product="{screw}"] [data-testid=line-qty]')).to_have_value("12")
+    p.context.set_offline(False)
+    p.get_by_test_id("doc-save").click()
+    expect(p.get_by_test_id("doc-status")).to_have_text("草稿")
+    number = p.get_by_test_id("detail-title").inner_text()
+    api = live_server.client(buyer)
+    [po] = api.get("/api/v1/purchase-orders", query_string={"q": number})["items"]
+    po = api.get(f"/api/v1/purchase-orders/{po['id']}")
+    assert po["notes"] == "离线草稿" and [(ln["product_id"], ln["quantity"]) for ln in po["lines"]] == [(screw, "12.0000")]
+    # saved: the draft is gone
+    go(p, "po/new", "po")
+    expect(p.get_by_test_id("draft-restored")).to_have_count(0)
+    assert p.errors == []

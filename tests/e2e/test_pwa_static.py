@@ -72,3 +72,11 @@ def test_the_pwa_speaks_the_servers_vocabulary():
     assert types and types <= {name for name, _v in sync_ops.REGISTRY}
     reasons = re.findall(r"\['(\w+)', -?[01]\]", (PWA / "js" / "views" / "adjustment.js").read_text())
     assert sorted(reasons) == sorted(ADJUSTMENT_REASONS)
+
+
+def test_the_precached_shell_stays_under_300_kb():
+    """Issue 12: office screens are lazy modules; everything precached together stays small."""
+    sw = (PWA / "service-worker.js").read_text()
+    listed = [p for p in re.findall(r"^\s+'(/[^']*)',$", sw, re.MULTILINE) if p != "/"]
+    total = sum((PWA / p.lstrip("/")).stat().st_size for p in listed)
+    assert total < 300_000, total

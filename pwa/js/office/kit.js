@@ -12,9 +12,9 @@
  * The document-lines editor (PO, SO; later transfers and adjustments) is in ./lines.js.
  * Office writes go straight to the API (not the outbox): they need the network, and say so.
  */
-import { api } from '../api.js';
+import { api, hasCsrf } from '../api.js';
 import { t } from '../i18n.js';
-import { can } from '../session.js';
+import { can, restore } from '../session.js';
 import { h, mount, toast } from '../ui.js';
 
 const LS = 'jxc.';
@@ -26,6 +26,15 @@ export function stored(key) {
 export function store(key, value) {
   try { if (value === null || value === undefined) localStorage.removeItem(LS + key); else localStorage.setItem(LS + key, JSON.stringify(value)); }
   catch { /* quota or private mode: the form stays in memory */ }
+}
+
+/**
+ * An office write (POST/PATCH/DELETE) straight to the API. An app started offline has no CSRF token yet
+ * (it lives in memory only): ask /auth/me for one first, as the outbox's sync does.
+ */
+export async function write(method, path, opts = {}) {
+  if (!hasCsrf()) await restore();
+  return api(method, path, opts);
 }
 
 /** Field errors of an ApiError as a flat `{field: "message"}` (webargs nests them under `json`). */
@@ -81,6 +90,7 @@ export function splitView(hasDetail) {
  * @param {number|string|null} [o.selectedId]
  * @param {string} [o.testid]
  * @param {HTMLElement|null} [o.actions] buttons shown above the list (e.g. "New")
+ * @param {object} [o.ctx]             the view context: the list reloads when the network comes back
  * @returns {{el: HTMLElement, reload: () => Promise<void>, state: object}}
  */
 export function listPane(o) {
@@ -97,8 +107,8 @@ export function listPane(o) {
   const table = h('table', { class: 'grid', 'data-testid': o.testid || `list-${o.key}` }, thead, tbody);
   const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') });
 
-  const filterEls = [];
-  for (const f of o.filters || []) {
+  /** One filter control; changing it reloads from page 1 and is remembered. */
+  function filterControl(f) {
     const id = `flt-${o.key}-${f.name}`;
     if (f.type === 'search') {
       const inp = h('input', { type: 'search', id, value: state.q, placeholder: t(f.label), 'aria-label': t(f.label),
@@ -106,11 +116,11 @@ export function listPane(o) {
       let timer = null;
       inp.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { state.q = inp.value.trim(); state.page = 1; remember(); load(); }, 250); });
       inp.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); clearTimeout(timer); state.q = inp.value.trim(); state.page = 1; remember(); load(); } });
-      filterEls.push(h('div', { class: 'flt flt-search' }, inp));
+      return (h('div', { class: 'flt flt-search' }, inp));
     } else if (f.type === 'check') {
       const inp = h('input', { type: 'checkbox', id, checked: !!state.f[f.name], 'data-testid': `filter-${f.name}`,
         onchange: () => { if (inp.checked) state.f[f.name] = true; else delete state.f[f.name]; state.page = 1; remember(); load(); } });
-      filterEls.push(h('label', { class: 'flt flt-check', for: id }, inp, t(f.label)));
+      return (h('label', { class: 'flt flt-check', for: id }, inp, t(f.label)));
     } else {
       const sel = h('select', { id, 'data-testid': `filter-${f.name}`, 'aria-label': t(f.label),
         onchange: () => { if (sel.value === '') delete state.f[f.name]; else state.f[f.name] = sel.value; state.page = 1; remember(); load(); } },
@@ -119,9 +129,10 @@ export function listPane(o) {
         for (const [v, label] of opts) sel.append(h('option', { value: String(v), selected: String(state.f[f.name] ?? '') === String(v) }, label));
       };
       if (typeof f.options === 'function') f.options().then(fill).catch(() => {}); else fill(f.options || []);
-      filterEls.push(h('div', { class: 'flt' }, sel));
+      return (h('div', { class: 'flt' }, sel));
     }
   }
+  const filterEls = (o.filters || []).map(filterControl);
 
   function head() {
     cols = allCols.filter((c) => !c.when || c.when(state));
@@ -202,6 +213,8 @@ export function listPane(o) {
   }
 
   head();
+  // back online after an offline error: load again
+  if (o.ctx) o.ctx.on(window, 'online', () => { if (status.classList.contains('error')) load(); });
   const el = h('div', { class: 'listpane' },
     h('div', { class: 'list-tools' }, o.actions || null, filterEls),
     status, h('div', { class: 'grid-wrap' }, table), pager);
@@ -424,8 +437,20 @@ export function fileLink(href, labelKey, testid) {
   return h('a', { class: 'btn', href, target: '_blank', rel: 'noopener', 'data-testid': testid }, t(labelKey));
 }
 
-/** `[[id, label]]` options from an API list (first 500 active rows). */
+/**
+ * `[[id, label]]` options from an API list (first 500 rows). The last answer is kept in localStorage, so a
+ * form opened offline (or reloaded from its draft) still shows its choices.
+ */
 export async function optionsFrom(path, label, query = {}) {
-  const res = await api('GET', path, { query: { per_page: 500, ...query } });
-  return (res.items || []).map((x) => [x.id, label(x)]);
+  const key = `opts.${path}?${new URLSearchParams(query)}`;
+  try {
+    const res = await api('GET', path, { query: { per_page: 500, ...query } });
+    const opts = (res.items || []).map((x) => [x.id, label(x)]);
+    store(key, opts);
+    return opts;
+  } catch (e) {
+    const kept = e.isNetwork ? stored(key) : null;
+    if (kept) return kept;
+    throw e;
+  }
 }

@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { can } from '../session.js';
 import { errText, h } from '../ui.js';
-import { formPane, listPane, offlineNote, splitView } from './kit.js';
+import { formPane, listPane, offlineNote, splitView, write } from './kit.js';
 
 /**
  * @param {object} cfg
@@ -33,7 +33,7 @@ export function masterView(cfg) {
       const split = splitView(!!id);
       const newBtn = can(cfg.writePerm) ? h('a', { class: 'btn primary', href: `#/${cfg.id}/new`, 'data-testid': `${cfg.id}-new` },
         `+ ${t(cfg.newKey || 'office.new')}`) : null;
-      const list = listPane({ key: cfg.id, path: cfg.listPath || cfg.path, columns: cfg.columns, filters: (cfg.filters || []).filter((f) => !f.perm || can(f.perm)),
+      const list = listPane({ ctx, key: cfg.id, path: cfg.listPath || cfg.path, columns: cfg.columns, filters: (cfg.filters || []).filter((f) => !f.perm || can(f.perm)),
         sort: cfg.sort, selectedId: id, actions: newBtn, testid: `${cfg.id}-list`,
         onOpen: (r) => ctx.nav(`#/${cfg.id}/${r.id}`) });
       split.list.append(list.el);
@@ -62,7 +62,7 @@ export function masterView(cfg) {
       reload: () => ctx.rerender(),
       save: (body) => {
         const b = cfg.body ? cfg.body(body, rec) : body;
-        return rec ? api('PATCH', `${cfg.path}/${rec.id}`, { json: b }) : api('POST', cfg.path, { json: b });
+        return rec ? write('PATCH', `${cfg.path}/${rec.id}`, { json: b }) : write('POST', cfg.path, { json: b });
       },
       onSaved: (saved) => {
         if (cfg.onSaved) cfg.onSaved(saved, rec);

@@ -5,7 +5,7 @@
  */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, store, stored } from '../office/kit.js';
+import { fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, store, stored, write } from '../office/kit.js';
 import { linesEditor } from '../office/lines.js';
 import { can, session } from '../session.js';
 import { errText, fmtMoney, fmtQty, fmtTime, h, toast } from '../ui.js';
@@ -37,7 +37,7 @@ function orderView(kind) {
       split.el.classList.add('wide-detail'); // the lines editor needs the room
       const showTotal = !K.pricePerm || can(K.pricePerm);
       const list = listPane({
-        key: kind, path: K.base, sort: '-id', selectedId: id, testid: `${kind}-list`,
+        ctx, key: kind, path: K.base, sort: '-id', selectedId: id, testid: `${kind}-list`,
         actions: can(K.create) ? h('a', { class: 'btn primary', href: `#/${kind}/new`, 'data-testid': `${kind}-new` }, `+ ${t(K.newKey)}`) : null,
         columns: [
           { key: 'number', label: 'doc.number', sort: true },
@@ -146,7 +146,7 @@ function orderView(kind) {
       ],
       save: (body) => {
         const json = { ...body, lines: d.lines.lines().map((l) => lineBody(l, d.prices)) };
-        return d.doc ? api('PATCH', `${K.base}/${d.doc.id}`, { json }) : api('POST', K.base, { json });
+        return d.doc ? write('PATCH', `${K.base}/${d.doc.id}`, { json }) : write('POST', K.base, { json });
       },
       onSaved: () => {},
     });
@@ -168,7 +168,7 @@ function orderView(kind) {
       }
       const body = { version: x.version };
       if (reason) body[K.reasonKey] = reason;
-      x = await api('POST', `${K.base}/${x.id}/${name}`, { json: body });
+      x = await write('POST', `${K.base}/${x.id}/${name}`, { json: body });
       toast(t(`doc.done.${name}`, { number: x.number }));
       goto(x);
     };

@@ -2,7 +2,7 @@
  * barcodes (list, generate, add supplier or pack codes), labels PDF, stock per warehouse. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { facts } from '../office/kit.js';
+import { facts, write } from '../office/kit.js';
 import { masterView, yesNo } from '../office/master.js';
 import { can } from '../session.js';
 import { errText, fmtMoney, fmtQty, h, mount, toast } from '../ui.js';
@@ -79,10 +79,10 @@ function barcodePanel(p, reload) {
     can('barcode.write') ? h('td', { class: 'act' }, h('button', { class: 'btn small-btn', type: 'button', 'aria-label': `${t('barcode.remove')} ${b.code}`,
       onclick: async () => {
         if (!window.confirm(t('barcode.remove_confirm', { code: b.code }))) return;
-        try { await api('DELETE', `/api/v1/products/${p.id}/barcodes/${b.id}`); reload(); } catch (e) { toast(errText(e), 'err'); }
+        try { await write('DELETE', `/api/v1/products/${p.id}/barcodes/${b.id}`); reload(); } catch (e) { toast(errText(e), 'err'); }
       } }, '×')) : null));
   const add = async (body) => {
-    try { await api('POST', `/api/v1/products/${p.id}/barcodes`, { json: body }); toast(t('form.saved')); reload(); }
+    try { await write('POST', `/api/v1/products/${p.id}/barcodes`, { json: body }); toast(t('form.saved')); reload(); }
     catch (e) { mount(err, errText(e)); }
   };
   const err = h('div', { class: 'field-err', role: 'alert' });
