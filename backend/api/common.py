@@ -4,7 +4,7 @@ error responses (``@blp.errors(404, 409)``) and registers document transition ro
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import flask_smorest
 import marshmallow as ma
@@ -40,6 +40,16 @@ def Dec(*, places: int = 4, min_value: str | Decimal | None = "0", max_value: st
     bounds = Bounds(lo, min(Decimal(max_value), NUMERIC_MAX))
     meta = {"pattern": DECIMAL_PATTERN, **kw.pop("metadata", {})}
     return DecimalString(as_string=True, places=places, allow_nan=False, validate=bounds, metadata=meta, **kw)
+
+
+def DecIn(**kw):
+    """A decimal input rounded half up to its places (never banker's rounding): prices, quantities, amounts."""
+    return Dec(rounding=ROUND_HALF_UP, **kw)
+
+
+def Cents(**kw):
+    """A money amount in cents, signed (line figures, totals, credits, allocations)."""
+    return DecIn(places=2, min_value=None, **kw)
 
 
 class _NoControlChars(validate.Validator):

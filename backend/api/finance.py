@@ -1,15 +1,12 @@
 """Finance: payments (with allocations), credit applications, receivables/payables, balances, expenses."""
 from __future__ import annotations
 
-import functools
-from decimal import ROUND_HALF_UP
-
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, Str, VersionArgs, page_schema
+from backend.api.common import Blueprint, Cents, DecIn, ListArgs, Str, VersionArgs, page_schema
 from backend.auth.decorators import current_user_required, require
 from backend.errors import ValidationFailed
 from backend.models.finance import PARTNER_TYPES, PAYMENT_DIRECTIONS, PAYMENT_METHODS
@@ -18,13 +15,8 @@ from backend.uploads import file_response, image_response
 
 blp = Blueprint("finance", __name__, url_prefix="/api/v1", description="Payments, receivables, payables, expenses")
 
-DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
 
-
-def Money(**kw):
-    """A money field: two places, half-up, may be negative."""
-    return DecIn(places=2, min_value=None, **kw)
 
 DOC_TYPES = ("invoice", "credit_note", "receipt", "purchase_return")
 
@@ -67,7 +59,7 @@ class AllocationOut(ma.Schema):
     source_id = ma.fields.Integer()
     doc_type = ma.fields.String(attribute="target_type")
     doc_id = ma.fields.Integer(attribute="target_id")
-    amount = Money()
+    amount = Cents()
     created_at = ma.fields.AwareDateTime()
 
 
@@ -78,9 +70,9 @@ class PaymentOut(ma.Schema):
     direction = ma.fields.String()
     partner_type = ma.fields.String()
     partner_id = ma.fields.Integer()
-    amount = Money()
-    allocated = Money()
-    unallocated = Money()
+    amount = Cents()
+    allocated = Cents()
+    unallocated = Cents()
     method = ma.fields.String()
     reference = ma.fields.String(allow_none=True)
     paid_on = ma.fields.Date()
@@ -105,8 +97,8 @@ class OpenItemOut(ma.Schema):
     partner_id = ma.fields.Integer()
     date = ma.fields.Date()
     due_date = ma.fields.Date(allow_none=True)
-    total = Money(metadata={"description": "Negative for credit notes / purchase returns"})
-    open = Money()
+    total = Cents(metadata={"description": "Negative for credit notes / purchase returns"})
+    open = Cents()
 
 
 class OpenItemsArgs(ma.Schema):
@@ -119,11 +111,11 @@ class BalanceOut(ma.Schema):
     partner_id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
-    billed = Money(metadata={"description": "Invoices (customers) / goods receipts (suppliers)"})
-    credited = Money(metadata={"description": "Credit notes / purchase returns"})
-    paid = Money()
-    refunded = Money()
-    balance = Money(metadata={"description": "What the customer owes us / what we owe the supplier"})
+    billed = Cents(metadata={"description": "Invoices (customers) / goods receipts (suppliers)"})
+    credited = Cents(metadata={"description": "Credit notes / purchase returns"})
+    paid = Cents()
+    refunded = Cents()
+    balance = Cents(metadata={"description": "What the customer owes us / what we owe the supplier"})
 
 
 class BalanceArgs(ma.Schema):
@@ -151,7 +143,7 @@ class ExpenseOut(ma.Schema):
     version = ma.fields.Integer()
     number = ma.fields.String()
     category = ma.fields.String()
-    amount = Money()
+    amount = Cents()
     expense_date = ma.fields.Date()
     description = ma.fields.String(allow_none=True)
     payee = ma.fields.String(allow_none=True)

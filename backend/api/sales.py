@@ -1,14 +1,11 @@
 """Sales orders and their documents: shipments (DN), invoices (INV), returns (SR) and credit notes (CN)."""
 from __future__ import annotations
 
-import functools
-from decimal import ROUND_HALF_UP
-
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema, pdf_response
+from backend.api.common import Blueprint, Cents, Cost, Dec, DecIn, ListArgs, Str, page_schema, pdf_response
 from backend.auth.decorators import current_user_required, require
 from backend.domain.flows import SO_FLOW, SO_STATUSES
 from backend.models.sales import CreditNote, Invoice, SalesReturn, Shipment
@@ -17,13 +14,7 @@ from backend.services import sales as svc
 
 blp = Blueprint("sales", __name__, url_prefix="/api/v1", description="Sales orders, shipments, invoices, returns")
 
-DecIn = functools.partial(Dec, rounding=ROUND_HALF_UP)  # input: explicit half-up, never banker's
 ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
-
-
-def Money(**kw):
-    """A money amount in cents, signed (totals, credits)."""
-    return DecIn(places=2, min_value=None, **kw)
 
 
 def _actions(so) -> list[str]:
@@ -134,25 +125,25 @@ class MoneyLineOut(ma.Schema):
     unit_price = Dec()
     discount_rate = Dec()
     tax_rate = Dec()
-    gross_amount = Money()
-    discount_amount = Money()
-    net_amount = Money()
-    tax_amount = Money()
-    total_amount = Money()
+    gross_amount = Cents()
+    discount_amount = Cents()
+    net_amount = Cents()
+    tax_amount = Cents()
+    total_amount = Cents()
 
 
 class TaxLineOut(ma.Schema):
     tax_rate = Dec()
-    base = Money()
-    tax = Money()
+    base = Cents()
+    tax = Cents()
 
 
 class MoneyDocOut(ma.Schema):
-    subtotal = Money()
-    discount_total = Money()
-    net_total = Money()
-    tax_total = Money()
-    total = Money()
+    subtotal = Cents()
+    discount_total = Cents()
+    net_total = Cents()
+    tax_total = Cents()
+    total = Cents()
     tax_lines = ma.fields.List(ma.fields.Nested(TaxLineOut))
 
 
@@ -209,9 +200,9 @@ class StockImpactOut(ma.Schema):
 
 
 class MarginOut(ma.Schema):
-    revenue = Money()
-    cost = Money()
-    margin = Money()
+    revenue = Cents()
+    cost = Cents()
+    margin = Cents()
 
 
 class DocRef(ma.Schema):
@@ -235,7 +226,7 @@ class ShipmentLineOut(ma.Schema):
     location_id = ma.fields.Integer(allow_none=True)
     quantity = Dec()
     unit_cost = Cost(Dec())
-    cost = Cost(Money())
+    cost = Cost(Cents())
     returned_qty = Dec()
     move_id = ma.fields.Integer(allow_none=True)
 
@@ -251,7 +242,7 @@ class ShipmentOut(ma.Schema):
     shipped_at = ma.fields.AwareDateTime()
     op_id = ma.fields.String(allow_none=True)
     notes = ma.fields.String(allow_none=True)
-    cost_total = Cost(Money())
+    cost_total = Cost(Cents())
     lines = ma.fields.List(ma.fields.Nested(ShipmentLineOut))
 
 
@@ -296,7 +287,7 @@ class ReturnLineOut(ma.Schema):
     sku = ma.fields.String(attribute="product.sku")
     quantity = Dec()
     unit_cost = Cost(Dec())
-    cost = Cost(Money())
+    cost = Cost(Cents())
     move_id = ma.fields.Integer(allow_none=True)
 
 
@@ -310,7 +301,7 @@ class ReturnOut(ma.Schema):
     returned_by_id = ma.fields.Integer(allow_none=True)
     returned_at = ma.fields.AwareDateTime()
     op_id = ma.fields.String(allow_none=True)
-    cost_total = Cost(Money())
+    cost_total = Cost(Cents())
     lines = ma.fields.List(ma.fields.Nested(ReturnLineOut))
     credit_note = ma.fields.Nested(CreditNoteOut, allow_none=True)
 
