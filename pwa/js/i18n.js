@@ -362,6 +362,7 @@ const S = {
   'lines.search_add': ['搜索添加', 'Search to add'],
   'lines.search': ['名称、编码、型号，回车添加', 'Name, SKU, model; Enter adds'],
   'lines.done': ['已完成', 'Done'],
+  'lines.last_price': ['上次价格（{number}）', 'last price ({number})'],
   'lines.summary': ['{n} 行 · 数量 {q}', '{n} lines · qty {q}'],
 };
 

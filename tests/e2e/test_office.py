@@ -252,6 +252,24 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     expect(p.get_by_test_id("doc-related")).to_contain_text("GR")
     expect(p.get_by_test_id("doc-status")).to_have_text("已收货")
 
+    # a new order for the same supplier: the default price is the last one this supplier got (4.5, not 5)
+    go(p, "po/new", "po")
+    p.get_by_test_id("field-supplier_id").select_option(label=f"S-{tag} 扫码五金 {tag}")
+    p.get_by_test_id("scan-input").focus()
+    wedge(p, "6901234567892")
+    line = p.get_by_test_id("doc-lines").locator(f'tr[data-product="{screw}"]')
+    expect(line.get_by_test_id("line-price")).to_have_value("4.5")
+    expect(line.get_by_test_id("line-note")).to_contain_text(po_number)
+    # desk work: search-to-add (Enter takes the first hit) and keyboard entry of the quantity
+    gloves = live_server.data["products"]["E2E-003"]
+    p.get_by_test_id("line-search").fill("劳保")
+    p.get_by_test_id("line-search").press("Enter")
+    qty = p.get_by_test_id("doc-lines").locator(f'tr[data-product="{gloves}"] [data-testid=line-qty]')
+    expect(qty).to_have_value("1")
+    qty.fill("5")
+    qty.press("Tab")
+    expect(p.get_by_test_id("doc-totals")).to_contain_text("数量 6")
+
     # ---- sales: customer, SO by scanning, submit
     seller = live_server.user("sales")
     s = make_page()

@@ -17,7 +17,8 @@ const pct = (rate) => (rate === null || rate === undefined || rate === '' ? '' :
  * @param {object} o
  * @param {boolean} [o.prices]       show price/tax/amount columns (false: quantities only, or no price permission)
  * @param {boolean} [o.editable]
- * @param {(product) => string|Promise<string>} [o.defaultPrice]  unit price for a newly added product
+ * @param {(product) => string|{price: string, note: string}|Promise<…>} [o.defaultPrice]  unit price for a newly
+ *   added product (with a note shown on the line, e.g. "last price, PO-…")
  * @param {(product) => object|Promise<object>} [o.complete]  the full product record for a scanned/searched one
  * @param {(line) => any} [o.extra]  read-only extra cell (e.g. received 5 / 10)
  * @param {() => void} [o.onChange]
@@ -74,7 +75,8 @@ export function linesEditor(o = {}) {
     const amt = prices ? h('td', { 'data-label': t('lines.amount'), class: 'num amt' }, fmtMoney(amount(line))) : null;
     const after = () => { if (amt) amt.textContent = fmtMoney(amount(line)); };
     const name = h('div', {}, h('div', { class: 'nm' }, line.name), h('div', { class: 'muted small' },
-      [line.sku, line.spec, line.unit].filter(Boolean).join(' · ')));
+      [line.sku, line.spec, line.unit].filter(Boolean).join(' · ')),
+    line.note ? h('div', { class: 'muted small', 'data-testid': 'line-note' }, line.note) : null);
     return h('tr', { dataset: { product: String(line.product_id) } },
       h('td', { 'data-label': t('lines.product'), class: 'prod' }, name),
       h('td', { 'data-label': t('lines.qty'), class: 'num' }, num(line, 'quantity', 'lines.qty', { testid: 'line-qty', after })),
@@ -93,9 +95,11 @@ export function linesEditor(o = {}) {
     else {
       // a product from a barcode lookup is a brief record: the full one has the prices and the tax rate
       if (o.complete) product = await o.complete(product);
-      const price = o.defaultPrice ? await o.defaultPrice(product) : null;
+      const dp = o.defaultPrice ? await o.defaultPrice(product) : null;
+      const price = dp && typeof dp === 'object' ? dp.price : dp;
       line = { product_id: product.id, sku: product.sku, name: productName(product, getLang()), unit: product.unit,
-        spec: product.spec, quantity: String(round(qty)), unit_price: price ?? null, tax_rate: product.tax_rate ?? null };
+        spec: product.spec, quantity: String(round(qty)), unit_price: price ?? null, tax_rate: product.tax_rate ?? null,
+        note: dp && typeof dp === 'object' ? dp.note : null };
       lines.push(line);
     }
     render();

@@ -106,7 +106,7 @@ function orderView(kind) {
         if (p.tax_rate !== undefined && (!d.prices || p[K.price] !== undefined)) return p;
         try { return { ...p, ...(await api('GET', `/api/v1/products/${p.id}`)) }; } catch { return p; }
       },
-      defaultPrice: (p) => (p[K.price] !== undefined && p[K.price] !== null ? String(p[K.price]) : null),
+      defaultPrice: (p) => defaultPrice(d, p),
       onChange: () => { if (d.editable && ready) store(`draft.${d.draftKey}.lines`, lines.lines()); },
     });
     d.ctx.cleanup(lines.destroy);
@@ -118,6 +118,18 @@ function orderView(kind) {
     lines.set(draftLines || docLines);
     ready = true;
     return lines;
+  }
+
+  /** The partner's last price for the product (GET …/last-prices), else the product's own price. */
+  async function defaultPrice(d, p) {
+    const partner = d.form ? d.form.values()[K.partnerKey] : null;
+    if (partner && d.prices) {
+      try {
+        const [last] = await api('GET', `${K.base}/last-prices`, { query: { [K.partnerKey]: partner, product_ids: p.id } });
+        if (last) return { price: String(Number(last.unit_price)), note: t('lines.last_price', { number: last.number }) };
+      } catch { /* offline or not allowed: the product's price */ }
+    }
+    return p[K.price] !== undefined && p[K.price] !== null ? String(p[K.price]) : null;
   }
 
   /** What the API takes for a line (prices only when the user may see them; else the server's default). */
