@@ -8,7 +8,7 @@
 * ``SyncPhoto`` — the photo of a photo op that was rejected (kept for a person to resolve).
 * ``SyncChange`` — one row per (entity, id) holding the global change sequence of its last change. The
   sequence is taken from a locked counter at commit time, so commit order equals sequence order and a
-  pull cursor never misses a row committed late (see backend/services/sync_changes.py).
+  pull cursor never misses a row committed late (see backend/sync/changes.py).
 * ``IdempotencyKey`` — ``Idempotency-Key`` header of ordinary POST requests (per user).
 """
 from __future__ import annotations

@@ -48,9 +48,16 @@ def _audited(obj: Any) -> bool:
     return getattr(obj, "__audit__", True) and not isinstance(obj, AuditLog)
 
 
+def audit_columns(model: type) -> list[str]:
+    """The columns an audit record shows of a model: not the timestamps, ``version`` or
+    ``__audit_exclude__`` (also used by the sync batch path, which writes the records of its rows)."""
+    excluded = _ALWAYS_EXCLUDED | set(getattr(model, "__audit_exclude__", ()))
+    return [a.key for a in inspect(model).column_attrs if a.key not in excluded]
+
+
 def _columns(obj: Any):
-    excluded = _ALWAYS_EXCLUDED | set(getattr(obj, "__audit_exclude__", ()))
-    return [a for a in inspect(obj).mapper.column_attrs if a.key not in excluded]
+    keys = set(audit_columns(type(obj)))
+    return [a for a in inspect(obj).mapper.column_attrs if a.key in keys]
 
 
 def _diff(obj: Any) -> dict:

@@ -95,6 +95,23 @@ def apply_move(qty: Decimal, value: Decimal, avg_cost: Decimal, dq: Decimal, uni
     return new_qty, new_value, move_value, unit_cost, costing.average(new_qty, new_value, unit_cost)
 
 
+def move_quantity(m: MoveSpec) -> Decimal:
+    """The signed quantity of a move (0: nothing to post); an unknown kind is a programming error."""
+    if m.kind not in MOVE_KINDS:
+        raise ValueError(f"unknown move kind {m.kind}")
+    return Decimal(m.quantity)
+
+
+def move_values(m: MoveSpec, dq: Decimal, unit_cost: Decimal, value: Decimal, balance_after: Decimal,
+                user_id: int | None, now: datetime) -> dict:
+    """The columns of the stock move that posts ``m`` (``post`` and the sync batch path)."""
+    return {"product_id": m.product_id, "warehouse_id": m.warehouse_id, "location_id": m.location_id,
+            "quantity": dq, "unit_cost": unit_cost, "value": value, "balance_after": balance_after,
+            "kind": m.kind, "reason": m.reason, "doc_type": m.doc_type, "doc_id": m.doc_id,
+            "doc_line_id": m.doc_line_id, "note": m.note, "op_id": m.op_id, "user_id": user_id,
+            "created_at": m.created_at or now}
+
+
 @command
 def post(moves: list[MoveSpec]) -> list[StockMove]:
     """Post moves all-or-nothing; raises InsufficientStock (409) if any level would go negative."""
@@ -114,9 +131,7 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
     out = []
     short = []
     for m in moves:
-        if m.kind not in MOVE_KINDS:
-            raise ValueError(f"unknown move kind {m.kind}")
-        dq = Decimal(m.quantity)
+        dq = move_quantity(m)
         if dq == 0:
             continue
         lvl = levels[(m.product_id, m.warehouse_id)]
@@ -142,11 +157,8 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         set_committed_value(lvl, "quantity", new_qty)
         set_committed_value(lvl, "value", new_value)
         set_committed_value(lvl, "avg_cost", new_avg)
-        move = StockMove(product_id=m.product_id, warehouse_id=m.warehouse_id, location_id=m.location_id,
-                         quantity=dq, unit_cost=unit_cost, value=move_value, balance_after=new_qty, kind=m.kind,
-                         reason=m.reason, doc_type=m.doc_type, doc_id=m.doc_id, doc_line_id=m.doc_line_id,
-                         note=m.note, op_id=m.op_id, user_id=actor.user_id if actor else None,
-                         created_at=m.created_at or utcnow())
+        move = StockMove(**move_values(m, dq, unit_cost, move_value, new_qty, actor.user_id if actor else None,
+                                       utcnow()))
         db.session.add(move)
         out.append(move)
     if short:

@@ -39,18 +39,17 @@ from backend.models.audit import AuditLog
 from backend.models.base import utcnow
 from backend.models.catalog import Barcode, Counter, Product
 from backend.models.inventory import Stocktake
-from backend.models.ledger import MOVE_KINDS, StockLevel, StockMove
+from backend.models.ledger import StockLevel, StockMove
 from backend.models.ops import WebhookDelivery
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, webhooks
-from backend.services.audit import jsonable
+from backend.services.audit import audit_columns, jsonable
 from backend.sync import changes
 from backend.sync.rows import (
     Fallback,
     Level,
     Needs,
     Row,
-    audit_columns,
     audited,
     fill_defaults,
     table_order,
@@ -298,9 +297,7 @@ class Batch:
         planned: dict[tuple[int, int], Level] = {}
         rows, short = [], []
         for m in specs:
-            if m.kind not in MOVE_KINDS:
-                raise ValueError(f"unknown move kind {m.kind}")
-            dq = Decimal(m.quantity)
+            dq = ledger.move_quantity(m)
             if dq == 0:
                 continue
             key = (m.product_id, m.warehouse_id)
@@ -314,11 +311,7 @@ class Batch:
                 short.append(ledger.shortage(m, dq, lvl.quantity))
                 continue
             planned[key] = Level(new_qty, new_value, new_avg, lvl.exists, True)
-            rows.append({"product_id": m.product_id, "warehouse_id": m.warehouse_id, "location_id": m.location_id,
-                         "quantity": dq, "unit_cost": unit_cost, "value": move_value, "balance_after": new_qty,
-                         "kind": m.kind, "reason": m.reason, "doc_type": m.doc_type, "doc_id": m.doc_id,
-                         "doc_line_id": m.doc_line_id, "note": m.note, "op_id": m.op_id, "user_id": self.user_id,
-                         "created_at": m.created_at or self.now})
+            rows.append(ledger.move_values(m, dq, unit_cost, move_value, new_qty, self.user_id, self.now))
         if short:
             raise InsufficientStock("Not enough stock.", errors={"lines": short})
         for key, lvl in planned.items():

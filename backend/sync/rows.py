@@ -3,7 +3,6 @@
 version) and audits it (``backend.services.audit``)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +11,6 @@ from typing import Any
 from sqlalchemy import inspect
 
 from backend.models.base import Base
-from backend.services.audit import _ALWAYS_EXCLUDED
 
 
 class Fallback(Exception):
@@ -73,12 +71,6 @@ def table_order(model: type) -> int:
 
 def audited(model: type) -> bool:
     return bool(getattr(model, "__audit__", True))
-
-
-def audit_columns(model: type) -> list[str]:
-    excluded = _ALWAYS_EXCLUDED | set(getattr(model, "__audit_exclude__", ()))
-    attrs: Iterable[Any] = inspect(model).column_attrs
-    return [a.key for a in attrs if a.key not in excluded]
 
 
 def versioned(model: type) -> bool:

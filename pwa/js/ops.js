@@ -1,6 +1,6 @@
 /**
  * Operation types the PWA records in the outbox and their payload builders — the ONE place that knows
- * the wire format of the op registry (backend/services/sync_ops.py, docs/sync-protocol.md).
+ * the wire format of the op registry (backend/sync/ops/, docs/sync-protocol.md).
  * Payload schemas there are strict (unknown or null ids are refused), so empty fields are left out.
  */
 import { enqueue, uuid } from './outbox.js';
