@@ -191,10 +191,13 @@ export function listPane(o) {
       return;
     }
     if (mine !== ctl) return;
+    performance.mark(`jxc:list:${o.key}:response`); // bench/pwa_list_bench.py measures response → rendered
     const items = (res.items || []).map(src.map || ((x) => x));
     mount(tbody, items.map(row));
     show(items.length ? 'ok' : 'empty', items.length ? '' : t('common.none'));
     pages(res.total);
+    performance.mark(`jxc:list:${o.key}:rendered`);
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark(`jxc:list:${o.key}:painted`)));
   }
 
   function row(r) {
