@@ -7,6 +7,9 @@ between the count and the approval are kept. Lines whose stock moved after their
 the manager keeps the counted difference (default) or sends them back to recount. Products in scope with
 stock that nobody counted are reported; ``zero_uncounted`` zeroes them explicitly.
 
+The lines (book at counted_at, variance, movement since the count) are computed by
+``backend.services.stocktake_lines``.
+
 Stable service API (online API and offline sync ops call the same functions)::
 
     open_stocktake(data, user, op_id=None) -> Stocktake      # data = {warehouse_id, location_id?, category?, note?}
@@ -25,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from backend.domain import costing
 from backend.domain.flows import STOCKTAKE_FLOW
@@ -39,16 +42,16 @@ from backend.models.inventory import (
     StocktakeCount,
     StocktakeLine,
 )
-from backend.models.ledger import StockLevel, StockMove
+from backend.models.ledger import StockLevel
 from backend.models.warehouses import Location, Warehouse
-from backend.services import approvals, crud, ledger, numbering
+from backend.services import approvals, crud, ledger, numbering, stocktake_lines
 from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import Q, get_active_warehouse, get_product
+from backend.services.stock import get_active_warehouse, get_product
 from backend.services.uow import command
 
-DOC = "stocktake"
+DOC = stocktake_lines.DOC
 CLOCK_SKEW = timedelta(minutes=5)
 OPEN_STATUSES = STOCKTAKE_FLOW.group("open")
 
@@ -186,85 +189,6 @@ def check_count(st: Stocktake, product_id: int, location_id: int | None, quantit
     return location_id, min(max(at, opened), now), product
 
 
-def _book_at(st: Stocktake, product_id: int, at: datetime) -> Decimal:
-    if st.location_id is None:
-        return ledger.quantity_at(product_id, st.warehouse_id, at)
-    total = db.session.scalar(select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
-        StockMove.product_id == product_id, StockMove.warehouse_id == st.warehouse_id,
-        StockMove.location_id == st.location_id, StockMove.created_at <= at))
-    return Decimal(total).quantize(Q)
-
-
-def _book_now(st: Stocktake, product_id: int) -> Decimal:
-    if st.location_id is None:
-        return ledger.on_hand(product_id, st.warehouse_id)
-    return _book_at(st, product_id, utcnow() + timedelta(days=3650))
-
-
-def _moved_since(st: Stocktake, product_id: int, since: datetime) -> tuple[int, Decimal]:
-    """Moves of the product in the warehouse after ``since`` that this stocktake did not post."""
-    stmt = select(func.count(), func.coalesce(func.sum(StockMove.quantity), 0)).where(
-        StockMove.product_id == product_id, StockMove.warehouse_id == st.warehouse_id,
-        StockMove.created_at > since,
-        # NULL-safe "not posted by this stocktake" (NOT (NULL AND …) would drop moves without a document)
-        or_(StockMove.doc_type.is_(None), StockMove.doc_type != DOC, StockMove.doc_id != st.id))
-    if st.location_id is not None:
-        stmt = stmt.where(StockMove.location_id == st.location_id)
-    n, q = db.session.execute(stmt).one()
-    return int(n), Decimal(q).quantize(Q)
-
-
-def _unit_cost(st: Stocktake, product: Product) -> Decimal:
-    lvl = ledger.level(product.id, st.warehouse_id)
-    return lvl.avg_cost if lvl is not None and lvl.quantity > 0 else product.purchase_price
-
-
-def _scope_products_with_stock(st: Stocktake) -> list[int]:
-    if st.location_id is None:
-        stmt = (select(StockLevel.product_id).join(Product, Product.id == StockLevel.product_id)
-                .where(StockLevel.warehouse_id == st.warehouse_id, StockLevel.quantity != 0))
-    else:
-        stmt = (select(StockMove.product_id).join(Product, Product.id == StockMove.product_id)
-                .where(StockMove.warehouse_id == st.warehouse_id, StockMove.location_id == st.location_id)
-                .group_by(StockMove.product_id).having(func.sum(StockMove.quantity) != 0))
-    if st.category:
-        stmt = stmt.where(Product.category == st.category)
-    return list(db.session.scalars(stmt))
-
-
-def _compute_lines(st: Stocktake) -> list[dict]:
-    """Per product: summed active counts, book at the latest counted_at, variance, value, movement flags."""
-    per: dict[int, dict] = {}
-    for c in st.counts:
-        if not c.active:
-            continue
-        d = per.setdefault(c.product_id, {"qty": Decimal(0), "first": c.counted_at, "last": c.counted_at,
-                                          "suspect": False})
-        d["qty"] += c.quantity
-        d["suspect"] = d["suspect"] or bool(c.clock_suspect)
-        d["first"], d["last"] = min(d["first"], c.counted_at), max(d["last"], c.counted_at)
-    out = []
-    for pid, d in sorted(per.items()):
-        product = db.session.get(Product, pid)
-        book = _book_at(st, pid, d["last"])
-        n_moves, moved = _moved_since(st, pid, d["first"])
-        cost = _unit_cost(st, product)
-        variance = d["qty"] - book
-        out.append({"product_id": pid, "counted": True, "counted_qty": d["qty"], "first_counted_at": d["first"],
-                    "counted_at": d["last"], "book_qty": book, "variance": variance, "unit_cost": cost,
-                    "variance_value": costing.q4(variance * cost), "moved_after_count": moved,
-                    "flagged": n_moves > 0, "clock_suspect": d["suspect"]})
-    for pid in _scope_products_with_stock(st):
-        if pid in per:
-            continue
-        product = db.session.get(Product, pid)
-        out.append({"product_id": pid, "counted": False, "counted_qty": None, "first_counted_at": None,
-                    "counted_at": None, "book_qty": _book_now(st, pid), "variance": Decimal(0),
-                    "unit_cost": _unit_cost(st, product), "variance_value": Decimal(0),
-                    "moved_after_count": Decimal(0), "flagged": False, "clock_suspect": False})
-    return out
-
-
 def _load(stocktake_id: int, version: int, user, action: str) -> Stocktake:
     st = lock(Stocktake, stocktake_id, "Stocktake")
     ensure_warehouse(user, st.warehouse_id)
@@ -282,7 +206,7 @@ def submit_stocktake(stocktake_id: int, version: int, user) -> Stocktake:
         raise ValidationFailed("Nothing has been counted yet.", code="nothing_counted", errors={"counts": ["Empty."]})
     st.lines.clear()
     db.session.flush()
-    for d in _compute_lines(st):
+    for d in stocktake_lines.compute_lines(st):
         st.lines.append(StocktakeLine(stocktake_id=st.id, **d))
     st.status = STOCKTAKE_FLOW.next(st.status, "submit")
     st.submitted_by_id, st.submitted_at = _uid(user), utcnow()
@@ -308,25 +232,6 @@ def recount_stocktake(stocktake_id: int, version: int, product_ids: list[int], u
     return st
 
 
-def _refresh(st: Stocktake, ln) -> None:
-    """Re-read book at counted_at (a move back-dated by sync counts too) and the movement since the count.
-
-    ``ln`` is a StocktakeLine or a dict copy of one (for the read-only report).
-    """
-    get = (lambda k: ln[k]) if isinstance(ln, dict) else (lambda k: getattr(ln, k))
-    put = ln.__setitem__ if isinstance(ln, dict) else (lambda k, v: setattr(ln, k, v))
-    if not get("counted") or get("first_counted_at") is None:
-        return
-    book = _book_at(st, get("product_id"), get("counted_at"))
-    variance = get("counted_qty") - book
-    n, moved = _moved_since(st, get("product_id"), get("first_counted_at"))
-    put("book_qty", book)
-    put("variance", variance)
-    put("variance_value", costing.q4(variance * get("unit_cost")))
-    put("moved_after_count", moved)
-    put("flagged", n > 0)
-
-
 @command
 def approve_stocktake(stocktake_id: int, version: int, user, zero_uncounted: bool = False,
                       comment: str | None = None, op_id: str | None = None) -> Stocktake:
@@ -340,7 +245,7 @@ def approve_stocktake(stocktake_id: int, version: int, user, zero_uncounted: boo
         db.session.flush()
         return st
     for ln in st.lines:
-        _refresh(st, ln)
+        stocktake_lines.refresh(st, ln)
     specs = []
     for ln in st.lines:
         if ln.counted:
@@ -351,7 +256,7 @@ def approve_stocktake(stocktake_id: int, version: int, user, zero_uncounted: boo
                 db.session.execute(select(StockLevel.quantity).where(StockLevel.product_id == ln.product_id,
                                                                      StockLevel.warehouse_id == st.warehouse_id)
                                    .with_for_update())  # columns only: no eager outer join under FOR UPDATE
-            qty = -_book_now(st, ln.product_id)
+            qty = -stocktake_lines.book_now(st, ln.product_id)
             ln.variance, ln.variance_value = qty, costing.q4(qty * ln.unit_cost)
         else:
             continue
@@ -390,9 +295,9 @@ def variance_report(stocktake_id: int, user) -> dict:
         rows = [{c.key: getattr(ln, c.key) for c in StocktakeLine.__table__.columns} for ln in st.lines]
         if st.status == "submitted":  # flags and book are a live view until approval
             for r in rows:
-                _refresh(st, r)
+                stocktake_lines.refresh(st, r)
     else:
-        rows = _compute_lines(st)
+        rows = stocktake_lines.compute_lines(st)
     for r in rows:
         p = db.session.get(Product, r["product_id"])
         r.update(sku=p.sku, name=p.name, unit=p.unit)
