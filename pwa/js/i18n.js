@@ -362,6 +362,10 @@ const S = {
   'lines.search_add': ['搜索添加', 'Search to add'],
   'lines.search': ['名称、编码、型号，回车添加', 'Name, SKU, model; Enter adds'],
   'lines.done': ['已完成', 'Done'],
+  'credit.limit': ['信用额度 {v}', 'Credit limit {v}'],
+  'credit.terms': ['账期 {n} 天', 'terms {n} days'],
+  'credit.balance': ['应收余额 {b} + 本单 {o} = {s}', 'receivable {b} + this order {o} = {s}'],
+  'credit.over': ['超出信用额度', 'over the credit limit'],
   'lines.last_price': ['上次价格（{number}）', 'last price ({number})'],
   'lines.summary': ['{n} 行 · 数量 {q}', '{n} lines · qty {q}'],
 };

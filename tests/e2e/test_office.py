@@ -295,6 +295,7 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     expect(sl.locator(f'tr[data-product="{pid}"] [data-testid=line-qty]')).to_have_value("3")
     expect(sl.locator(f'tr[data-product="{pid}"] [data-testid=line-price]')).to_have_value("20")
     expect(s.get_by_test_id("doc-totals")).to_contain_text("67.80")  # 3 × 20 × 1.13
+    expect(s.get_by_test_id("credit")).to_contain_text("信用额度 5000.00")
     shot(s, "so-new")
     s.get_by_test_id("doc-submit").click()
     expect(s.get_by_test_id("doc-status")).to_have_text("已提交")

@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, store, stored, write } from '../office/kit.js';
 import { linesEditor } from '../office/lines.js';
 import { can, session } from '../session.js';
-import { errText, fmtMoney, fmtQty, fmtTime, h, toast } from '../ui.js';
+import { errText, fmtMoney, fmtQty, h, toast } from '../ui.js';
 
 const KINDS = {
   po: {
@@ -45,7 +45,7 @@ function orderView(kind) {
           { key: 'warehouse_code', label: 'common.warehouse', render: (r) => r.warehouse_code || whCode(r.warehouse_id) },
           { key: 'status', label: 'doc.status', render: (r) => h('span', { class: `pill st-${r.status}` }, t(`status.${r.status}`)) },
           showTotal ? { key: 'total', label: 'doc.total', num: true, render: (r) => fmtMoney(r.total) } : null,
-          { key: 'created_at', label: 'doc.date', sort: true, render: (r) => fmtTime(r.created_at) },
+          { key: 'created_at', label: 'doc.date', sort: true, render: (r) => fmtDate(r.created_at) },
         ].filter(Boolean),
         filters: [
           { name: 'q', type: 'search', label: 'doc.search' },
@@ -77,6 +77,7 @@ function orderView(kind) {
     };
     d.lines = editor(d);
     d.form = await header(d);
+    const credit = kind === 'so' ? creditBox(d) : null;
     pane.append(h('div', { class: 'doc' },
       h('div', { class: 'detail-head' },
         h('a', { class: 'btn back-to-list', href: `#/${kind}` }, `‹ ${t('office.back_to_list')}`),
@@ -84,11 +85,18 @@ function orderView(kind) {
         doc ? h('span', { class: `pill st-${doc.status}`, 'data-testid': 'doc-status' }, t(`status.${doc.status}`)) : null),
       rejection(doc),
       d.form.el,
+      credit,
       h('section', { class: 'card', 'aria-label': t('lines.title') }, d.lines.el),
-      doc && d.prices && doc.total !== undefined ? h('p', { class: 'server-total', 'data-testid': 'server-total' },
-        `${t('doc.saved_total')}: ${fmtMoney(doc.subtotal)} + ${t('doc.tax')} ${fmtMoney(doc.tax_total)} = `, h('strong', {}, fmtMoney(doc.total))) : null,
+      serverTotal(d),
       h('div', { class: 'btn-row wrap doc-actions' }, buttons(d)),
       doc ? related(doc) : null));
+  }
+
+  /** The totals the server computed for the saved order. */
+  function serverTotal({ doc, prices }) {
+    if (!doc || !prices || doc.total === undefined) return null;
+    return h('p', { class: 'server-total', 'data-testid': 'server-total' },
+      `${t('doc.saved_total')}: ${fmtMoney(doc.subtotal)} + ${t('doc.tax')} ${fmtMoney(doc.tax_total)} = `, h('strong', {}, fmtMoney(doc.total)));
   }
 
   function rejection(doc) {
@@ -107,7 +115,11 @@ function orderView(kind) {
         try { return { ...p, ...(await api('GET', `/api/v1/products/${p.id}`)) }; } catch { return p; }
       },
       defaultPrice: (p) => defaultPrice(d, p),
-      onChange: () => { if (d.editable && ready) store(`draft.${d.draftKey}.lines`, lines.lines()); },
+      onChange: () => {
+        if (!ready) return; // still being built and filled
+        if (d.editable) store(`draft.${d.draftKey}.lines`, lines.lines());
+        if (lines.onTotals) lines.onTotals();
+      },
     });
     d.ctx.cleanup(lines.destroy);
     const docLines = (d.doc ? d.doc.lines || [] : []).map((l) => ({
@@ -118,6 +130,43 @@ function orderView(kind) {
     lines.set(draftLines || docLines);
     ready = true;
     return lines;
+  }
+
+  /**
+   * A sales order's customer: credit limit and payment terms; with finance.view also the receivable balance
+   * and what it comes to with this order (the server-side credit rule comes with the money-side work).
+   */
+  function creditBox(d) {
+    const box = h('p', { class: 'note', 'data-testid': 'credit', hidden: true });
+    let cust = null; let balance = null;
+    const show = () => {
+      if (!cust) { box.hidden = true; return; }
+      const limit = Number(cust.credit_limit || 0);
+      const order = d.lines.totals().total;
+      const parts = [t('credit.limit', { v: fmtMoney(limit) }), t('credit.terms', { n: cust.payment_terms_days || 0 })];
+      if (balance !== null) parts.push(t('credit.balance', { b: fmtMoney(balance), o: fmtMoney(order), s: fmtMoney(balance + order) }));
+      const over = limit > 0 && (balance ?? 0) + order > limit;
+      box.className = over ? 'note warn' : 'note';
+      box.textContent = parts.join(' · ') + (over ? ` — ${t('credit.over')}` : '');
+      box.hidden = false;
+    };
+    const load = async () => {
+      const id = d.form.values()[K.partnerKey];
+      cust = null; balance = null;
+      if (id) {
+        try { cust = await api('GET', `/api/v1/customers/${id}`); } catch { /* offline */ }
+        if (can('finance.view')) {
+          try { const [b] = await api('GET', '/api/v1/finance/balances', { query: { partner_type: 'customer', partner_id: id } }); balance = b ? Number(b.balance) : 0; }
+          catch { /* offline */ }
+        }
+      }
+      show();
+    };
+    const sel = d.form.inputs[K.partnerKey];
+    if (sel) sel.addEventListener('change', load);
+    d.lines.onTotals = show;
+    load();
+    return box;
   }
 
   /** The partner's last price for the product (GET …/last-prices), else the product's own price. */
@@ -215,6 +264,12 @@ function orderView(kind) {
         d.total !== undefined ? h('span', { class: 'muted small' }, fmtMoney(d.total)) : null, ' ',
         path ? h('a', { href: `${path}/${d.id}/pdf`, target: '_blank', rel: 'noopener', 'data-testid': `pdf-${d.number}` }, t('doc.pdf')) : null)))]));
   }
+}
+
+/** The local date of a timestamp (lists stay narrow). */
+function fmtDate(iso) {
+  const d = iso ? new Date(iso) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toLocaleDateString() : '';
 }
 
 function whCode(id) {
