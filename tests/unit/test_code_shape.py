@@ -26,7 +26,6 @@ LONG_FILES: dict[str, str] = {
 # length of the function that holds them)
 LONG_FUNCTIONS: dict[str, str] = {
     "backend/__init__.py::create_app": "the app factory: one block per extension and blueprint",
-    "backend/commands/ops.py::register": "click commands declared inside one register function",
 }
 
 
