@@ -53,3 +53,14 @@ def assert_ledger_ok() -> None:
     db.session.commit()
     assert verify_ledger() == []
     assert all(lv.quantity >= 0 for lv in db.session.query(StockLevel))
+
+
+def submit_and_approve(login, path: str, doc: dict, submitter, manager) -> dict:
+    """Submit the draft ``doc`` (``/api/v1/<path>/<id>``, e.g. ``purchase-orders``) as ``submitter`` and
+    approve it as ``manager``; when a second level is needed, an admin grants it. Returns the order JSON."""
+    url = f"/api/v1/{path}/{doc['id']}"
+    doc = ok(submitter.post(f"{url}/submit", json={"version": doc["version"]}))
+    doc = ok(manager.post(f"{url}/approve", json={"version": doc["version"]}))
+    if doc["status"] != "approved":  # two levels: an admin grants the second
+        doc = ok(login("admin").post(f"{url}/approve", json={"version": doc["version"]}))
+    return doc

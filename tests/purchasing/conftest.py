@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import ok
+from tests.factories import ok, submit_and_approve
 
 
 class World:
@@ -37,11 +37,7 @@ def approved_po(login, make_po):
 
     def _make(lines=((0, "10", "12.50", "0.13"),), **kw):
         buyer, boss = login("purchaser"), login("manager")
-        po = make_po(buyer, lines, **kw)
-        po = ok(buyer.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]}))
-        po = ok(boss.post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
-        if po["status"] != "approved":  # two levels: an admin grants the second
-            po = ok(login("admin").post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
+        po = submit_and_approve(login, "purchase-orders", make_po(buyer, lines, **kw), buyer, boss)
         return po, buyer, boss
 
     return _make

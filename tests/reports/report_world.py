@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import D, ok, stock_in
+from tests.factories import D, ok, stock_in, submit_and_approve
 
 TZ = "Asia/Shanghai"
 
@@ -60,11 +60,7 @@ def post_backdated(product, warehouse, qty, unit_cost, days_ago, kind="opening")
 def approve_po(login, body):
     buyer, boss = login("purchaser"), login("manager")
     po = ok(buyer.post("/api/v1/purchase-orders", json=body), 201)
-    po = ok(buyer.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]}))
-    po = ok(boss.post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
-    if po["status"] != "approved":
-        po = ok(login("admin").post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
-    return po
+    return submit_and_approve(login, "purchase-orders", po, buyer, boss)
 
 
 def receive(api, po, qtys):
@@ -77,11 +73,7 @@ def receive(api, po, qtys):
 def approve_so(login, body):
     seller, boss = login("sales"), login("manager")
     so = ok(seller.post("/api/v1/sales-orders", json=body), 201)
-    so = ok(seller.post(f"/api/v1/sales-orders/{so['id']}/submit", json={"version": so["version"]}))
-    so = ok(boss.post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}))
-    if so["status"] != "approved":
-        so = ok(login("admin").post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}))
-    return so
+    return submit_and_approve(login, "sales-orders", so, seller, boss)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import D, ok
+from tests.factories import D, ok, submit_and_approve
 from tests.factories import stock_in as post_stock
 
 
@@ -53,11 +53,7 @@ def approved_so(login, make_so):
 
     def _make(lines=((0, "10", "25", "0", "0.13"),), **kw):
         seller, boss = login("sales"), login("manager")
-        so = make_so(seller, lines, **kw)
-        so = ok(seller.post(f"/api/v1/sales-orders/{so['id']}/submit", json={"version": so["version"]}))
-        so = ok(boss.post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}))
-        if so["status"] != "approved":  # two levels: an admin grants the second
-            so = ok(login("admin").post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}))
+        so = submit_and_approve(login, "sales-orders", make_so(seller, lines, **kw), seller, boss)
         return so, seller, boss
 
     return _make
