@@ -187,6 +187,14 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     assert (prod["purchase_price"], prod["sale_price"], prod["tax_rate"], prod["model"]) == ("12.5000", "20.0000", "0.1300", "HW-8")
     go(p, "products")
     list_loaded(p, "products")
+    # labels for chosen products
+    for pid_ in (prod["id"], live_server.data["products"]["E2E-002"]):
+        p.get_by_test_id("products-list").locator(f'tr[data-id="{pid_}"] [data-testid=row-select]').check()
+    p.get_by_test_id("labels-copies").fill("2")
+    href = p.get_by_test_id("labels-chosen").get_attribute("href")
+    assert f"product_ids={prod['id']},{live_server.data['products']['E2E-002']}" in href and "copies=2" in href
+    r = p.request.get(href)
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
     shot(p, "products-list")
 
     go(p, "po/new", "po")

@@ -91,6 +91,7 @@ export function splitView(hasDetail) {
  * @param {string} [o.testid]
  * @param {HTMLElement|null} [o.actions] buttons shown above the list (e.g. "New")
  * @param {object} [o.ctx]             the view context: the list reloads when the network comes back
+ * @param {(ids: Set) => void} [o.onSelect]  rows get a checkbox; called with the chosen ids (kept across pages)
  * @returns {{el: HTMLElement, reload: () => Promise<void>, state: object}}
  */
 export function listPane(o) {
@@ -134,9 +135,10 @@ export function listPane(o) {
   }
   const filterEls = (o.filters || []).map(filterControl);
 
+  const chosen = new Set();
   function head() {
     cols = allCols.filter((c) => !c.when || c.when(state));
-    mount(thead, h('tr', {}, cols.map((c) => {
+    mount(thead, h('tr', {}, o.onSelect ? h('th', { scope: 'col', class: 'sel' }, h('span', { class: 'sr-only' }, t('list.select'))) : null, cols.map((c) => {
       const field = c.sort === true ? c.key : c.sort;
       if (!field) return h('th', { scope: 'col', class: c.num ? 'num' : '' }, t(c.label));
       const dir = state.sort === field ? 'ascending' : state.sort === `-${field}` ? 'descending' : 'none';
@@ -200,12 +202,21 @@ export function listPane(o) {
     requestAnimationFrame(() => requestAnimationFrame(() => performance.mark(`jxc:list:${o.key}:painted`)));
   }
 
+  /** The row's checkbox cell (lists with `onSelect`). */
+  function pick(r) {
+    if (!o.onSelect) return null;
+    const box = h('input', { type: 'checkbox', checked: chosen.has(r.id), 'aria-label': t('list.select_row', { name: r.sku || r.code || r.number || r.id }),
+      'data-testid': 'row-select', onclick: (e) => e.stopPropagation(),
+      onchange: () => { if (box.checked) chosen.add(r.id); else chosen.delete(r.id); o.onSelect(chosen); } });
+    return h('td', { class: 'sel' }, box);
+  }
+
   function row(r) {
     const open = () => o.onOpen(r);
     const tr = h('tr', { class: `clickable${String(r.id) === String(o.selectedId) ? ' selected' : ''}`, tabindex: '0',
       dataset: { id: String(r.id) }, onclick: open,
-      onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); open(); } } },
-    cols.map((c) => {
+      onkeydown: (e) => { if (e.key === 'Enter' && e.target === e.currentTarget) { e.preventDefault(); open(); } } },
+    pick(r), cols.map((c) => {
       const v = c.render ? c.render(r) : r[c.key];
       const blank = v === null || v === undefined || v === '';
       return h('td', { class: [c.num ? 'num' : '', c.wrap ? 'wrap' : '', blank ? 'blank' : '', c.phone === false ? 'desk-only' : ''].filter(Boolean).join(' '),

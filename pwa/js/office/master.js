@@ -24,6 +24,7 @@ import { formPane, listPane, offlineNote, splitView, write } from './kit.js';
  * @param {(body: object, rec: object|null) => object} [cfg.body]  adjust the request body
  * @param {(rec: object, ctx: object, reload: () => void) => any} [cfg.extras]  more panels under the form
  * @param {string} [cfg.newKey]      i18n key of the "New" button
+ * @param {() => {el: HTMLElement, onSelect: (ids: Set) => void}} [cfg.listTools]  tools for chosen rows (rows get checkboxes)
  */
 export function masterView(cfg) {
   return {
@@ -33,8 +34,9 @@ export function masterView(cfg) {
       const split = splitView(!!id);
       const newBtn = can(cfg.writePerm) ? h('a', { class: 'btn primary', href: `#/${cfg.id}/new`, 'data-testid': `${cfg.id}-new` },
         `+ ${t(cfg.newKey || 'office.new')}`) : null;
-      const list = listPane({ ctx, key: cfg.id, path: cfg.listPath || cfg.path, columns: cfg.columns, filters: (cfg.filters || []).filter((f) => !f.perm || can(f.perm)),
-        sort: cfg.sort, selectedId: id, actions: newBtn, testid: `${cfg.id}-list`,
+      const tools = cfg.listTools ? cfg.listTools() : null; // e.g. labels for the chosen products
+      const list = listPane({ ctx, onSelect: tools ? tools.onSelect : null, key: cfg.id, path: cfg.listPath || cfg.path, columns: cfg.columns, filters: (cfg.filters || []).filter((f) => !f.perm || can(f.perm)),
+        sort: cfg.sort, selectedId: id, actions: [newBtn, tools ? tools.el : null], testid: `${cfg.id}-list`,
         onOpen: (r) => ctx.nav(`#/${cfg.id}/${r.id}`) });
       split.list.append(list.el);
       root.append(offlineNote(ctx), split.el);

@@ -69,6 +69,7 @@ export default masterView({
     return codes.length ? { ...rest, barcodes: codes } : rest;
   },
   extras: (p, ctx, reload) => [barcodePanel(p, reload), labelPanel(p), stockPanel(p)],
+  listTools: () => (can('label.print') ? chosenLabels() : null),
 });
 
 function barcodePanel(p, reload) {
@@ -103,6 +104,21 @@ function barcodePanel(p, reload) {
   return h('section', { class: 'card', 'aria-labelledby': 'bc-h' }, h('h3', { id: 'bc-h' }, t('product.barcodes')),
     rows.length ? h('div', { class: 'grid-wrap' }, h('table', { class: 'grid', 'data-testid': 'barcodes' }, h('tbody', {}, rows)))
       : h('p', { class: 'muted' }, t('barcode.none')), writer);
+}
+
+/** Labels for the products ticked in the list (each `copies` times). */
+function chosenLabels() {
+  let ids = [];
+  const copies = h('input', { type: 'number', min: 1, max: 100, value: '1', class: 'copies', 'aria-label': t('label.copies'), 'data-testid': 'labels-copies' });
+  const link = h('a', { class: 'btn', target: '_blank', rel: 'noopener', 'data-testid': 'labels-chosen' });
+  const el = h('div', { class: 'chosen-tools', hidden: true }, copies, link);
+  const upd = () => {
+    el.hidden = !ids.length;
+    link.textContent = t('label.chosen', { n: ids.length });
+    link.href = `/api/v1/labels?product_ids=${ids.join(',')}&copies=${Math.max(1, Math.min(100, Number(copies.value) || 1))}`;
+  };
+  copies.addEventListener('input', upd);
+  return { el, onSelect: (set) => { ids = [...set]; upd(); } };
 }
 
 function labelPanel(p) {
