@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from backend.api.common import ListArgs, VersionArgs, page_schema
-from backend.auth.decorators import require
+from backend.auth.decorators import current_user_required, require
 from backend.services import crud
 
 
@@ -28,8 +28,8 @@ class Resource:
     update_fn: Callable | None
     get_fn: Callable | None
 
-    def list(self, args: dict) -> dict:
-        return crud.list_rows(self.model, args, self.search_fields, self.sort_fields, self.filter_fn)
+    def list(self, args: dict, user) -> dict:
+        return crud.list_rows(self.model, args, self.search_fields, self.sort_fields, self.filter_fn, user)
 
     def create(self, data: dict):
         return self.create_fn(data) if self.create_fn else crud.create(self.model, data, self.unique)
@@ -51,7 +51,7 @@ def _collection_view(blp, res: Resource, list_args, page, in_schema, detail) -> 
         @require(res.view_perm)
         def get(self, args):
             """List (search with q, sort, page)."""
-            return res.list(args)
+            return res.list(args, current_user_required())
 
         @blp.arguments(in_schema)
         @blp.response(201, detail)

@@ -174,7 +174,7 @@ class Payments(MethodView):
     @require("finance.view")
     def get(self, args):
         """List payments."""
-        return svc.list_payments(args)
+        return svc.list_payments(args, current_user_required())
 
     @blp.arguments(PaymentIn)
     @blp.response(201, PaymentOut)
@@ -263,7 +263,7 @@ class Expenses(MethodView):
     @require("finance.view")
     def get(self, args):
         """List expenses (filter by category and date range)."""
-        return svc.list_expenses(args)
+        return svc.list_expenses(args, current_user_required())
 
     @blp.arguments(ExpenseIn)
     @blp.response(201, ExpenseOut)

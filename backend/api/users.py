@@ -69,7 +69,8 @@ class Users(MethodView):
     @require("user.admin")
     def get(self, args):
         """List users."""
-        return service.list_users(args.get("q"), args.get("sort"), args["page"], args["per_page"])
+        return service.list_users(args.get("q"), args.get("sort"), args["page"], args["per_page"],
+                                  current_user_required())
 
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)

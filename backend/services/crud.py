@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.visibility import cost_columns, refuse_cost_sort
 from backend.errors import (
     Conflict,
     ValidationFailed,
@@ -100,13 +101,13 @@ def search(stmt: Select, model: type, q: str | None, fields: tuple[str, ...]) ->
     return stmt
 
 
-def sort(stmt: Select, model: type, sort_key: str | None, allowed: tuple[str, ...], default: str = "id") -> Select:
-    from backend.auth.visibility import cost_columns, refuse_cost_sort
-
+def sort(stmt: Select, model: type, sort_key: str | None, allowed: tuple[str, ...], default: str = "id", *,
+         user) -> Select:
+    """Order by an allowed column (then id); a cost column only for a ``user`` who may see costs."""
     key = sort_key or default
     desc = key.startswith("-")
     name = key.lstrip("-")
-    refuse_cost_sort(key, cost_columns(model))  # the order of costs is a cost too
+    refuse_cost_sort(key, cost_columns(model), user)  # the order of costs is a cost too
     if name not in allowed:
         raise ValidationFailed(f"Cannot sort by {name!r}.", zh=f"不能按 {name!r} 排序。", errors={"sort": [f"One of: {', '.join(allowed)}"]})
     col = getattr(model, name)
@@ -120,12 +121,12 @@ def paginate(stmt: Select, page: int, per_page: int) -> dict:
 
 
 def list_rows(model: type, args: dict, search_fields: tuple[str, ...], sort_fields: tuple[str, ...],
-              filter_fn: Callable | None = None) -> dict:
+              filter_fn: Callable | None, user) -> dict:
     """A page of a reference-data list: ``q`` search, ``active`` (when given), an extra filter, sort, page."""
     stmt = search(select(model), model, args.get("q"), search_fields)
     if args.get("active") is not None:
         stmt = stmt.where(model.is_active.is_(args["active"]))
     if filter_fn:
         stmt = filter_fn(stmt, args)
-    stmt = sort(stmt, model, args.get("sort"), sort_fields)
+    stmt = sort(stmt, model, args.get("sort"), sort_fields, user=user)
     return paginate(stmt, args["page"], args["per_page"])

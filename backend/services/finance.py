@@ -227,14 +227,14 @@ def get_payment(payment_id: int) -> Payment:
     return pay
 
 
-def list_payments(args: dict) -> dict:
+def list_payments(args: dict, user) -> dict:
     stmt = select(Payment)
     for key in ("direction", "partner_type", "customer_id", "supplier_id"):
         if args.get(key):
             stmt = stmt.where(getattr(Payment, key) == args[key])
     if args.get("q"):
         stmt = stmt.where(Payment.number.ilike(f"%{args['q'].strip()}%"))
-    stmt = sort(stmt, Payment, args.get("sort"), ("id", "number", "amount", "paid_on"), "-id")
+    stmt = sort(stmt, Payment, args.get("sort"), ("id", "number", "amount", "paid_on"), "-id", user=user)
     return paginate(stmt, args["page"], args["per_page"])
 
 
@@ -406,7 +406,7 @@ def get_expense_attachment(expense_id: int) -> tuple[Expense, bytes]:
     return exp, att.data
 
 
-def list_expenses(args: dict) -> dict:
+def list_expenses(args: dict, user) -> dict:
     stmt = select(Expense)
     if args.get("category"):
         stmt = stmt.where(Expense.category == args["category"])
@@ -418,7 +418,7 @@ def list_expenses(args: dict) -> dict:
         like = f"%{args['q'].strip().lower()}%"
         stmt = stmt.where(func.lower(Expense.number).like(like) | func.lower(func.coalesce(Expense.description, ""))
                           .like(like) | func.lower(func.coalesce(Expense.payee, "")).like(like))
-    stmt = sort(stmt, Expense, args.get("sort"), EXPENSE_SORT, "-id")
+    stmt = sort(stmt, Expense, args.get("sort"), EXPENSE_SORT, "-id", user=user)
     return paginate(stmt, args["page"], args["per_page"])
 
 

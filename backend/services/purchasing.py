@@ -252,7 +252,7 @@ def list_purchase_orders(args: dict, user) -> dict:
         stmt = stmt.where(or_(db.func.lower(PurchaseOrder.number).like(like), PurchaseOrder.supplier_id.in_(
             select(Supplier.id).where(db.func.lower(Supplier.name).like(like)))))
     stmt = sort(stmt, PurchaseOrder, args.get("sort") or "-id",
-                ("id", "number", "status", "total", "expected_date", "created_at", "updated_at"))
+                ("id", "number", "status", "total", "expected_date", "created_at", "updated_at"), user=user)
     return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
 
 

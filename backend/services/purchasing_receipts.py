@@ -195,7 +195,7 @@ def _doc_list(model, args: dict, user) -> dict:
     for key in ("order_id", "supplier_id", "warehouse_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(model, key) == args[key])
-    stmt = sort(stmt, model, args.get("sort") or "-id", ("id", "number", "total", "created_at"))
+    stmt = sort(stmt, model, args.get("sort") or "-id", ("id", "number", "total", "created_at"), user=user)
     return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
 
 

@@ -59,7 +59,8 @@ def list_sales_orders(args: dict, user) -> dict:
             stmt = stmt.where(getattr(SalesOrder, key) == args[key])
     if args.get("q"):
         stmt = stmt.where(SalesOrder.number.ilike(f"%{args['q'].strip()}%"))
-    stmt = sort(stmt, SalesOrder, args.get("sort"), ("id", "number", "total", "status", "created_at"), "-id")
+    stmt = sort(stmt, SalesOrder, args.get("sort"), ("id", "number", "total", "status", "created_at"), "-id",
+                user=user)
     return paginate(stmt, args["page"], args["per_page"])
 
 

@@ -99,10 +99,10 @@ def create_user(username: str, password: str, roles, *, display_name: str = "", 
     return user
 
 
-def list_users(q: str | None, sort: str | None, page: int, per_page: int) -> dict:
+def list_users(q: str | None, sort: str | None, page: int, per_page: int, user=None) -> dict:
     """One page of users; ``q`` searches username and display name."""
     stmt = crud.search(select(User), User, q, ("username", "display_name"))
-    stmt = crud.sort(stmt, User, sort, ("id", "username", "display_name"))
+    stmt = crud.sort(stmt, User, sort, ("id", "username", "display_name"), user=user)
     return crud.paginate(stmt, page, per_page)
 
 
