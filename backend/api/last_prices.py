@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.services import access
 from backend.services.last_prices import last_prices
@@ -62,8 +61,7 @@ def _parse(args) -> list[int]:
 class SupplierLastPrices(MethodView):
     @blp.arguments(SupplierPriceArgs, location="query")
     @blp.response(200, LastPriceOut(many=True))
-    @blp.alt_response(403, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(403, 422)
     @require("purchase.view")
     def get(self, args):
         """Per product, the unit price on the supplier's latest submitted-or-later purchase order (a cost:
@@ -77,7 +75,7 @@ class SupplierLastPrices(MethodView):
 class CustomerLastPrices(MethodView):
     @blp.arguments(CustomerPriceArgs, location="query")
     @blp.response(200, LastPriceOut(many=True))
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("sales.view")
     def get(self, args):
         """Per product, the unit price on the customer's latest submitted-or-later sales order."""

@@ -7,7 +7,6 @@ from marshmallow import validate
 
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str
 from backend.api.crud import crud_resource
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
 from backend.models.catalog import BARCODE_KINDS, SYMBOLOGIES, Product
 from backend.services import catalog, products
@@ -127,7 +126,7 @@ class Categories(MethodView):
 @blp.route("/products/<int:product_id>/barcodes")
 class ProductBarcodes(MethodView):
     @blp.response(200, BarcodeOut(many=True))
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("product.view")
     def get(self, product_id):
         """Barcodes of a product."""
@@ -135,9 +134,7 @@ class ProductBarcodes(MethodView):
 
     @blp.arguments(BarcodeIn)
     @blp.response(201, BarcodeOut)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(404, 409, 422)
     @require("barcode.write")
     def post(self, data, product_id):
         """Assign a barcode (or ``generate: true`` for a new internal EAN-13)."""
@@ -147,7 +144,7 @@ class ProductBarcodes(MethodView):
 @blp.route("/products/<int:product_id>/barcodes/<int:barcode_id>")
 class ProductBarcode(MethodView):
     @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("barcode.write")
     def delete(self, product_id, barcode_id):
         """Remove a barcode from a product."""
@@ -164,7 +161,7 @@ class ResolvedBarcode(ma.Schema):
 @blp.route("/barcodes/<string:code>")
 class BarcodeLookup(MethodView):
     @blp.response(200, ResolvedBarcode)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("product.view")
     def get(self, code):
         """Resolve a scanned code to its product and pack quantity."""

@@ -16,7 +16,6 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from backend.api.common import Blueprint, Dec, HardenedParser
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_or_none, require
 from backend.errors import PayloadTooLarge, ValidationFailed
 from backend.extensions import limiter
@@ -42,14 +41,6 @@ class _ScanBlueprint(Blueprint):
 blp = _ScanBlueprint("scan", __name__, url_prefix="/api/v1", description="Barcode scanning and labels")
 
 CONTEXTS = ("receive", "pick", "stocktake", "transfer", "lookup")
-
-
-def _errors(*codes):
-    def deco(fn):
-        for c in codes:
-            fn = blp.alt_response(c, schema=ErrorSchema)(fn)
-        return fn
-    return deco
 
 
 def _scan_limit() -> str:
@@ -116,7 +107,7 @@ class ScanDecode(MethodView):
     @limiter.limit(_scan_limit, key_func=_per_user)
     @blp.arguments(ScanUpload, location="files")
     @blp.response(200, ScanOut)
-    @_errors(403, 413, 415, 422, 429, 503)
+    @blp.errors(403, 413, 415, 422, 429, 503)
     @require("scan.decode")
     def post(self, form):
         """Decode the barcodes in a photo; each is resolved to its product and pack quantity (or unknown)."""
@@ -162,7 +153,7 @@ def _parse_ids(raw: str) -> list[int]:
 class Labels(MethodView):
     @blp.arguments(LabelArgs, location="query")
     @blp.response(200, content_type="application/pdf")
-    @_errors(403, 404, 422)
+    @blp.errors(403, 404, 422)
     @require("label.print")
     def get(self, args):
         """PDF sheet of product labels (name, SKU, price, barcode; A4 3x8 sheets or 50x30 mm thermal)."""

@@ -12,7 +12,6 @@ from marshmallow import validate
 
 from backend.api import input_guard
 from backend.api.common import Blueprint, ListArgs, harden, page_schema
-from backend.api.error_schema import ErrorSchema
 from backend.auth.decorators import current_user_required, require
 from backend.auth.visibility import can_see_costs, strip
 from backend.context import Actor, acting_as
@@ -258,7 +257,7 @@ class Devices(MethodView):
     @blp.arguments(SyncDeviceIn)
     @blp.response(200, SyncDeviceOut)
     @blp.alt_response(201, schema=SyncDeviceOut)
-    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.errors(403)
     @require("sync.push")
     def post(self, data: dict) -> Any:
         """Register a device to the current user (idempotent; 403 device_forbidden if another user's)."""
@@ -270,7 +269,7 @@ class Devices(MethodView):
 @blp.route("/devices/<string:device_id>/disable")
 class DeviceDisable(MethodView):
     @blp.response(200, SyncDeviceOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("sync.push")
     def post(self, device_id: str) -> Any:
         """Disable a device (a lost phone): its pushes are refused (403 device_disabled)."""
@@ -280,7 +279,7 @@ class DeviceDisable(MethodView):
 @blp.route("/devices/<string:device_id>/enable")
 class DeviceEnable(MethodView):
     @blp.response(200, SyncDeviceOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("sync.push")
     def post(self, device_id: str) -> Any:
         """Enable a disabled device again."""
@@ -295,10 +294,7 @@ class Push(MethodView):
             "batch": {"type": "string", "description": "The JSON batch {device_id, ops}"}},
             "additionalProperties": {"type": "string", "format": "binary"}}}}})
     @blp.response(200, SyncPushOut)
-    @blp.alt_response(403, schema=ErrorSchema)
-    @blp.alt_response(413, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
-    @blp.alt_response(503, schema=ErrorSchema)
+    @blp.errors(403, 413, 422, 503)
     @require("sync.push")
     def post(self) -> Any:
         """Apply a batch of operations in order, each exactly once (see docs/sync-protocol.md)."""
@@ -329,7 +325,7 @@ class Push(MethodView):
 class Pull(MethodView):
     @blp.arguments(SyncPullArgs, location="query")
     @blp.response(200, SyncPullOut)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(422)
     @require("sync.push")
     def get(self, args: dict) -> Any:
         """What changed since the cursor (a full snapshot first), paged; scoped to the user's warehouses."""
@@ -358,7 +354,7 @@ class Ops(MethodView):
 @blp.route("/ops/<int:rec_id>")
 class OpDetail(MethodView):
     @blp.response(200, SyncOpDetailOut)
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("sync.push")
     def get(self, rec_id: int) -> Any:
         """One op record with its kept photos."""
@@ -369,7 +365,7 @@ class OpDetail(MethodView):
 class OpPhoto(MethodView):
     @blp.doc(responses={"200": {"description": "The photo (re-encoded PNG, JPEG or WebP)", "content": {
         m: {"schema": {"type": "string", "format": "binary"}} for m in ("image/png", "image/jpeg", "image/webp")}}})
-    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.errors(404)
     @require("sync.push")
     def get(self, rec_id: int, photo_id: int) -> Any:
         """The photo kept with a rejected op."""
@@ -382,8 +378,7 @@ class OpPhoto(MethodView):
 class OpDismiss(MethodView):
     @blp.arguments(SyncDismissIn)
     @blp.response(200, SyncOpRecordOut)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.errors(404, 409)
     @require("sync.push")
     def post(self, data: dict, rec_id: int) -> Any:
         """Close a rejected op without applying it; the reason is kept and audited."""
@@ -394,9 +389,7 @@ class OpDismiss(MethodView):
 class OpResolve(MethodView):
     @blp.arguments(SyncResolveIn)
     @blp.response(200, SyncResolveOut)
-    @blp.alt_response(404, schema=ErrorSchema)
-    @blp.alt_response(409, schema=ErrorSchema)
-    @blp.alt_response(422, schema=ErrorSchema)
+    @blp.errors(404, 409, 422)
     @require("sync.push")
     def post(self, data: dict, rec_id: int) -> Any:
         """Resolve a rejected op by applying a corrected op (new op_id, linked to the rejected one)."""
