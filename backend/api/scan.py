@@ -19,7 +19,7 @@ from backend.api.common import Blueprint, Dec, HardenedParser
 from backend.auth.decorators import current_user_or_none, require
 from backend.errors import PayloadTooLarge, ValidationFailed
 from backend.extensions import limiter
-from backend.scan import ImageRejected, decode
+from backend.scan import DEFAULT_BUDGET_S, ImageRejected, decode
 from backend.scan.labels import LAYOUTS, SYMBOLOGIES
 from backend.services import scanning
 from backend.services.scanning import MAX_LABEL_PRODUCTS
@@ -120,7 +120,7 @@ class ScanDecode(MethodView):
         with decode_slot():  # bounded concurrent decodes per process (503 + Retry-After when busy)
             t0 = time.perf_counter()
             try:
-                found = decode(data, budget_s=float(current_app.config.get("SCAN_BUDGET_S", 1.5)),
+                found = decode(data, budget_s=float(current_app.config.get("SCAN_BUDGET_S", DEFAULT_BUDGET_S)),
                                max_bytes=max_bytes, max_pixels=max_pixels())
             except ImageRejected as exc:
                 raise image_error(exc) from exc

@@ -85,8 +85,12 @@ def crop(v: Variant, x: int, y: int, w: int, h: int) -> Variant:
     return Variant(img, compose(v.m, np.array([[1.0, 0, x], [0, 1.0, y]])))
 
 
-def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640) -> list[tuple[int, int, int, int, float]]:
+def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640, scored: bool = False) -> list:
     """Candidate barcode regions ``(x, y, w, h, angle)`` in ``gray`` coordinates, most likely first.
+
+    ``scored=True`` appends a sixth field: the blob's mean gradient response (symbols are dense with bars)
+    times the square root of its thickness in ``gray`` pixels (edges of boxes and text lines are thin
+    strips), comparable across ``work_side``s; regions are then ranked by it instead of by area.
 
     Classic gradient/morphology detector: 1D bars give a strong gradient in one direction and little in
     the other; a blackhat-free Scharr difference, blur, threshold and closing along the bars' normal
@@ -106,7 +110,7 @@ def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640
     closed = cv2.erode(closed, None, iterations=3)
     closed = cv2.dilate(closed, None, iterations=3)
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    area_min = 0.004 * small.shape[0] * small.shape[1]
+    area_min = 0.004 * small.shape[0] * small.shape[1] * min(1.0, 640 / work_side) ** 2
     out = []
     for cnt in sorted(contours, key=cv2.contourArea, reverse=True):
         area = cv2.contourArea(cnt)
@@ -119,7 +123,15 @@ def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640
         mx, my = int(0.15 * w) + 8, int(0.25 * h) + 8  # keep the quiet zone and bar ends
         x0, y0 = max(0, x - mx), max(0, y - my)
         x1, y1 = min(small.shape[1], x + w + mx), min(small.shape[0], y + h + my)
-        out.append((int(x0 / f), int(y0 / f), int((x1 - x0) / f), int((y1 - y0) / f), float(ang)))
-        if len(out) >= max_regions:
+        box = (int(x0 / f), int(y0 / f), int((x1 - x0) / f), int((y1 - y0) / f), float(ang))
+        if scored:
+            m = np.zeros(grad.shape, np.uint8)
+            cv2.drawContours(m, [cnt], -1, 255, -1)
+            thick = min(rw, rh) / f  # thin strips are edges of boxes and text lines, not symbols
+            box += (float(cv2.mean(grad, mask=m)[0]) * float(np.sqrt(thick)),)
+        out.append(box)
+        if len(out) >= (12 if scored else max_regions):
             break
-    return out
+    if scored:
+        out.sort(key=lambda r: -r[5])
+    return out[:max_regions]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -35,6 +36,24 @@ def test_upc_a_resolves_through_gtin(admin, make_product):
     p = make_product(barcodes=[{"code": "0036000291452", "symbology": "ean13"}])
     (res,) = _post(admin, (FIX / "upca_clean.jpg").read_bytes()).get_json()["results"]
     assert res["symbology"] == "upca" and res["product"]["id"] == p.id
+
+
+def test_a_photo_with_several_codes_returns_them_all(admin, make_product):
+    from tests.scan.drawing import F, code_image, jpeg, paste
+
+    a = make_product(sku="MULTI-A", barcodes=[{"code": "6901234567892", "symbology": "ean13"}])
+    canvas = np.full((700, 1400), 225, np.uint8)
+    paste(canvas, code_image("6901234567892", F.EAN13), 40, 60)
+    paste(canvas, code_image("JXC-SKU-00042", F.Code128), 700, 380)
+    body = _post(admin, jpeg(canvas)).get_json()
+    by_text = {r["text"]: r for r in body["results"]}
+    assert set(by_text) == {"6901234567892", "JXC-SKU-00042"}
+    assert by_text["6901234567892"]["product"]["id"] == a.id and by_text["JXC-SKU-00042"]["unknown"] is True
+    for r in body["results"]:
+        assert len(r["rect"]) == 4 and len(r["points"]) >= 2 and r["symbology"]
+    assert body["choose"] is True  # two different things: the client lets the user tap the one meant
+    (one,) = _post(admin, (FIX / "ean13_clean.jpg").read_bytes()).get_json()["results"]
+    assert one["text"] == "6901234567892"
 
 
 def test_no_barcode_gives_empty_results(admin):

@@ -1,0 +1,71 @@
+"""Issue 16: several codes in one photo (each with its box), refused check digits, big photos decoded
+reduced with full-resolution boxes, the one UPC-A/EAN-13 equivalence."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from backend.domain.barcodes import equivalent_codes, retail_key
+from backend.scan import decode
+from backend.scan.decode import _normalise
+from tests.scan.drawing import F, code_image, jpeg, paste
+
+
+def inside(rect, point) -> bool:
+    x, y, w, h = rect
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+def test_every_code_in_a_photo_comes_back_with_its_box():
+    canvas = np.full((900, 1500), 225, np.uint8)
+    centres = {
+        "6901234567892": paste(canvas, code_image("6901234567892", F.EAN13), 60, 80),
+        "https://jxc.example/p/42": paste(canvas, code_image("https://jxc.example/p/42", F.QRCode, 6), 900, 60),
+        "JXC-SKU-00042": paste(canvas, code_image("JXC-SKU-00042", F.Code128), 100, 560),
+    }
+    got = {d.text: d for d in decode(jpeg(canvas))}
+    assert set(got) == set(centres)
+    assert got["6901234567892"].symbology == "ean13" and got["https://jxc.example/p/42"].symbology == "qrcode"
+    assert got["JXC-SKU-00042"].symbology == "code128"
+    for text, centre in centres.items():
+        assert inside(got[text].rect, centre), (text, got[text].rect, centre)
+        assert len(got[text].points) >= 2
+
+
+def _ean13_bars(digits13: str, module: int = 3) -> np.ndarray:
+    """An EAN-13 drawn from its 13 digits as given (python-barcode, no check digit computed)."""
+    from barcode import EAN13
+    row = "".join(EAN13(digits13, no_checksum=True).build())
+    bars = np.pad(np.array([c == "1" for c in row]), 12)
+    img = np.where(np.repeat(bars[None, :], 60, axis=0), 20, 235).astype(np.uint8)
+    return cv2.resize(img, None, fx=module, fy=module, interpolation=cv2.INTER_NEAREST)
+
+
+def test_a_damaged_check_digit_returns_nothing():
+    good = np.full((400, 600), 230, np.uint8)
+    paste(good, _ean13_bars("6901234567892"), 60, 100)
+    assert [d.text for d in decode(jpeg(good))] == ["6901234567892"]
+    bad = np.full((400, 600), 230, np.uint8)
+    paste(bad, _ean13_bars("6901234567893"), 60, 100)  # last digit wrong: no engine read may pass
+    assert decode(jpeg(bad)) == []
+    assert _normalise("6901234567893", "ean13") is None and retail_key("036000291453", "upca") is None
+
+
+def test_a_12_megapixel_photo_is_read_reduced_and_boxed_in_full_resolution():
+    canvas = np.full((3000, 4000), 200, np.uint8)
+    centre = paste(canvas, code_image("4006381333931", F.EAN13, scale=4), 2900, 2300)
+    (d,) = decode(jpeg(canvas))
+    assert d.text == "4006381333931"
+    assert inside(d.rect, centre) and d.rect[2] > 300  # full-resolution pixels, not the reduced image's
+
+
+@pytest.mark.parametrize("code,forms", [
+    ("0036000291452", ["0036000291452", "036000291452"]),
+    ("036000291452", ["036000291452", "0036000291452"]),
+    (" 6901234567892 ", ["6901234567892"]),
+    ("ABC", ["ABC"]),
+    ("", [""]),
+])
+def test_upc_a_and_ean13_twins(code, forms):
+    assert equivalent_codes(code) == forms
