@@ -26,6 +26,7 @@ const LAZY = {
   reports: () => import('./views/reports.js'),
   // office screens (js/office/ kit; docs/pwa.md "Office")
   products: () => import('./views/products.js'),
+  categories: () => import('./views/categories.js'),
   suppliers: () => import('./views/partners.js').then((m) => ({ default: m.suppliers })),
   customers: () => import('./views/partners.js').then((m) => ({ default: m.customers })),
   warehouses: () => import('./views/warehouses.js'),

@@ -196,6 +196,15 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     r = p.request.get(href)
     assert r.status == 200 and r.headers["content-type"] == "application/pdf"
     shot(p, "products-list")
+    go(p, "categories")
+    p.get_by_test_id("categories-list").locator('tr[data-category="工具"]').click()
+    ready(p, "products")
+    expect(p.get_by_test_id("filter-category")).to_have_value("工具")
+    expect(p.get_by_test_id("products-list")).to_contain_text(f"SKU-{tag}")
+    expect(p.get_by_test_id("products-list")).not_to_contain_text("E2E-001")  # no category
+    go(p, "categories")
+    shot(p, "categories")
+    p.evaluate("localStorage.removeItem('jxc.list.products')")
 
     go(p, "po/new", "po")
     p.get_by_test_id("field-supplier_id").select_option(label=f"S-{tag} 扫码五金 {tag}")

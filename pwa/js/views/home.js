@@ -21,6 +21,7 @@ export const TILES = [
   { route: '#/po', ico: 'doc', key: 'nav.po', perm: 'purchase.view', office: true },
   { route: '#/so', ico: 'cart', key: 'nav.so', perm: 'sales.view', office: true },
   { route: '#/products', ico: 'tag', key: 'nav.products', perm: 'product.view', office: true },
+  { route: '#/categories', ico: 'tag', key: 'nav.categories', perm: 'product.view', office: true },
   { route: '#/suppliers', ico: 'people', key: 'nav.suppliers', perm: 'partner.view', office: true },
   { route: '#/customers', ico: 'people', key: 'nav.customers', perm: 'partner.view', office: true },
   { route: '#/warehouses', ico: 'store', key: 'nav.warehouses', perm: 'warehouse.view', office: true },

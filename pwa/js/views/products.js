@@ -7,13 +7,12 @@ import { masterView, yesNo } from '../office/master.js';
 import { can } from '../session.js';
 import { errText, fmtMoney, fmtQty, h, mount, toast } from '../ui.js';
 
-let categories = null;
+/** The categories in use (asked each time: a product saved a moment ago may have added one). */
 async function loadCategories() {
-  if (!categories) {
-    try { const res = await api('GET', '/api/v1/products/categories', { swr: true }); categories = (Array.isArray(res) ? res : res.items || []).map((c) => (typeof c === 'string' ? c : c.name || c.category)).filter(Boolean); }
-    catch { categories = []; }
-  }
-  return categories;
+  try {
+    const res = await api('GET', '/api/v1/products/categories'); // network first; the worker's copy offline
+    return (Array.isArray(res) ? res : res.items || []).filter(Boolean);
+  } catch { return []; }
 }
 
 export default masterView({
