@@ -406,6 +406,14 @@ def test_admin_limits_a_user_to_one_warehouse_stale_edit_and_field_errors(make_p
     expect(w.get_by_test_id("warehouses-new")).to_have_count(0)  # no warehouse.write
     go(w, "settings")
     assert w.locator("select option").all_inner_texts() == ["WH2 仓库 WH2"]
+    # purchase.view without purchase.create or cost.view: no "New", no price column
+    go(w, "po")
+    list_loaded(w, "po")
+    expect(w.get_by_test_id("po-new")).to_have_count(0)
+    expect(w.get_by_test_id("po-list").locator("thead")).to_contain_text("单号")
+    expect(w.get_by_test_id("po-list").locator("thead")).not_to_contain_text("价税合计")
+    w.goto("/#/po/new")  # not allowed to create: back to the list
+    expect(w).to_have_url(re.compile(r"#/po$"))
 
     # a password reset by the admin ends the user's session
     go(a, f"users/{u['id']}", "users")
