@@ -353,6 +353,18 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     text = pdf_text(r.body())
     for word in ("发货单", dn["number"], so["number"], f"SKU-{tag}", f"装修公司 {tag}", "3"):
         assert word in text, word
+
+    # ---- sales takes one back from the customer (a return against the delivery note)
+    s.get_by_test_id("return-panel").locator("summary").click()
+    s.get_by_test_id("return-panel").locator(f'tr[data-product="{pid}"] [data-testid=return-qty]').fill("1")
+    s.get_by_test_id("return-reason").fill("包装破损")
+    shot(s, "so-return")
+    s.get_by_test_id("return-submit").click()
+    expect(s.get_by_test_id("doc-related")).to_contain_text("SR")
+    so = sapi.get(f"/api/v1/sales-orders/{so['id']}")
+    assert {ln["product_id"]: ln["returned_qty"] for ln in so["lines"]}[pid] == "1.0000"
+    stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
+    assert Decimal(stock[wh1]) == 6
     for page in (p, m, w, s):
         assert page.errors == []
 

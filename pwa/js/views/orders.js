@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, store, stored, write } from '../office/kit.js';
 import { linesEditor } from '../office/lines.js';
 import { can, session } from '../session.js';
-import { errText, fmtMoney, fmtQty, h, toast } from '../ui.js';
+import { errText, fmtMoney, fmtQty, h, mount, toast } from '../ui.js';
 
 const KINDS = {
   po: {
@@ -17,6 +17,7 @@ const KINDS = {
     price: 'purchase_price', pricePerm: 'cost.view', reasonKey: 'reason', newKey: 'po.new', pdfKey: 'po.pdf',
     statuses: ['draft', 'submitted', 'approved', 'rejected', 'partially_received', 'received', 'closed', 'cancelled'],
     done: 'received_qty', doneLabel: 'lines.received',
+    returnAction: 'return_goods', returnPerm: 'purchase.return', sourcePath: '/api/v1/purchase-receipts', sourceLine: 'receipt_line_id',
   },
   so: {
     base: '/api/v1/sales-orders', title: 'nav.so', view: 'sales.view', create: 'sales.create',
@@ -24,6 +25,7 @@ const KINDS = {
     price: 'sale_price', pricePerm: null, reasonKey: 'comment', newKey: 'so.new', pdfKey: 'so.pdf',
     statuses: ['draft', 'submitted', 'approved', 'rejected', 'partially_shipped', 'shipped', 'invoiced', 'closed', 'cancelled'],
     done: 'shipped_qty', doneLabel: 'lines.shipped',
+    returnAction: 'return', returnPerm: 'sales.return', sourcePath: '/api/v1/shipments', sourceLine: 'shipment_line_id',
   },
 };
 
@@ -89,7 +91,54 @@ function orderView(kind) {
       h('section', { class: 'card', 'aria-label': t('lines.title') }, d.lines.el),
       serverTotal(d),
       h('div', { class: 'btn-row wrap doc-actions' }, buttons(d)),
-      doc ? related(doc) : null));
+      doc ? related(doc) : null,
+      returnPanel(d)));
+  }
+
+  /**
+   * Make a return: pick a receipt (PO) or delivery note (SO), type the quantities going back per line,
+   * a reason; POST …/returns. The server checks the quantities against what can still be returned.
+   */
+  function returnPanel(d) {
+    if (!d.doc || !can(K.returnPerm) || !(d.doc.actions || []).includes(K.returnAction)) return null;
+    const sources = kind === 'po' ? d.doc.receipts || [] : (d.doc.documents || {}).shipments || [];
+    if (!sources.length) return null;
+    const err = h('div', { class: 'form-banner err', role: 'alert', hidden: true });
+    const body = h('div', {});
+    const reason = h('input', { id: `ret-reason-${kind}`, 'data-testid': 'return-reason' });
+    const pickSrc = h('select', { id: `ret-src-${kind}`, 'data-testid': 'return-source', onchange: () => loadSource() },
+      sources.map((x) => h('option', { value: String(x.id) }, x.number)));
+    let qtys = [];
+    async function loadSource() {
+      mount(body, h('p', { class: 'muted' }, t('common.loading')));
+      try {
+        const src = await api('GET', `${K.sourcePath}/${pickSrc.value}`);
+        qtys = (src.lines || []).map((l) => ({ id: l.id, open: Number(l.quantity) - Number(l.returned_qty || 0),
+          input: h('input', { type: 'text', inputmode: 'decimal', class: 'num', value: '', 'aria-label': `${t('lines.qty')} ${l.sku}`,
+            'data-testid': 'return-qty', dataset: { product: String(l.product_id) } }), l }));
+        mount(body, h('table', { class: 'grid lines' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('lines.product')),
+          h('th', { scope: 'col', class: 'num' }, t('ret.open')), h('th', { scope: 'col', class: 'num' }, t('ret.qty')))), h('tbody', {}, qtys.map((q) => h('tr', { dataset: { product: String(q.l.product_id) } },
+          h('td', { class: 'prod', 'data-label': t('lines.product') }, h('div', { class: 'nm' }, q.l.name || q.l.product_name), h('div', { class: 'muted small' }, q.l.sku)),
+          h('td', { class: 'num', 'data-label': t('ret.open') }, fmtQty(q.open)),
+          h('td', { class: 'num', 'data-label': t('ret.qty') }, q.input))))));
+      } catch (e) { mount(body, h('p', { class: 'err-text' }, errText(e))); }
+    }
+    const submit = h('button', { class: 'btn danger', type: 'button', 'data-testid': 'return-submit', onclick: async () => {
+      const lines = qtys.filter((q) => Number(q.input.value) > 0).map((q) => ({ [K.sourceLine]: q.id, quantity: q.input.value.trim() }));
+      err.hidden = true;
+      if (!lines.length) { mount(err, t('lines.none')); err.hidden = false; return; }
+      submit.disabled = true;
+      try {
+        const r = await write('POST', `${K.base}/${d.doc.id}/returns`, { json: { version: d.doc.version, lines, reason: reason.value.trim() || null } });
+        toast(t('ret.done', { number: r.number || '' }));
+        d.list.reload();
+        d.ctx.rerender();
+      } catch (e) { mount(err, errText(e)); err.hidden = false; if (e.status === 409) d.ctx.rerender(); } finally { submit.disabled = false; }
+    } }, t('ret.submit'));
+    loadSource();
+    return h('details', { class: 'card', 'data-testid': 'return-panel' }, h('summary', {}, t('ret.title')), err,
+      h('label', { for: pickSrc.id }, t(kind === 'po' ? 'doc.receipts' : 'doc.shipments')), pickSrc, body,
+      h('label', { for: reason.id }, t('ret.reason')), reason, h('div', { class: 'btn-row' }, submit));
   }
 
   /** The totals the server computed for the saved order. */
