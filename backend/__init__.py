@@ -32,6 +32,20 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     # ids are 32-bit: larger numbers in a URL are a 404, not a database overflow
     app.url_map.converters["int"] = Int32Converter
+    _configure(app, config)
+    _init_database(app)
+    _init_http_api(app)
+    app.after_request(_security_headers)
+
+    from backend.cli import register_cli
+    from backend.web import register_web
+
+    register_cli(app)
+    register_web(app)
+    return app
+
+
+def _configure(app: Flask, config: type | dict | None) -> None:
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -46,6 +60,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
 
+
+def _init_database(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         engine = db.engine
@@ -58,6 +74,9 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
+
+
+def _init_http_api(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
@@ -83,33 +102,26 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_blueprints(api)
     register_error_handlers(app)
 
-    @app.after_request
-    def _headers(resp):
-        resp.headers.setdefault("X-Request-ID", getattr(g, "request_id", ""))
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/api/v1"):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        if request.path == "/api/docs" or request.path.startswith("/api/docs/"):
-            # Swagger UI: its own files only; the one inline initialiser allowed by its hash
-            resp.headers.setdefault("Content-Security-Policy", docs_csp(resp))
-            resp.headers.setdefault("X-Frame-Options", "DENY")
-        elif request.path == "/api" or request.path.startswith("/api/"):
-            # JSON and files: nothing in a response may load, run or be framed (docs/security.md)
-            resp.headers.setdefault("Content-Security-Policy", API_CSP)
-            resp.headers.setdefault("X-Frame-Options", "DENY")
-        else:
-            # The PWA loads only its own scripts; camera/photo blobs and data: images for previews.
-            resp.headers.setdefault("Content-Security-Policy", CSP)
-            resp.headers.setdefault("X-Frame-Options", "DENY")
-        return resp
 
-    from backend.cli import register_cli
-    from backend.web import register_web
-
-    register_cli(app)
-    register_web(app)
-    return app
+def _security_headers(resp):
+    resp.headers.setdefault("X-Request-ID", getattr(g, "request_id", ""))
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/api/v1"):
+        resp.headers.setdefault("Cache-Control", "no-store")
+    if request.path == "/api/docs" or request.path.startswith("/api/docs/"):
+        # Swagger UI: its own files only; the one inline initialiser allowed by its hash
+        resp.headers.setdefault("Content-Security-Policy", docs_csp(resp))
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+    elif request.path == "/api" or request.path.startswith("/api/"):
+        # JSON and files: nothing in a response may load, run or be framed (docs/security.md)
+        resp.headers.setdefault("Content-Security-Policy", API_CSP)
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+    else:
+        # The PWA loads only its own scripts; camera/photo blobs and data: images for previews.
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+    return resp
 
 
 __all__ = ["create_app", "db"]
