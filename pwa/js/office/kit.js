@@ -231,7 +231,7 @@ export function listPane(o) {
   if (o.ctx) o.ctx.on(window, 'online', () => { if (status.classList.contains('error')) load(); });
   const el = h('div', { class: 'listpane' },
     h('div', { class: 'list-tools' }, o.actions || null, filterEls),
-    status, h('div', { class: 'grid-wrap' }, table), pager);
+    h('div', { class: 'grid-wrap' }, table), status, pager);
   load();
   return { el, reload: load, state };
 }
