@@ -181,10 +181,20 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     p.get_by_test_id("barcode-kind").select_option("pack")
     p.get_by_test_id("barcode-add").click()
     expect(barcodes).to_have_count(2)
+    # the supplier's own code for it
+    p.get_by_test_id("barcode-code").fill(f"SUP-{tag}")
+    p.get_by_test_id("barcode-qty").fill("1")
+    p.get_by_test_id("barcode-kind").select_option("supplier")
+    p.get_by_test_id("barcode-supplier").select_option(label=f"S-{tag} 扫码五金 {tag}")
+    p.get_by_test_id("barcode-add").click()
+    expect(barcodes).to_have_count(3)
     shot(p, "product-detail")
     api = live_server.client(buyer)
     prod = api.get("/api/v1/products", query_string={"q": f"SKU-{tag}"})["items"][0]
     assert (prod["purchase_price"], prod["sale_price"], prod["tax_rate"], prod["model"]) == ("12.5000", "20.0000", "0.1300", "HW-8")
+    sup = api.get("/api/v1/suppliers", query_string={"q": f"S-{tag}"})["items"][0]
+    codes = {b["code"]: (b["kind"], b["quantity"], b.get("supplier_id")) for b in api.get(f"/api/v1/products/{prod['id']}/barcodes")}
+    assert codes[f"CTN{code}"][:2] == ("pack", "6.0000") and codes[f"SUP-{tag}"] == ("supplier", "1.0000", sup["id"])
     go(p, "products")
     list_loaded(p, "products")
     # labels for chosen products

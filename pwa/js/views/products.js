@@ -2,7 +2,7 @@
  * barcodes (list, generate, add supplier or pack codes), labels PDF, stock per warehouse. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { facts, write } from '../office/kit.js';
+import { facts, optionsFrom, write } from '../office/kit.js';
 import { masterView, yesNo } from '../office/master.js';
 import { can } from '../session.js';
 import { errText, fmtMoney, fmtQty, h, mount, toast } from '../ui.js';
@@ -88,15 +88,24 @@ function barcodePanel(p, reload) {
   const err = h('div', { class: 'field-err', role: 'alert' });
   const code = h('input', { id: 'bc-code', 'data-testid': 'barcode-code', autocomplete: 'off' });
   const qty = h('input', { id: 'bc-qty', inputmode: 'decimal', value: '1', 'data-testid': 'barcode-qty' });
-  const kind = h('select', { id: 'bc-kind', 'data-testid': 'barcode-kind' }, ['manufacturer', 'supplier', 'pack'].map((k) => h('option', { value: k }, t(`barcode.kind.${k}`))));
+  const supplier = h('select', { id: 'bc-supplier', 'data-testid': 'barcode-supplier' }, h('option', { value: '' }, '—'));
+  const supplierField = h('div', { class: 'field', hidden: true }, h('label', { for: 'bc-supplier' }, t('doc.supplier')), supplier);
+  const kind = h('select', { id: 'bc-kind', 'data-testid': 'barcode-kind', onchange: async () => {
+    supplierField.hidden = kind.value !== 'supplier';
+    if (!supplierField.hidden && supplier.options.length === 1) {
+      const opts = await optionsFrom('/api/v1/suppliers', (x) => `${x.code} ${x.name}`, { active: true }).catch(() => []);
+      supplier.append(...opts.map(([v, label]) => h('option', { value: String(v) }, label)));
+    }
+  } }, ['manufacturer', 'supplier', 'pack'].map((k) => h('option', { value: k }, t(`barcode.kind.${k}`))));
   const writer = can('barcode.write') ? h('form', { class: 'fields', onsubmit: (e) => {
     e.preventDefault();
     if (!code.value.trim()) { code.focus(); return; }
-    add({ code: code.value.trim(), quantity: qty.value.trim() || '1', kind: kind.value });
+    add({ code: code.value.trim(), quantity: qty.value.trim() || '1', kind: kind.value,
+      supplier_id: kind.value === 'supplier' && supplier.value ? Number(supplier.value) : null });
   } },
   h('div', { class: 'field' }, h('label', { for: 'bc-code' }, t('product.barcode')), code),
   h('div', { class: 'field' }, h('label', { for: 'bc-qty' }, t('barcode.qty')), qty),
-  h('div', { class: 'field' }, h('label', { for: 'bc-kind' }, t('barcode.kind')), kind),
+  h('div', { class: 'field' }, h('label', { for: 'bc-kind' }, t('barcode.kind')), kind), supplierField,
   h('div', { class: 'btn-row field-wide' },
     h('button', { class: 'btn', type: 'button', 'data-testid': 'barcode-generate', onclick: () => add({ generate: true }) }, t('barcode.generate')),
     h('button', { class: 'btn primary', type: 'submit', 'data-testid': 'barcode-add' }, t('barcode.add'))), err) : null;
