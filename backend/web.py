@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 from flask import send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+
+from backend.errors import NotFound
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
@@ -37,8 +40,6 @@ def register_web(app) -> None:
     @app.get("/<path:path>")
     def pwa_static(path: str):
         if path.startswith("api/"):
-            from backend.errors import NotFound
-
             raise NotFound("No such API endpoint.", zh="没有这个 API 接口。")
         resp = send_from_directory(PWA_DIR, path)
         if path == "service-worker.js":
@@ -48,10 +49,6 @@ def register_web(app) -> None:
 
     @app.get(f"{DOCS_ASSETS_PREFIX}/<path:filename>")
     def swagger_ui_asset(filename: str):
-        from swagger_ui_bundle import swagger_ui_path
-
-        from backend.errors import NotFound
-
         if not filename.endswith(DOCS_ASSET_TYPES):
             raise NotFound("No such file.", zh="没有这个文件。")
         return send_from_directory(str(swagger_ui_path), filename, max_age=86400)  # safe_join: no ../

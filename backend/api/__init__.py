@@ -3,12 +3,12 @@ entry points beside it (``ENTRY_POINTS``: backend/sync/api.py)."""
 import importlib
 import pkgutil
 
+from backend.api.common import Blueprint
+
 ENTRY_POINTS = {"sync": "backend.sync.api"}  # name -> module of a blueprint beside this package
 
 
 def register_blueprints(api) -> None:
-    from backend.api.common import Blueprint
-
     modules = {m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)} | ENTRY_POINTS
     for _name, path in sorted(modules.items()):
         module = importlib.import_module(path)

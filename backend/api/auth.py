@@ -8,6 +8,7 @@ from flask import current_app, g, request, session
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 from marshmallow import validate
+from sqlalchemy import select
 
 from backend.api.common import Blueprint, Str
 from backend.auth.decorators import (
@@ -16,7 +17,8 @@ from backend.auth.decorators import (
     current_user_required,
     require,
 )
-from backend.extensions import limiter
+from backend.extensions import db, limiter
+from backend.models.users import ApiToken
 from backend.services import users as service
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sessions and API tokens")
@@ -177,11 +179,6 @@ class Tokens(MethodView):
     @require("token.manage")
     def get(self):
         """Own API tokens."""
-        from sqlalchemy import select
-
-        from backend.extensions import db
-        from backend.models.users import ApiToken
-
         user = current_user_required()
         return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
 

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec
 from backend.auth.decorators import current_user_required, require
+from backend.errors import ValidationFailed
 from backend.services import access
 from backend.services.last_prices import last_prices
 
@@ -52,8 +53,6 @@ def _parse(args) -> list[int]:
     try:
         return _ids(args["product_ids"])
     except ma.ValidationError as e:
-        from backend.errors import ValidationFailed
-
         raise ValidationFailed("Invalid product_ids.", zh="product_ids 无效。", errors={"product_ids": e.messages}) from None
 
 

@@ -15,7 +15,7 @@ from marshmallow import validate
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from backend.api.common import Blueprint, Dec, HardenedParser
+from backend.api.common import Blueprint, Dec, HardenedParser, pdf_response
 from backend.auth.decorators import current_user_or_none, require
 from backend.errors import PayloadTooLarge, ValidationFailed
 from backend.extensions import limiter
@@ -157,8 +157,6 @@ class Labels(MethodView):
     @require("label.print")
     def get(self, args):
         """PDF sheet of product labels (name, SKU, price, barcode; A4 3x8 sheets or 50x30 mm thermal)."""
-        from backend.api.common import pdf_response
-
         pdf = scanning.label_sheet(_parse_ids(args["product_ids"]), layout=args["layout"],
                                    symbology=args["symbology"], qr=args["qr"], copies=args["copies"])
         return pdf_response(pdf, f"labels-{args['layout']}.pdf")

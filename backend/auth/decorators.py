@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 
+from flask_login import current_user
+
 from backend.auth.permissions import PERMISSIONS
 from backend.errors import PermissionDenied, Unauthenticated
 
@@ -38,8 +40,6 @@ def require(permission: str):
 
 
 def current_user_or_none():
-    from flask_login import current_user
-
     # the User itself, not the proxy: services touch it thousands of times in a sync push
     return current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
 

@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from backend.auth.decorators import current_user_or_none
+from backend.errors import ValidationFailed
+
 COST_PERMISSION = "cost.view"
 _CURRENT = object()
 
@@ -25,8 +28,6 @@ _CURRENT = object()
 def can_see_costs(user: Any = _CURRENT) -> bool:
     """True when ``user`` (default: the logged-in user) may see costs; no user at all is the system (CLI)."""
     if user is _CURRENT:
-        from backend.auth.decorators import current_user_or_none
-
         user = current_user_or_none()
     return user is None or user.can(COST_PERMISSION)
 
@@ -45,8 +46,6 @@ def strip(record: dict, keys: Iterable[str]) -> dict:
 def refuse_cost_sort(sort: str | None, cost_keys: Iterable[str], user: Any = _CURRENT) -> None:
     """Sorting by a cost would reveal the order of costs: refused (422) without cost.view."""
     if sort and sort.lstrip("-") in set(cost_keys) and not can_see_costs(user):
-        from backend.errors import ValidationFailed
-
         raise ValidationFailed(f"Cannot sort by {sort.lstrip('-')!r}.", zh=f"不能按 {sort.lstrip('-')} 排序。",
                                errors={"sort": ["Sorting by a cost needs the cost.view permission."]})
 

@@ -15,6 +15,7 @@ from backend.domain.numeric import (  # noqa: F401
     NUMERIC_SCALE,
     QTY_SCALE,
 )
+from backend.errors import OutOfRange
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,8 +77,6 @@ class Qty(TypeDecorator):
         except InvalidOperation:  # more digits than the context holds: far beyond the column
             value = None
         if value is None or not value.is_finite() or abs(value) > NUMERIC_MAX:
-            from backend.errors import OutOfRange
-
             raise OutOfRange()
         return value
 

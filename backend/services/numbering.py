@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
@@ -35,9 +37,6 @@ def lock_counters(names: list[str]) -> dict[str, int]:
     """Create (at 0) and lock counters up front, in name order, and return their values: a command that
     takes other locks before it numbers its documents takes the counter first, the way commands that
     number first do (no deadlock). The caller may then set the values it used (it holds the lock)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     names = sorted(set(names))
     ins = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(ins(Counter).values([{"name": n, "value": 0} for n in names]).on_conflict_do_nothing())
