@@ -253,8 +253,11 @@ CONFIRM_WINDOW = 3
 # A weak read (EAN/UPC, ITF, Codabar, Code 39) is confirmed only by agreeing reads from at least two
 # different image variants: two passes over the same pixels (zxing's two binarisers, or zxing and zbar on
 # one image) can share a misread with a valid check digit — leave-one-set-out showed two such wrong reads
-# (docs/scanning.md). Also requiring two engines ("engines") read less and did not remove them.
-INDEPENDENT: tuple[str, ...] = ("variants",)  # extra passes while a candidate awaits confirmation after something was accepted
+# (docs/scanning.md). Requiring two engines for every weak symbology read less and did not remove them.
+INDEPENDENT: dict[str, tuple[str, ...]] = {"": ("variants",), "itf": ("variants", "engines")}
+# ITF has no check digit and its start/stop patterns recur inside the data, so one engine's scanlines can
+# read a valid shorter code inside a longer one on several variants (synthetic: "015999" for "0159993723"):
+# an ITF read also needs both engines.
 
 
 # ---------------------------------------------------------------- voting
@@ -318,7 +321,7 @@ class _Ballot:
         if c.first.symbology in STRONG:
             return "accepted"
         v = len(c.passes)
-        if not all(len(getattr(c, what)) >= 2 for what in INDEPENDENT):
+        if not all(len(getattr(c, what)) >= 2 for what in INDEPENDENT.get(c.first.symbology, INDEPENDENT[""])):
             return "pending"
         rival = self._rival_votes(key)
         if v >= 2 and v - rival >= 2 and (rival == 0 or v >= 3 * rival):
