@@ -48,16 +48,20 @@ def _audited(obj: Any) -> bool:
     return getattr(obj, "__audit__", True) and not isinstance(obj, AuditLog)
 
 
+def _excluded(cls: Any) -> set[str]:
+    return _ALWAYS_EXCLUDED | set(getattr(cls, "__audit_exclude__", ()))
+
+
 def audit_columns(model: type) -> list[str]:
     """The columns an audit record shows of a model: not the timestamps, ``version`` or
     ``__audit_exclude__`` (also used by the sync batch path, which writes the records of its rows)."""
-    excluded = _ALWAYS_EXCLUDED | set(getattr(model, "__audit_exclude__", ()))
+    excluded = _excluded(model)
     return [a.key for a in inspect(model).column_attrs if a.key not in excluded]
 
 
 def _columns(obj: Any):
-    keys = set(audit_columns(type(obj)))
-    return [a for a in inspect(obj).mapper.column_attrs if a.key in keys]
+    excluded = _excluded(obj)
+    return [a for a in inspect(obj).mapper.column_attrs if a.key not in excluded]
 
 
 def _diff(obj: Any) -> dict:

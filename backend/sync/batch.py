@@ -43,19 +43,9 @@ from backend.models.ledger import StockLevel, StockMove
 from backend.models.ops import WebhookDelivery
 from backend.models.warehouses import Location, Warehouse
 from backend.services import ledger, numbering, webhooks
-from backend.services.audit import audit_columns, jsonable
+from backend.services.audit import jsonable
 from backend.sync import changes
-from backend.sync.rows import (
-    Fallback,
-    Level,
-    Needs,
-    Row,
-    audited,
-    fill_defaults,
-    table_order,
-    touch,
-    versioned,
-)
+from backend.sync.rows import Fallback, Level, Needs, Row, shape, table_order
 
 __all__ = ["Batch", "Fallback", "Level", "Needs", "Row"]
 
@@ -252,14 +242,13 @@ class Batch:
         """Queue a new row as the ORM inserts a new object: unset columns get their defaults, a versioned
         row version 1, an ``id`` column an id from the pool; an audited model gets its ``create`` record."""
         row = Row(values)
-        fill_defaults(model, row, self.now)
-        if versioned(model):
-            row["version"] = 1
+        ms = shape(model)
+        ms.fill(row, self.now)
         if "id" not in row and "id" in model.__table__.c:  # type: ignore[attr-defined]
             row["id"] = self.new_id(model)
         self.rows.setdefault(model, []).append(row)
-        if audited(model):
-            after = {k: jsonable(row.get(k)) for k in audit_columns(model)}
+        if ms.audited:
+            after = {k: jsonable(row.get(k)) for k in ms.audit_columns}
             self._audit_row(model, row["id"], "create", {"before": {}, "after": after})
         return row
 
@@ -272,9 +261,10 @@ class Batch:
         if details:
             body["details"] = jsonable(details)
         row.update(values)
+        ms = shape(model)
         if changed:
-            touch(model, row, self.now)
-        if audited(model) and (changed or action != "update"):
+            ms.touch(row, self.now)
+        if ms.audited and (changed or action != "update"):
             self._audit_row(model, row["id"], action, body)
 
     def number(self, prefix: str) -> str:

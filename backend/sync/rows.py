@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
 
 from backend.models.base import Base
+from backend.services.audit import audit_columns
 
 
 class Fallback(Exception):
@@ -69,12 +71,32 @@ def table_order(model: type) -> int:
     return _order[model.__tablename__]  # type: ignore[attr-defined]
 
 
-def audited(model: type) -> bool:
-    return bool(getattr(model, "__audit__", True))
+@dataclass(frozen=True)
+class Shape:
+    """What the ORM does with a model's rows, read once per model: its column defaults, version column,
+    ``onupdate`` columns and audit (``backend.services.audit``)."""
 
+    defaults: tuple[tuple[str, Any, bool], ...]  # (column, default or None, call it) for unset columns
+    versioned: bool
+    onupdate: tuple[str, ...]
+    audited: bool
+    audit_columns: tuple[str, ...]
 
-def versioned(model: type) -> bool:
-    return inspect(model).version_id_col is not None
+    def fill(self, row: Row, now: datetime) -> None:
+        """The values the ORM gives the columns a new object leaves unset: the column default (``now``
+        for a timestamp), else NULL; ``version`` 1. ``id`` is left to the caller."""
+        for key, default, call in self.defaults:
+            if key not in row:
+                row[key] = (now if default is None else default.arg(None)) if call else default
+        if self.versioned:
+            row["version"] = 1
+
+    def touch(self, row: Row, now: datetime) -> None:
+        """What an UPDATE of the ORM adds: ``version`` + 1 (version_id_col) and ``onupdate`` columns."""
+        if self.versioned:
+            row["version"] = row["version"] + 1
+        for key in self.onupdate:
+            row[key] = now
 
 
 def _python_type(col: Any) -> type | None:
@@ -84,25 +106,20 @@ def _python_type(col: Any) -> type | None:
         return None
 
 
-def fill_defaults(model: type, row: Row, now: datetime) -> None:
-    """The values the ORM gives the columns a new object leaves unset: the column default (``now`` for
-    a timestamp), else NULL. ``id`` is left to the caller."""
-    for col in model.__table__.columns:  # type: ignore[attr-defined]
-        if col.key in row or col.key == "id":
-            continue
-        default = col.default
-        if default is None:
-            row[col.key] = None
-        elif default.is_callable:
-            row[col.key] = now if _python_type(col) is datetime else default.arg(None)
-        else:
-            row[col.key] = default.arg
+def _default(col: Any) -> tuple[str, Any, bool]:
+    d = col.default
+    if d is None:
+        return col.key, None, False
+    if d.is_callable:  # a timestamp takes the batch's time (one ``now`` for the whole batch)
+        return col.key, None if _python_type(col) is datetime else d, True
+    return col.key, d.arg, False
 
 
-def touch(model: type, row: Row, now: datetime) -> None:
-    """What an UPDATE of the ORM adds: ``version`` + 1 (version_id_col) and ``onupdate`` columns."""
-    if versioned(model):
-        row["version"] = row["version"] + 1
-    for col in model.__table__.columns:  # type: ignore[attr-defined]
-        if col.onupdate is not None:
-            row[col.key] = now
+@cache
+def shape(model: type) -> Shape:
+    columns = list(model.__table__.columns)  # type: ignore[attr-defined]
+    return Shape(defaults=tuple(_default(c) for c in columns if c.key != "id"),
+                 versioned=inspect(model).version_id_col is not None,
+                 onupdate=tuple(c.key for c in columns if c.onupdate is not None),
+                 audited=bool(getattr(model, "__audit__", True)),
+                 audit_columns=tuple(audit_columns(model)))
