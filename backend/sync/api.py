@@ -15,10 +15,10 @@ from backend.api.common import Blueprint, ListArgs, harden, page_schema
 from backend.auth.decorators import current_user_required, require
 from backend.auth.visibility import can_see_costs, strip
 from backend.context import Actor, acting_as
-from backend.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from backend.errors import BadRequest, ValidationFailed
 from backend.models.sync import SyncOp, SyncPhoto
 from backend.sync import devices, ops, pull, push, rejected
-from backend.sync.envelope import Op, Photo, max_ops, photo_refs
+from backend.sync.envelope import Op, Photo, check_batch_size, photo_refs
 from backend.uploads import image_response
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync (push, pull, rejected ops)")
@@ -300,11 +300,9 @@ class Push(MethodView):
         """Apply a batch of operations in order, each exactly once (see docs/sync-protocol.md)."""
         user = current_user_required()
         body, files = _read_batch()
-        ops = body.get("ops")
-        if isinstance(ops, list) and len(ops) > max_ops():
-            raise PayloadTooLarge(f"At most {max_ops()} operations per push.",
-                                  zh=f"每次推送最多 {max_ops()} 个操作。", code="batch_too_large",
-                                  errors={"ops": {"max": max_ops(), "sent": len(ops)}})
+        raw_ops = body.get("ops")
+        if isinstance(raw_ops, list):
+            check_batch_size(len(raw_ops))
         try:
             data = _PUSH_IN.load(body)
         except ma.ValidationError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
-from backend.errors import DomainError
+from backend.errors import DomainError, PayloadTooLarge
 from backend.uploads import CleanImage, clean_image
 
 DEFAULT_MAX_OPS = 500
@@ -66,6 +66,13 @@ def normalise_op_id(value: Any) -> str:
 def max_ops() -> int:
     return int(current_app.config.get("SYNC_MAX_BATCH_OPS", DEFAULT_MAX_OPS)) if has_app_context() \
         else DEFAULT_MAX_OPS
+
+
+def check_batch_size(sent: int) -> None:
+    """413 ``batch_too_large`` beyond ``SYNC_MAX_BATCH_OPS`` (checked before the batch is even loaded)."""
+    if sent > max_ops():
+        raise PayloadTooLarge(f"At most {max_ops()} operations per push.", zh=f"每次推送最多 {max_ops()} 个操作。",
+                              code="batch_too_large", errors={"ops": {"max": max_ops(), "sent": sent}})
 
 
 def photo_refs(payload: Any) -> list[str]:

@@ -31,7 +31,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.errors import DomainError, PayloadTooLarge, StaleVersion, ValidationFailed
+from backend.errors import DomainError, StaleVersion, ValidationFailed
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.sync import SyncDevice, SyncOp, SyncPhoto
@@ -40,7 +40,7 @@ from backend.sync import batch_path, ops
 from backend.sync.apply import run_op
 from backend.sync.batch import Fallback
 from backend.sync.devices import is_device_refusal, lock_device, own, register_device
-from backend.sync.envelope import Op, max_ops, needs_decode
+from backend.sync.envelope import Op, check_batch_size, needs_decode
 from backend.sync.photos import decode_all
 from backend.sync.records import by_key, duplicate, error_body, record_values
 from backend.uploads import decode_slot
@@ -314,9 +314,7 @@ def _chunk_with_retry(user: Any, user_id: int, device_id: str, op_list: list[Op]
 
 
 def _check_batch(op_list: list[Op]) -> None:
-    if len(op_list) > max_ops():
-        raise PayloadTooLarge(f"At most {max_ops()} operations per push.", zh=f"每次推送最多 {max_ops()} 个操作。",
-                              code="batch_too_large", errors={"ops": {"max": max_ops(), "sent": len(op_list)}})
+    check_batch_size(len(op_list))
     seqs = [o.seq for o in op_list]
     if any(b <= a for a, b in itertools.pairwise(seqs)):
         raise ValidationFailed("ops must be in increasing seq order.", code="malformed_batch",
