@@ -355,6 +355,7 @@ const S = {
   'doc.shipments': ['发货单（送货单）', 'Delivery notes'],
   'doc.invoices': ['发票', 'Invoices'],
   'doc.pdf': ['PDF', 'PDF'],
+  'doc.share': ['分享', 'Share'],
   'status.invoiced': ['已开票', 'invoiced'],
   'lines.title': ['明细', 'Lines'],
   'lines.product': ['商品', 'Product'],

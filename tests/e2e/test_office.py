@@ -364,6 +364,16 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     for word in ("发货单", dn["number"], so["number"], f"SKU-{tag}", f"装修公司 {tag}", "3"):
         assert word in text, word
 
+    # share the PDF itself from a phone (Web Share API with files; stubbed: headless Linux Chromium has none)
+    s.add_init_script("""navigator.canShare = () => true;
+      navigator.share = async (d) => { window.__shared = d.files.map((f) => `${f.name}:${f.type}:${f.size}`); };""")
+    s.reload()
+    ready(s, "so")
+    s.get_by_test_id("doc-pdf-share").click()
+    s.wait_for_function("() => !!window.__shared")
+    [shared] = s.evaluate("window.__shared")
+    assert shared.startswith(f"{so['number']}.pdf:application/pdf:") and int(shared.rsplit(":", 1)[1]) > 1000
+
     # ---- sales takes one back from the customer (a return against the delivery note)
     s.get_by_test_id("return-panel").locator("summary").click()
     s.get_by_test_id("return-panel").locator(f'tr[data-product="{pid}"] [data-testid=return-qty]').fill("1")

@@ -446,9 +446,24 @@ export function facts(pairs) {
     [h('dt', {}, t(k)), h('dd', {}, v)]));
 }
 
-/** Open a same-origin file (PDF) with the session cookie in a new tab; a link the user can also long-press/share. */
+/**
+ * A same-origin file (PDF) opened in a new tab with the session cookie — plus, where the browser can share
+ * files (Web Share API level 2: Android Chrome, iOS Safari), a Share button that sends the PDF itself
+ * (WeChat, mail, print services) instead of a link that needs a login.
+ */
 export function fileLink(href, labelKey, testid) {
-  return h('a', { class: 'btn', href, target: '_blank', rel: 'noopener', 'data-testid': testid }, t(labelKey));
+  const link = h('a', { class: 'btn', href, target: '_blank', rel: 'noopener', 'data-testid': testid }, t(labelKey));
+  const probe = typeof File === 'function' && navigator.canShare && navigator.canShare({ files: [new File([''], 'x.pdf', { type: 'application/pdf' })] });
+  if (!probe) return link;
+  const share = h('button', { class: 'btn', type: 'button', 'data-testid': `${testid}-share`, onclick: async () => {
+    try {
+      const resp = await fetch(href, { credentials: 'same-origin' });
+      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+      const name = (/filename="?([^";]+)/.exec(resp.headers.get('Content-Disposition') || '') || [])[1] || 'document.pdf';
+      await navigator.share({ files: [new File([await resp.blob()], name, { type: 'application/pdf' })], title: name });
+    } catch (e) { if (e && e.name !== 'AbortError') toast(e.message || String(e), 'err'); }
+  } }, t('doc.share'));
+  return h('span', { class: 'btn-pair' }, link, share);
 }
 
 /**
