@@ -31,7 +31,7 @@ from .images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, image_size, load_gray
 from .passes import CASCADE, LIN, POOL  # noqa: F401  (LIN, POOL: for the benchmark's tuner)
 
 # The time budget, loading included: p95 ≤ 400 ms per photo (issue 16). On the samples every read comes
-# within 0.15 s; on the synthetic training photos 0.35 s instead of 1.5 s loses < 1 % of reads (docs).
+# within 0.15 s; on the synthetic training photos 0.35 s instead of 1.5 s loses about 1 % of reads (docs).
 DEFAULT_BUDGET_S = 0.35
 WORK_MAX_SIDE = 2000  # larger photos are scanned downscaled (regions are cropped from full resolution)
 

@@ -57,8 +57,8 @@ POOL: list[tuple[str, str, dict]] = [
 ]
 
 # The shipped order: ``bench/scan_bench.py --tune`` (the tuner on all of ../shared/scan-samples plus the
-# synthetic training photos of bench/scan_synth.py, seed 1000). Passes after the first ~20 read nothing new
-# there; they stay for photos unlike those, cheapest first.
+# synthetic training photos of bench/scan_synth.py, seed 1000). The first 14 passes are the tuner's picks by gain;
+# the others read nothing new there and they stay for photos unlike those, cheapest first.
 CASCADE: list[tuple[str, str, dict]] = [
     ("gray", "zxing", {}),
     ("up", "zxing", LIN),
