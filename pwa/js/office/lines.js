@@ -88,8 +88,17 @@ export function linesEditor(o = {}) {
         'data-testid': 'line-remove', onclick: () => { lines = lines.filter((l) => l !== line); render(); } }, '×')) : null);
   }
 
-  /** Add `qty` of `product` (merging into its line). */
-  async function add(product, qty = 1) {
+  // Adds run one after the other: a new line waits for its price (network), and a second scan of the same
+  // product arriving meanwhile must add to that line, not open another one.
+  let queue = Promise.resolve();
+  /** Add `qty` of `product` (merging into its line); resolves to the line. */
+  function add(product, qty = 1) {
+    const next = queue.then(() => addNow(product, qty));
+    queue = next.catch(() => {});
+    return next;
+  }
+
+  async function addNow(product, qty) {
     let line = lines.find((l) => l.product_id === product.id);
     if (line) line.quantity = String(round(Number(line.quantity) + Number(qty)));
     else {
