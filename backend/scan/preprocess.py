@@ -135,3 +135,74 @@ def barcode_regions(gray: np.ndarray, max_regions: int = 3, work_side: int = 640
     if scored:
         out.sort(key=lambda r: -r[5])
     return out[:max_regions]
+
+
+def _scan_axis(points):
+    """(start, end, unit direction, length) of a linear read's scanline: the outline's principal axis
+    (zxing gives the scanline's two ends on one or more rows, zbar the outline of its hits; both are longer
+    along the scan than across it), from the outline's extreme projections on that axis."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 2:
+        return None
+    c = pts.mean(0)
+    w, vecs = np.linalg.eigh(np.cov((pts - c).T) if len(pts) > 2 else np.outer(pts[1] - pts[0], pts[1] - pts[0]))
+    u = vecs[:, int(np.argmax(w))]
+    t = (pts - c) @ u
+    length = float(t.max() - t.min())
+    if length < 8:
+        return None
+    return c + t.min() * u, c + t.max() * u, u, length
+
+
+def bars_beyond_ends(img: np.ndarray, points, ext: float = 0.25, min_edges: int = 4) -> bool:
+    """True when the scanline of a linear read continues into more bars past either end (a partial read).
+
+    ``points``: the read's outline in ``img``; the scanline is the line through its two farthest-apart
+    points, sampled ``ext`` × its length beyond each end. A whole symbol ends in a quiet zone (≥ 10 plain
+    modules); ``min_edges`` or more strong dark/light changes just past an end mean the engine decoded
+    only part of the bars (ITF: its start/stop patterns recur inside the data)."""
+    axis = _scan_axis(points)
+    if axis is None:
+        return False
+    a, b, u, length = axis
+    inside = img[np.clip(np.round(np.linspace(a[1], b[1], 64)).astype(int), 0, img.shape[0] - 1),
+                 np.clip(np.round(np.linspace(a[0], b[0], 64)).astype(int), 0, img.shape[1] - 1)].astype(np.float32)
+    contrast = float(np.percentile(inside, 90) - np.percentile(inside, 10))
+    if contrast < 20:
+        return False
+    n = max(8, int(ext * length))
+    for start, direction in ((b, u), (a, -u)):
+        xs = start[0] + direction[0] * np.arange(2, n)
+        ys = start[1] + direction[1] * np.arange(2, n)
+        ok = (xs >= 0) & (ys >= 0) & (xs < img.shape[1] - 1) & (ys < img.shape[0] - 1)
+        if ok.sum() < 4:
+            continue
+        prof = img[np.round(ys[ok]).astype(int), np.round(xs[ok]).astype(int)].astype(np.float32)
+        dark = prof < (np.percentile(inside, 10) + np.percentile(inside, 90)) / 2
+        edges = int(np.count_nonzero(dark[1:] != dark[:-1]))
+        if edges >= min_edges:
+            return True
+    return False
+
+
+def crosses_bars_obliquely(img: np.ndarray, points, max_deg: float = 30.0) -> bool:
+    """True when a linear read's scanline crosses the bars around it at more than ``max_deg`` from their
+    normal: such a line leaves the symbol through the bar ends, so it saw only part of the bars (a tilted
+    ITF read "015999" for "0159993723"). The bars' normal is the dominant gradient orientation (structure
+    tensor) around the read."""
+    axis = _scan_axis(points)
+    if axis is None:
+        return False
+    u = axis[2]
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x0, y0 = np.maximum(pts.min(0) - 12, 0).astype(int)
+    x1, y1 = np.minimum(pts.max(0) + 12, [img.shape[1], img.shape[0]]).astype(int)
+    roi = img[y0:y1, x0:x1].astype(np.float32)
+    if roi.shape[0] < 5 or roi.shape[1] < 5:
+        return False
+    gx = cv2.Sobel(roi, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(roi, cv2.CV_32F, 0, 1, ksize=3)
+    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    theta = 0.5 * np.arctan2(2 * jxy, jxx - jyy)  # the bars' normal
+    cos = abs(np.cos(theta) * u[0] + np.sin(theta) * u[1])
+    return bool(cos < np.cos(np.radians(max_deg)))
