@@ -34,7 +34,7 @@ CACHE = os.environ.get("SCAN_BENCH_CACHE", os.path.join(os.path.dirname(os.path.
 WRONG_WEIGHT = 20
 
 
-CACHE_VERSION = 2  # bump when a variant's definition changes (the recorded passes are then stale)
+CACHE_VERSION = 3  # bump when a variant or a pass filter changes (the recorded passes are then stale)
 TRAIN_SYNTH_SEED = 1000  # the tuner's synthetic photos; bench/scan_synth.py reports seed 1
 
 
