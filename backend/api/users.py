@@ -101,6 +101,20 @@ class UserItem(MethodView):
         return service.update_user(user_id, version, data, acting_user=current_user_required())
 
 
+class TokensRevoked(ma.Schema):
+    tokens_revoked = ma.fields.Integer(required=True, metadata={"description": "live API tokens now revoked"})
+
+
+@blp.route("/<int:user_id>/revoke-tokens")
+class UserRevokeTokens(MethodView):
+    @blp.response(200, TokensRevoked)
+    @blp.errors(404)
+    @require("user.admin")
+    def post(self, user_id):
+        """Revoke every live API token of the user (their login sessions stay). Answers how many."""
+        return service.revoke_user_tokens(user_id)
+
+
 class RoleOut(ma.Schema):
     name = ma.fields.String()
     permissions = ma.fields.List(ma.fields.String())

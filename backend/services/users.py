@@ -167,6 +167,13 @@ def change_password(user: User, old: str, new: str, keep_session_hash: str | Non
             "tokens_revoked": _revoke_tokens(user.id)}
 
 
+@command
+def revoke_user_tokens(user_id: int) -> dict:
+    """Admin: revoke every live API token of a user (a lost phone, a leaked script); sessions stay."""
+    user = get_user(user_id)
+    return {"tokens_revoked": _revoke_tokens(user.id)}
+
+
 def _end_sessions(user_id: int, keep: str | None = None) -> int:
     stmt = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:

@@ -73,6 +73,21 @@ def test_deactivated_user_loses_sessions_and_tokens(app, make_user, admin):
     assert r.status_code == 401
 
 
+def test_admin_revokes_a_users_tokens_and_their_session_stays(app, make_user, admin):
+    u = make_user("sales", username="sid")
+    sid = ApiClient(app, "sid")
+    toks = [sid.post("/api/v1/auth/tokens", json={"name": f"t{i}"}).get_json()["token"] for i in range(2)]
+    other = ApiClient(app, token=admin.post("/api/v1/auth/tokens", json={"name": "mine"}).get_json()["token"])
+    assert sid.post(f"/api/v1/users/{u.id}/revoke-tokens").status_code == 403  # admin only
+    r = admin.post(f"/api/v1/users/{u.id}/revoke-tokens")
+    assert r.status_code == 200 and r.get_json() == {"tokens_revoked": 2}
+    assert all(ApiClient(app, token=tk).get("/api/v1/auth/me").status_code == 401 for tk in toks)
+    assert sid.get("/api/v1/auth/me").status_code == 200  # the login session is not a token
+    assert other.get("/api/v1/auth/me").status_code == 200  # nobody else's tokens
+    assert admin.post(f"/api/v1/users/{u.id}/revoke-tokens").get_json() == {"tokens_revoked": 0}
+    assert admin.post("/api/v1/users/999999/revoke-tokens").status_code == 404
+
+
 def test_api_token_works_without_csrf_and_can_be_revoked(app, login):
     api = login("purchaser")
     created = api.post("/api/v1/auth/tokens", json={"name": "erp"})

@@ -452,6 +452,19 @@ def test_admin_limits_a_user_to_one_warehouse_stale_edit_and_field_errors(make_p
     w.goto("/#/po/new")  # not allowed to create: back to the list
     expect(w).to_have_url(re.compile(r"#/po$"))
 
+    # the user's script has an API token; the admin revokes it on the user's page; the session stays
+    token = live_server.client(f"wh2-{tag}").post("/api/v1/auth/tokens", json={"name": "script"}).get_json()["token"]
+    bearer = live_server.app.test_client()
+    assert bearer.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    go(a, f"users/{u['id']}", "users")
+    a.once("dialog", lambda d: d.accept())
+    a.get_by_test_id("revoke-tokens").click()
+    expect(a.locator("#toast")).to_contain_text("已吊销 1 个令牌")
+    shot(a, "user-tokens")
+    assert bearer.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    w.reload()
+    expect(w.locator("#app")).not_to_have_attribute("data-view", "login")
+
     # a password reset by the admin ends the user's session
     go(a, f"users/{u['id']}", "users")
     fill(a, "password", "another-password-1")

@@ -1,9 +1,9 @@
-/** Users (admin): create, roles, warehouse scope, deactivate, reset password. A password reset or a
- * deactivation ends the user's sessions and revokes their API tokens (the server says how many). */
+/** Users (admin): create, roles, warehouse scope, deactivate, reset password, revoke API tokens. A password
+ * reset or a deactivation ends the user's sessions and revokes their API tokens (the server says how many). */
 import { t } from '../i18n.js';
-import { optionsFrom } from '../office/kit.js';
+import { optionsFrom, write } from '../office/kit.js';
 import { masterView, yesNo } from '../office/master.js';
-import { fmtTime, toast } from '../ui.js';
+import { errText, fmtTime, h, toast } from '../ui.js';
 
 const ROLES = ['admin', 'manager', 'purchaser', 'warehouse', 'sales', 'finance'];
 
@@ -32,7 +32,23 @@ export default masterView({
     { name: 'locale', label: 'settings.language', type: 'select', required: true, default: 'zh-CN', options: [['zh-CN', '中文'], ['en', 'English']] },
     { name: 'is_active', label: 'office.active', type: 'check', default: true, help: 'user.deactivate_help' },
   ].filter((f) => !(f.name === 'is_active' && !rec)),
+  extras: (u) => [tokensPanel(u)],
   onSaved: (saved) => {
     if (saved.sessions_ended || saved.tokens_revoked) toast(t('user.revoked', { s: saved.sessions_ended || 0, k: saved.tokens_revoked || 0 }));
   },
 });
+
+/** Revoke the user's API tokens (a lost phone, a leaked script); their login sessions stay. */
+function tokensPanel(u) {
+  const btn = h('button', { class: 'btn', type: 'button', 'data-testid': 'revoke-tokens', onclick: async () => {
+    if (!window.confirm(t('user.revoke_confirm', { u: u.username }))) return;
+    btn.disabled = true;
+    try {
+      const r = await write('POST', `/api/v1/users/${u.id}/revoke-tokens`);
+      toast(t('user.tokens_revoked', { k: r.tokens_revoked }));
+    } catch (e) { toast(errText(e), 'err'); }
+    finally { btn.disabled = false; }
+  } }, t('user.revoke_tokens'));
+  return h('section', { class: 'card' }, h('h3', {}, t('user.api_tokens')),
+    h('p', { class: 'muted' }, t('user.revoke_help')), h('div', { class: 'btn-row' }, btn));
+}
