@@ -278,6 +278,17 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     go(p, f"po/{po['id']}", "po")
     expect(p.get_by_test_id("doc-related")).to_contain_text("GR")
     expect(p.get_by_test_id("doc-status")).to_have_text("已收货")
+    # two of the eight go back to the supplier (a purchase return against the receipt)
+    p.get_by_test_id("return-panel").locator("summary").click()
+    p.get_by_test_id("return-panel").locator(f'tr[data-product="{pid}"] [data-testid=return-qty]').fill("2")
+    p.get_by_test_id("return-reason").fill("来货破损")
+    shot(p, "po-return")
+    p.get_by_test_id("return-submit").click()
+    expect(p.get_by_test_id("doc-related")).to_contain_text("PR-")
+    lines_back = {ln["product_id"]: ln["returned_qty"] for ln in api.get(f"/api/v1/purchase-orders/{po['id']}")["lines"]}
+    assert lines_back[pid] == "2.0000"
+    stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
+    assert Decimal(stock[wh1]) == 6
 
     # a new order for the same supplier: the default price is the last one this supplier got (4.5, not 5)
     go(p, "po/new", "po")
@@ -350,7 +361,7 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     so = sapi.get(f"/api/v1/sales-orders/{so['id']}")
     assert so["status"] == "shipped" and so["total"] == "67.80"
     stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
-    assert Decimal(stock[wh1]) == 5
+    assert Decimal(stock[wh1]) == 3  # 8 received - 2 returned to the supplier - 3 shipped
 
     # ---- sales downloads the order PDF (lines, totals) and the delivery note (送货单)
     go(s, f"so/{so['id']}", "so")
@@ -389,7 +400,7 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     so = sapi.get(f"/api/v1/sales-orders/{so['id']}")
     assert {ln["product_id"]: ln["returned_qty"] for ln in so["lines"]}[pid] == "1.0000"
     stock = {r["warehouse_id"]: r["quantity"] for r in wapi.get(f"/api/v1/products/{pid}")["stock"]}
-    assert Decimal(stock[wh1]) == 6
+    assert Decimal(stock[wh1]) == 4  # 8 received - 2 back to the supplier - 3 shipped + 1 back from the customer
     for page in (p, m, w, s):
         assert page.errors == []
 
