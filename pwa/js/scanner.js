@@ -10,6 +10,9 @@ import { api } from './api.js';
 /** Max gap between keystrokes of one wedge burst; humans type ≳ 80 ms apart, scanners ≲ 30 ms. */
 export const WEDGE_GAP_MS = 50;
 const MIN_LEN = 3;
+/** A burst into a text field must be this long to be a scan: a person typing a quantity fast (under
+ * 2 × WEDGE_GAP_MS a key) rarely types six characters and Enter that fast; barcodes are longer. */
+const FIELD_MIN_LEN = 6;
 
 /**
  * Watch an input: Enter submits its value. `onScan(code, {source})` gets source "wedge" when the
@@ -17,6 +20,7 @@ const MIN_LEN = 3;
  * @returns {() => void} detach
  */
 export function attachInput(input, onScan) {
+  input.dataset.scanInput = '1'; // listenGlobal leaves this field's keys to us
   let times = [];
   const onKey = (e) => {
     if (e.key === 'Enter') {
@@ -35,28 +39,49 @@ export function attachInput(input, onScan) {
 }
 
 /**
- * Catch scanner bursts anywhere on the page while no text field has focus (a wedge scanner types
- * into whatever is focused; the user should not have to tap the field first).
+ * Catch scanner bursts anywhere on the page (a wedge scanner types into whatever is focused; the user
+ * should not have to tap the scan field first). A burst that lands in another text or number field —
+ * a quantity box, a note — is a scan too, never typed: the field gets back the value it had before the
+ * burst. There a burst needs FIELD_MIN_LEN characters, so a person typing a quantity stays a person
+ * typing. The scan field itself (attachInput) handles its own keys.
  * @returns {() => void} detach
  */
 export function listenGlobal(onScan) {
-  let buf = '';
-  let last = 0;
-  const onKey = (e) => {
-    const tgt = e.target;
-    if (tgt && (tgt.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(tgt.tagName))) return;
-    const now = e.timeStamp || performance.now();
-    if (now - last > WEDGE_GAP_MS * 2) buf = '';
-    last = now;
-    if (e.key === 'Enter') {
-      if (buf.length >= MIN_LEN) { e.preventDefault(); onScan(buf, { source: 'wedge' }); }
-      buf = '';
-    } else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
-      buf += e.key;
+  // the current burst: its characters, its last key time, and the text field it lands in with the
+  // field's value before the burst
+  const burst = { buf: '', last: 0, field: null, before: '' };
+  const start = (tgt) => Object.assign(burst, { buf: '', field: tgt, before: tgt ? tgt.value : '' });
+  const finish = (e) => {
+    if (burst.buf.length >= (burst.field ? FIELD_MIN_LEN : MIN_LEN)) {
+      e.preventDefault();
+      e.stopPropagation();
+      restore(burst.field, burst.before);
+      onScan(burst.buf, { source: 'wedge' });
     }
+    start(null);
+  };
+  const onKey = (e) => {
+    if (ownKeys(e.target)) return;
+    const field = isTextField(e.target) ? e.target : null;
+    const now = e.timeStamp || performance.now();
+    if (now - burst.last > WEDGE_GAP_MS * 2 || field !== burst.field) start(field);
+    burst.last = now;
+    if (e.key === 'Enter') finish(e);
+    else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) burst.buf += e.key;
   };
   document.addEventListener('keydown', onKey, true);
   return () => document.removeEventListener('keydown', onKey, true);
+}
+
+/** Targets whose keys are never a page-level scan: the scan field itself, selects, rich text. */
+const ownKeys = (t) => !!t && (!!(t.dataset && t.dataset.scanInput) || t.isContentEditable || t.tagName === 'SELECT');
+const isTextField = (t) => !!t && /^(INPUT|TEXTAREA)$/.test(t.tagName);
+
+/** Give a field back the value it had before a burst typed into it (and tell its listeners). */
+function restore(field, value) {
+  if (!field) return;
+  field.value = value;
+  field.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 /** True if live camera scanning is possible here. */

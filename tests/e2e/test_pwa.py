@@ -240,6 +240,30 @@ def test_receiving_a_purchase_order_by_scanning_works_offline(page, context, liv
     assert {ln["product_id"]: ln["received_qty"] for ln in after["lines"]}[pid] == "2.0000"
 
 
+def test_a_scan_into_a_focused_quantity_box_is_a_scan_not_the_quantity(page, live_server):
+    po = live_server.approved_po("WH1", [("E2E-001", "5")])
+    login(page, live_server.user("warehouse", warehouses=[live_server.data["warehouses"]["WH1"]]))
+    open_tile(page, "receive")
+    page.get_by_test_id("receive-docs").get_by_text(po["number"]).click()
+    pid = live_server.data["products"]["E2E-001"]
+    qty = page.get_by_test_id("lines").locator(f'li[data-product="{pid}"] input')
+    expect(qty).to_have_count(1)
+    wait_catalog(page)
+    for n in ("1", "2"):
+        qty.focus()  # the scanner types into whatever has focus: here the quantity box
+        wedge_scan(page, SCREWDRIVER)
+        expect(qty).to_have_value(n)  # counted as one scan, never 6901234567892 pieces
+    # a person typing into the box stays a person typing
+    qty.fill("")
+    qty.press_sequentially("4", delay=120)
+    qty.press("Tab")
+    expect(qty).to_have_value("4")
+    qty.focus()
+    wedge_scan(page, SCREWDRIVER)
+    expect(qty).to_have_value("5")
+    assert page.errors == []
+
+
 def test_a_photo_taken_offline_travels_with_its_stocktake_count(page, context, live_server):
     wh = live_server.data["warehouses"]["WH1"]
     user = live_server.user("warehouse", warehouses=[wh])
