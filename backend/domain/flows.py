@@ -72,6 +72,7 @@ PO_FLOW = StateMachine("purchase_order", {
 }, PO_STATUSES, {
     "open": ("submitted", "approved", "partially_received"),  # waiting for a decision or for goods
     "ordered": ("approved", "partially_received", "received", "closed"),  # a commitment to the supplier
+    "priced": tuple(s for s in PO_STATUSES if s not in ("draft", "rejected", "cancelled")),  # sets a last price
     "finished": ("closed", "cancelled"),
 })
 
@@ -93,6 +94,7 @@ SO_FLOW = StateMachine("sales_order", {
 }, SO_STATUSES, {
     "open": ("submitted", "approved", "partially_shipped"),  # waiting for a decision or for shipping
     "editable": tuple(s for s in SO_STATUSES if s in _SO_UNSHIPPED),
+    "priced": tuple(s for s in SO_STATUSES if s not in ("draft", "rejected", "cancelled")),  # sets a last price
     "finished": ("closed", "cancelled"),
 })
 
