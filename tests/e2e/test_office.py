@@ -560,3 +560,19 @@ def test_office_screens_open_offline_say_saving_needs_the_network_and_keep_the_f
     go(p, "po/new", "po")
     expect(p.get_by_test_id("draft-restored")).to_have_count(0)
     assert p.errors == []
+
+
+def test_office_screens_in_english(make_page, live_server, vp):
+    p = make_page()
+    login(p, live_server.user("admin"))
+    p.evaluate("localStorage.setItem('jxc.lang', 'en')")
+    p.reload()
+    p.wait_for_selector('#app[data-view=home][data-ready="1"]', state="attached")
+    for route, view, text in (("products", "products", "New product"), ("po/new", "po", "Save draft"),
+                              ("so", "so", "New sales order"), ("users", "users", "New user"),
+                              ("suppliers/new", "suppliers", "Payment terms")):
+        go(p, route, view)
+        expect(p.locator("#app")).to_contain_text(text)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        p.screenshot(path=str(SHOTS / f"en-{route.replace('/', '-')}-{vp}.png"), full_page=True)
+    assert p.errors == []
