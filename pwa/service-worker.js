@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v13';
+const VERSION = 'v14';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
@@ -30,6 +30,12 @@ const SHELL = [
   '/js/components.js',
   '/js/db.js',
   '/js/i18n.js',
+  '/js/strings/admin.js',
+  '/js/strings/camera.js',
+  '/js/strings/finance.js',
+  '/js/strings/floor.js',
+  '/js/strings/inbox.js',
+  '/js/strings/inventory.js',
   '/js/icons.js',
   '/js/office/kit.js',
   '/js/office/lines.js',

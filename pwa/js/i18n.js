@@ -1,7 +1,15 @@
 /**
  * UI strings in zh-CN (default) and en. One table, one row per key with both languages side by side,
  * so a string can't exist in one language only. `t(key, {n: 3})` fills `{n}`.
+ * Each area of screens keeps its own rows in `strings/<area>.js` (same shape), merged here; a key may be
+ * defined once only (tests/e2e/test_pwa_static.py).
  */
+import ADMIN from './strings/admin.js';
+import CAMERA from './strings/camera.js';
+import FINANCE from './strings/finance.js';
+import FLOOR from './strings/floor.js';
+import INBOX from './strings/inbox.js';
+import INVENTORY from './strings/inventory.js';
 
 const S = {
   'app.name': ['进销存', 'JXC Inventory'],
@@ -386,6 +394,7 @@ const S = {
   'credit.over': ['超出信用额度', 'over the credit limit'],
   'lines.last_price': ['上次价格（{number}）', 'last price ({number})'],
   'lines.summary': ['{n} 行 · 数量 {q}', '{n} lines · qty {q}'],
+  ...ADMIN, ...CAMERA, ...FINANCE, ...FLOOR, ...INBOX, ...INVENTORY,
 };
 
 export const LANGS = ['zh-CN', 'en'];

@@ -388,7 +388,8 @@ def test_picking_and_shipping_a_sales_order(page, live_server):
     assert live_server.client(user).get(f"/api/v1/sales-orders/{so['id']}")["status"] == "shipped"
 
 
-def test_reports_show_the_dashboard_a_chart_and_export_csv(page, live_server):
+def ship_a_sale(live_server):
+    """Stock 4 of E2E-001 (十字螺丝刀), sell and ship 3 at 20; returns the manager's API client."""
     wh = live_server.data["warehouses"]["WH1"]
     pid = live_server.data["products"]["E2E-001"]
     a, b = live_server.client(live_server.user("manager")), live_server.client(live_server.user("manager"))
@@ -401,6 +402,11 @@ def test_reports_show_the_dashboard_a_chart_and_export_csv(page, live_server):
     so = b.post(f"/api/v1/sales-orders/{so['id']}/approve", json={"version": so["version"]}).get_json()
     r = a.post(f"/api/v1/sales-orders/{so['id']}/ship", json={"version": so["version"]})
     assert r.status_code == 201, r.get_json()
+    return a
+
+
+def test_reports_show_the_dashboard_a_chart_and_export_csv(page, live_server):
+    a = ship_a_sale(live_server)
 
     login(page, live_server.user("manager"))
     open_tile(page, "reports")
@@ -418,4 +424,49 @@ def test_reports_show_the_dashboard_a_chart_and_export_csv(page, live_server):
     resp = page.request.get(href)  # the browser's own session cookie
     assert resp.status == 200 and "text/csv" in resp.headers["content-type"]
     assert "十字螺丝刀" in resp.text()
+    assert page.errors == []
+
+
+def test_a_slow_earlier_report_answer_never_overwrites_the_one_asked_for_last(browser, live_server):
+    """The by-day answer is held back until the by-product one is drawn; when it arrives, the table stays
+    by product (failed before: the late by-day rows replaced it — a flaky CI failure)."""
+    # no service worker here: requests it makes itself are out of page.route's reach
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
+                              locale="zh-CN", service_workers="block")
+    try:
+        page = ctx.new_page()
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        hold_the_first_report_answer(page, live_server)
+    finally:
+        ctx.close()
+
+
+def hold_the_first_report_answer(page, live_server):
+    ship_a_sale(live_server)
+    held = []
+
+    def hold_by_day(route):
+        if "group_by=day" in route.request.url:
+            held.append(route)  # answered later, after the user's newer choice
+        else:
+            route.continue_()
+
+    login(page, live_server.user("manager"))
+    page.route("**/api/v1/reports/sales?*", hold_by_day)
+    page.evaluate("location.hash = '#/reports/sales'")
+    page.locator('#app[data-view="reports"]').wait_for()
+    page.get_by_test_id("rep-group_by").wait_for()
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the by-day request was never made"
+        page.wait_for_timeout(50)
+    page.get_by_test_id("rep-group_by").select_option("product")
+    expect(page.get_by_test_id("report-table")).to_contain_text("十字螺丝刀")
+    with page.expect_response(lambda r: "group_by=day" in r.url):
+        held.pop().continue_()
+    page.wait_for_timeout(300)  # let the late answer reach the view
+    expect(page.get_by_test_id("report-table")).to_contain_text("十字螺丝刀")
+    first_cell = page.get_by_test_id("report-table").locator("tbody tr td").first.inner_text()
+    assert not re.fullmatch(r"\d{4}-\d{2}-\d{2}", first_cell.strip()), first_cell
     assert page.errors == []

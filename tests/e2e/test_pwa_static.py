@@ -26,10 +26,19 @@ def test_the_manifest_makes_the_app_installable():
         assert (PWA / icon["src"].lstrip("/")).is_file()
 
 
+def string_tables():
+    """i18n.js and the per-area tables it merges (pwa/js/strings/*.js)."""
+    return [PWA / "js" / "i18n.js", *sorted((PWA / "js" / "strings").glob("*.js"))]
+
+
 def test_every_ui_string_used_exists_in_both_languages():
-    table = (PWA / "js" / "i18n.js").read_text()
     row = re.compile(r"^\s+'([\w.]+)': \['(.*)', '(.*)'\],$", re.MULTILINE)
-    rows = {k: (zh, en) for k, zh, en in row.findall(table)}
+    found = [m for f in string_tables() for m in row.findall(f.read_text())]
+    rows = {k: (zh, en) for k, zh, en in found}
+    assert len(rows) == len(found), "a UI string key is defined twice"
+    merged = (PWA / "js" / "i18n.js").read_text()
+    for f in string_tables()[1:]:
+        assert f"from './strings/{f.name}'" in merged, f"{f.name} is not merged by i18n.js"
     used = set()
     for f in (PWA / "js").rglob("*.js"):
         src = f.read_text()
@@ -52,7 +61,7 @@ def test_every_ui_string_used_exists_in_both_languages():
 
 
 def test_every_adjustment_reason_and_document_status_has_a_label():
-    table = (PWA / "js" / "i18n.js").read_text()
+    table = "".join(f.read_text() for f in string_tables())
     reasons = re.findall(r"\['(\w+)', -?[01]\]", (PWA / "js" / "views" / "adjustment.js").read_text())
     assert reasons
     for r in reasons:

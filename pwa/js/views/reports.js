@@ -143,14 +143,16 @@ function controls(name, reload) {
 async function renderReport(name, box) {
   const head = h('div');
   const body = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
+  let seq = 0; // a slower earlier answer must not overwrite the one the user asked for last
   async function reload(redraw) {
+    const mine = ++seq;
     if (redraw !== false) mount(head, controls(name, reload));
     mount(body, h('p', { class: 'muted' }, t('common.loading')));
     try {
       const rep = await api('GET', `/api/v1/reports/${name}`, { query: reportQuery(name) });
-      mount(body, reportChart(name, rep), table(rep));
+      if (mine === seq) mount(body, reportChart(name, rep), table(rep));
     } catch (e) {
-      mount(body, h('p', { class: 'err-text' }, e.isNetwork ? t('rep.offline') : errText(e)));
+      if (mine === seq) mount(body, h('p', { class: 'err-text' }, e.isNetwork ? t('rep.offline') : errText(e)));
     }
   }
   mount(box, head, body);
