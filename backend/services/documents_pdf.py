@@ -15,6 +15,10 @@ builds the response (``backend.api.common.pdf_response``)::
         notes="备注 …", footer="JXC")
     return pdf, "PO-20261128-0001.pdf"
 
+Every document starts with the company letterhead (``company_header``: logo, name, address, tax id,
+phone, e-mail from ``backend.services.company``, edited on the Company screen); a PDF built some other way
+puts ``company_header(width)`` at the top of its story to print the same header.
+
 Text uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1): Chinese renders in every PDF viewer
 with no font file to ship. Column widths are in millimetres and scaled to the printable width; cells wrap.
 """
@@ -32,7 +36,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from backend.services.company import Letterhead, letterhead
 
 FONT = "STSong-Light"
 _ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "center": TA_CENTER}
@@ -64,6 +70,42 @@ def _style(size: float, align: str = "left", bold: bool = False) -> ParagraphSty
 def _p(value, style: ParagraphStyle) -> Paragraph:
     text = "" if value is None else str(value)
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _logo(data: bytes | None, max_w: float, max_h: float) -> Image | None:
+    """The logo scaled into ``max_w`` × ``max_h`` (aspect kept); None without one or if unreadable."""
+    if not data:
+        return None
+    try:
+        img = Image(io.BytesIO(data))
+    except Exception:  # noqa: BLE001  (stored logos are re-encoded; a damaged one never breaks a PDF)
+        return None
+    scale = min(max_w / img.imageWidth, max_h / img.imageHeight)
+    img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
+    return img
+
+
+def company_header(width: float, head: Letterhead | None = None) -> list:
+    """Flowables of the company letterhead (logo left, name and contact lines right, a rule under it);
+    ``[]`` when no details were saved. ``head`` defaults to the saved company details."""
+    head = head if head is not None else letterhead()
+    if head.empty:
+        return []
+    lines = [_p(head.name, _style(14))] if head.name else []
+    if head.address:
+        lines.append(_p(head.address, _style(9)))
+    contact = "  ".join(x for x in (f"税号 Tax ID: {head.tax_id}" if head.tax_id else "",
+                                    f"电话 Tel: {head.phone}" if head.phone else "",
+                                    f"邮箱 Email: {head.email}" if head.email else "") if x)
+    if contact:
+        lines.append(_p(contact, _style(9)))
+    logo = _logo(head.logo, 45 * mm, 18 * mm)
+    logo_w = (logo.drawWidth + 4 * mm) if logo is not None else 0
+    t = Table([[logo or "", lines]], colWidths=[logo_w or 0.1, width - (logo_w or 0.1)])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                           ("LINEBELOW", (0, 0), (-1, -1), 0.6, colors.HexColor("#999999")),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return [t, Spacer(1, 4 * mm)]
 
 
 def _header_table(fields: Sequence[tuple[str, object]], width: float) -> Table:
@@ -120,24 +162,23 @@ def _page_decorator(footer: str, number: str | None):
 def render_document(title: str, header_fields: Sequence[tuple[str, object]], columns: Sequence[Column | str],
                     rows: Iterable[Sequence[object]], totals: Sequence[tuple[str, object]] = (), *,
                     number: str | None = None, notes: str | None = None, footer: str | None = None,
-                    company: str | None = None, compress: bool = True) -> bytes:
+                    company: Letterhead | None = None, compress: bool = True) -> bytes:
     """Render an A4 document and return the PDF bytes.
 
     Args: ``header_fields`` are (label, value) pairs shown two per row; ``columns`` are ``Column``s or
     labels; ``rows`` are sequences with one value per column; ``totals`` (label, value) pairs are
     right-aligned under the table. ``number`` is written to the PDF metadata (searchable without
-    decompressing). ``compress=False`` leaves page streams readable (tests, debugging).
+    decompressing). ``company`` overrides the saved letterhead (``company_header``). ``compress=False`` leaves page streams readable (tests, debugging).
     """
     cols = [c if isinstance(c, Column) else Column(str(c)) for c in columns]
+    head = company if company is not None else letterhead()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=18 * mm, title=f"{title} {number}".strip() if number else title,
-                            subject=number or title, author=company or "JXC", creator="JXC",
+                            subject=number or title, author=head.name or "JXC", creator="JXC",
                             pageCompression=1 if compress else 0)
     width = A4[0] - 2 * MARGIN
-    story: list = []
-    if company:
-        story.append(_p(company, _style(10, "center")))
+    story: list = company_header(width, head)
     story += [_p(title, _style(16, "center", bold=True)), Spacer(1, 5 * mm)]
     fields = list(header_fields)
     if fields:
