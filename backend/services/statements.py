@@ -106,7 +106,8 @@ def statement(side: str, partner_id: int, date_from: date | None, date_to: date 
 def ageing(side: str, as_of: date | None = None) -> list[dict]:
     """Per partner with a balance: open documents by days past due on ``as_of`` (default today)."""
     if side not in SIDES:
-        raise ValidationFailed("Partner type is customer or supplier.", errors={"partner_type": [f"One of {list(SIDES)}"]})
+        raise ValidationFailed("Partner type is customer or supplier.", zh="往来类型为客户或供应商。",
+                               errors={"partner_type": [f"One of {list(SIDES)}"]})
     as_of = as_of or utcnow().date()
     rows: dict[int, dict] = {}
     for b in finance.balances(side):
