@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v14';
+const VERSION = 'v15';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
@@ -47,11 +47,14 @@ const SHELL = [
   '/js/sync.js',
   '/js/ui.js',
   '/js/views/adjustment.js',
+  '/js/views/adjustments_office.js',
   '/js/views/approvals.js',
   '/js/views/categories.js',
   '/js/views/docwork.js',
   '/js/views/home.js',
+  '/js/views/inv_common.js',
   '/js/views/login.js',
+  '/js/views/lowstock.js',
   '/js/views/lookup.js',
   '/js/views/orders.js',
   '/js/views/outbox.js',
@@ -62,8 +65,10 @@ const SHELL = [
   '/js/views/settings.js',
   '/js/views/ship.js',
   '/js/views/stocktake.js',
+  '/js/views/stocktakes_office.js',
   '/js/views/transfer.js',
   '/js/views/transfer_in.js',
+  '/js/views/transfers_office.js',
   '/js/views/users.js',
   '/js/views/warehouses.js',
 ];

@@ -5,10 +5,11 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from backend.api.common import Blueprint, Dec, ListArgs, page_schema
+from backend.api.common import Blueprint, Cost, Dec, ListArgs, page_schema
 from backend.api.stock import StockRow
 from backend.auth.decorators import current_user_required, require
 from backend.services import alerts as service
+from backend.services import reorder
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Low-stock alerts and reorder points")
 
@@ -56,6 +57,41 @@ class ReorderPointKey(ma.Schema):
     warehouse_id = _id(required=True)
 
 
+class ReorderLineIn(ma.Schema):
+    product_id = _id(required=True)
+    quantity = Dec(allow_none=True, load_default=None, metadata={"description": "Default: the suggested quantity"})
+
+
+class LowStockOrderIn(ma.Schema):
+    warehouse_id = _id(required=True)
+    lines = ma.fields.List(ma.fields.Nested(ReorderLineIn), load_default=list, validate=validate.Length(max=500),
+                           metadata={"description": "Only these products (default: every low-stock product)"})
+
+
+class DraftOrderOut(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    supplier_id = ma.fields.Integer()
+    supplier_name = ma.fields.Function(lambda po: po.supplier.name)
+    line_count = ma.fields.Function(lambda po: len(po.lines))
+    total = Cost(Dec())
+
+
+class ReorderProductOut(ma.Schema):
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    suggested_qty = Dec(min_value=None)
+    reason = ma.fields.String()
+
+
+class LowStockOrdersOut(ma.Schema):
+    orders = ma.fields.List(ma.fields.Nested(DraftOrderOut))
+    without_supplier = ma.fields.List(ma.fields.Nested(ReorderProductOut))
+    skipped = ma.fields.List(ma.fields.Nested(ReorderProductOut))
+
+
 @blp.route("/alerts/low-stock")
 class LowStock(MethodView):
     @blp.arguments(LowStockArgs, location="query")
@@ -65,6 +101,17 @@ class LowStock(MethodView):
     def get(self, args):
         """Products at or below their reorder point, with a suggested order quantity."""
         return service.low_stock(args, current_user_required())
+
+
+@blp.route("/alerts/low-stock/purchase-orders")
+class LowStockOrders(MethodView):
+    @blp.arguments(LowStockOrderIn)
+    @blp.response(201, LowStockOrdersOut)
+    @blp.errors(403, 404, 422)
+    @require("purchase.create")
+    def post(self, data):
+        """Draft purchase orders from the warehouse's low-stock list, one per supplier (see services.reorder)."""
+        return reorder.purchase_orders_from_low_stock(data, current_user_required())
 
 
 @blp.route("/reorder-points")

@@ -10,7 +10,9 @@ from marshmallow import validate
 from backend.api.common import Blueprint, Cost, Dec, ListArgs, Str, page_schema
 from backend.auth.decorators import current_user_or_none, current_user_required, require
 from backend.domain.flows import STOCKTAKE_FLOW
+from backend.extensions import db
 from backend.models.inventory import COUNT_MODES
+from backend.models.users import User
 from backend.services import stocktakes as service
 
 blp = Blueprint("stocktakes", __name__, url_prefix="/api/v1", description="Stocktakes (盘点)")
@@ -40,6 +42,11 @@ class StocktakeCountIn(ma.Schema):
     mode = ma.fields.String(load_default="add", validate=validate.OneOf(COUNT_MODES))
 
 
+def _counter_name(c) -> str | None:
+    u = db.session.get(User, c.counted_by_id) if c.counted_by_id else None  # identity map: one query per counter
+    return (u.display_name or u.username) if u else None
+
+
 class StocktakeCountOut(ma.Schema):
     id = ma.fields.Integer()
     product_id = ma.fields.Integer()
@@ -48,6 +55,7 @@ class StocktakeCountOut(ma.Schema):
     mode = ma.fields.String()
     counted_at = ma.fields.AwareDateTime()
     counted_by_id = ma.fields.Integer(allow_none=True)
+    counted_by_name = ma.fields.Function(_counter_name, metadata={"description": "Who counted (for progress)"})
     active = ma.fields.Boolean()
     received_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the server got it"})
     clock_suspect = ma.fields.Boolean(metadata={

@@ -33,6 +33,11 @@ const LAZY = {
   users: () => import('./views/users.js'),
   po: () => import('./views/orders.js').then((m) => ({ default: m.po })),
   so: () => import('./views/orders.js').then((m) => ({ default: m.so })),
+  // inventory office work (issue 13 §2)
+  stocktakes: () => import('./views/stocktakes_office.js'),
+  adjustments: () => import('./views/adjustments_office.js'),
+  transfers: () => import('./views/transfers_office.js'),
+  lowstock: () => import('./views/lowstock.js'),
 };
 
 /** The view module for a route name (home for unknown names); null when it cannot be loaded. */
