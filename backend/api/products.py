@@ -151,18 +151,47 @@ class ProductBarcode(MethodView):
         catalog.remove_barcode(product_id, barcode_id)
 
 
+class GS1Element(ma.Schema):
+    ai = ma.fields.String()
+    title = ma.fields.String()
+    value = ma.fields.String()
+    date = ma.fields.String(metadata={"description": "ISO date, for date AIs"})
+    decimal = ma.fields.String(metadata={"description": "The value with its implied decimal point (310x …)"})
+
+
+class GS1Fields(ma.Schema):
+    """A GS1 element string's fields (``backend.domain.gs1``); a key only when its AI is present."""
+    gtin = ma.fields.String(metadata={"description": "AI 01, 14 digits"})
+    content_gtin = ma.fields.String(metadata={"description": "AI 02"})
+    sscc = ma.fields.String(metadata={"description": "AI 00"})
+    lot = ma.fields.String(metadata={"description": "AI 10"})
+    serial = ma.fields.String(metadata={"description": "AI 21"})
+    expiry = ma.fields.String(metadata={"description": "AI 17, ISO date"})
+    best_before = ma.fields.String(metadata={"description": "AI 15, ISO date"})
+    production_date = ma.fields.String(metadata={"description": "AI 11, ISO date"})
+    quantity = ma.fields.String(metadata={"description": "AI 30, variable count"})
+    count = ma.fields.String(metadata={"description": "AI 37, count of trade items"})
+    net_weight_kg = ma.fields.String(metadata={"description": "AI 310x, decimal kg"})
+    hri = ma.fields.String(metadata={"description": "Human-readable form, (AI)value…"})
+    elements = ma.fields.List(ma.fields.Nested(GS1Element))
+
+
 class ResolvedBarcode(ma.Schema):
     code = ma.fields.String()
     quantity = Dec()
     symbology = ma.fields.String()
     product = ma.fields.Nested(ProductOut)
+    gs1 = ma.fields.Nested(GS1Fields, allow_none=True,
+                           metadata={"description": "When the code is a GS1 element string: its fields"})
 
 
 @blp.route("/barcodes/<string:code>")
 class BarcodeLookup(MethodView):
     @blp.response(200, ResolvedBarcode)
-    @blp.errors(404)
+    @blp.errors(404, 422)
     @require("product.view")
     def get(self, code):
-        """Resolve a scanned code to its product and pack quantity."""
+        """Resolve a scanned code to its product and pack quantity. A GS1 element string (GS1-128, GS1
+        DataMatrix/QR: ``(01)…(17)…(10)…`` or raw with/without GS separators, URL-encoded) resolves by its GTIN
+        (AI 01) and returns its parsed fields in ``gs1``."""
         return products.resolve_barcode(code)

@@ -16,6 +16,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from backend.api.common import Blueprint, Dec, HardenedParser, pdf_response
+from backend.api.products import GS1Fields
 from backend.auth.decorators import current_user_or_none, require
 from backend.errors import PayloadTooLarge, ValidationFailed
 from backend.extensions import limiter
@@ -86,6 +87,8 @@ class ScanResult(ma.Schema):
     points = ma.fields.List(ma.fields.List(ma.fields.Integer()),
                             metadata={"description": "Outline in the photo's pixels: [[x, y], ...] (corners)"})
     gtin = ma.fields.String(allow_none=True)
+    gs1 = ma.fields.Nested(GS1Fields, allow_none=True,
+                           metadata={"description": "A GS1 symbol's fields (GTIN, lot, expiry, serial, ...)"})
     engine = ma.fields.String()
     scan_pass = ma.fields.String(data_key="pass")
     unknown = ma.fields.Boolean(metadata={"description": "True when no product has this barcode"})

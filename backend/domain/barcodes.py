@@ -21,15 +21,24 @@ def is_valid_gtin(code: str) -> bool:
 
 
 def equivalent_codes(code: str) -> list[str]:
-    """A scanned code (trimmed) and its UPC-A/EAN-13 twin: a 12-digit UPC-A is the EAN-13 with a leading 0.
+    """A scanned code (trimmed) and its GTIN twins: a 12-digit UPC-A is the EAN-13 with a leading 0, and a
+    GTIN-14 with a leading 0 (AI 01 of a GS1 string) is that EAN-13 / UPC-A / EAN-8 padded with zeros.
 
-    ``["0036000291452", "036000291452"]`` for either form; other codes stand for themselves only."""
+    ``["0036000291452", "036000291452", "00036000291452"]`` for the EAN-13 form; other codes stand for
+    themselves only. The 14-digit forms only for a valid check digit (it is the same in every form)."""
     code = (code or "").strip()
     out = [code]
     if len(code) == 13 and code.startswith("0"):
         out.append(code[1:])
     elif len(code) == 12 and code.isdigit():
         out.append("0" + code)
+    if code.isdigit() and len(code) in (8, 12, 13, 14) and is_valid_gtin(code):
+        core = code.lstrip("0")
+        lengths = (8, 14) if len(core) <= 8 and len(code) in (8, 14) else (12, 13, 14)
+        for n in lengths:
+            form = code[-n:] if n < len(code) else code.zfill(n)
+            if len(core) <= n and form not in out:
+                out.append(form)
     return out
 
 

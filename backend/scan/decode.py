@@ -14,7 +14,6 @@ How a read becomes a result
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,12 +21,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from backend.domain.barcodes import retail_key, upca_to_upce
-
 from . import preprocess as pp
-from .checksum import code39_full_ascii
 from .engines import ENGINES, pyzbar, zxingcpp
 from .images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, image_size, load_gray
+from .normal import MIN_LEN, RETAIL, STRONG  # noqa: F401  (RETAIL: part of this module's vocabulary)
+from .normal import normalise as _normalise
 from .passes import CASCADE, LIN, POOL  # noqa: F401  (LIN, POOL: for the benchmark's tuner)
 
 # The time budget, loading included: p95 ≤ 400 ms per photo (issue 16). On the samples every read comes
@@ -35,9 +33,6 @@ from .passes import CASCADE, LIN, POOL  # noqa: F401  (LIN, POOL: for the benchm
 DEFAULT_BUDGET_S = 0.35
 WORK_MAX_SIDE = 2000  # larger photos are scanned downscaled (regions are cropped from full resolution)
 
-STRONG = {"qrcode", "microqrcode", "datamatrix", "aztec", "pdf417", "code128", "code93"}
-RETAIL = {"ean13", "ean8", "upca", "upce"}
-MIN_LEN = {"itf": 6, "codabar": 4, "code39": 2}
 
 
 @dataclass
@@ -52,11 +47,12 @@ class Decoded:
     engine: str  # zxing | zbar
     votes: int = 1  # passes that read the same text
     gtin: str | None = None  # 13-digit GTIN for EAN-13/UPC-A/UPC-E, 8 digits for EAN-8
+    gs1: dict | None = None  # a GS1 element string's fields (backend.domain.gs1.parse_gs1), text in HRI form
 
     def to_dict(self) -> dict:
         return {"text": self.text, "symbology": self.symbology, "rect": list(self.rect),
                 "points": [list(p) for p in self.points], "pass": self.pass_name, "engine": self.engine,
-                "votes": self.votes, "gtin": self.gtin}
+                "votes": self.votes, "gtin": self.gtin, "gs1": self.gs1}
 
 
 @dataclass
@@ -67,6 +63,7 @@ class _Read:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in original coordinates
     points: list[tuple[int, int]]
     gtin: str | None
+    gs1: dict | None = None
 
 
 @dataclass
@@ -80,43 +77,6 @@ class _Cand:
     variants: set = field(default_factory=set)
     engines: set = field(default_factory=set)
     boxes: list = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- normal forms
-
-def _normalise(text: str, sym: str) -> tuple[str, str, tuple[str, str], str | None] | None:
-    """(text, symbology, key, gtin) for a valid read, or None to drop it."""
-    text = text.strip() if sym not in STRONG else text
-    if not text:
-        return None
-    if sym in RETAIL:
-        gtin = retail_key(text, sym)
-        if gtin is None:
-            return None
-        if len(gtin) == 8:
-            return gtin, "ean8", ("retail", gtin), gtin
-        if sym == "upce":
-            e = upca_to_upce(gtin[1:])
-            return (e or gtin[1:]), ("upce" if e else "upca"), ("retail", gtin), gtin
-        if gtin.startswith("0"):
-            return gtin[1:], "upca", ("retail", gtin), gtin
-        return gtin, "ean13", ("retail", gtin), gtin
-    if sym == "code39":
-        full = code39_full_ascii(text)
-        if full is not None:
-            text = full
-    if sym == "codabar":
-        core = text[1:-1] if re.fullmatch(r"[A-Da-dTNEtne*].*[A-Da-dTNEtne*]", text) else text
-        if len(core) < MIN_LEN["codabar"]:
-            return None
-        return text, sym, (sym, core.upper()), None
-    if sym == "itf" and (len(text) < MIN_LEN["itf"] or not text.isdigit()):
-        return None
-    if sym == "code39" and len(text) < MIN_LEN["code39"]:
-        return None
-    return text, sym, (sym, text), None
-
-
 
 
 # ---------------------------------------------------------------- variants
@@ -292,9 +252,9 @@ class _Ballot:
                 continue
             # a read too short to trust (a partial scanline: ITF "9344" inside "93441909") is still
             # evidence that something else is printed there: it counts as a rival, never as a result
-            t, s, key, gtin = norm or (text, sym, ("short:" + sym, text.strip()), None)
+            t, s, key, gtin, gs1 = norm or (text, sym, ("short:" + sym, text.strip()), None, None)
             opts = _map_points(pts, m)
-            r = _Read(t, s, key, _box(opts), opts, gtin)
+            r = _Read(t, s, key, _box(opts), opts, gtin, gs1)
             c = self.cands.get(key)
             if c is None:
                 c = self.cands[key] = _Cand(r, pass_name, engine, len(self.cands), rival_only=short)
@@ -340,7 +300,7 @@ def _result(c: _Cand) -> Decoded:
     xs = [p[0] for p in r.points]
     ys = [p[1] for p in r.points]
     rect = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    return Decoded(r.text, r.symbology, rect, r.points, c.pass_name, c.engine, len(c.passes), r.gtin)
+    return Decoded(r.text, r.symbology, rect, r.points, c.pass_name, c.engine, len(c.passes), r.gtin, r.gs1)
 
 
 # ---------------------------------------------------------------- entry points

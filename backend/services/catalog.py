@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from backend.domain.barcodes import equivalent_codes, internal_ean13, validate_code
+from backend.domain.gs1 import gs1_gtin
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
@@ -109,7 +110,12 @@ def resolve_barcode(code: str) -> tuple[Product, Decimal] | None:
 
 
 def find_barcode(code: str) -> Barcode | None:
-    """The barcode row a scanned code resolves to (trimmed; UPC-A/EAN-13 leading-zero forms), or None."""
-    return db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(code)))).first()
+    """The barcode row a scanned code resolves to (trimmed; UPC-A/EAN-13/GTIN-14 leading-zero forms), or
+    None. A code stored as typed wins; else a GS1 element string (``(01)…(10)…``, raw, Digital Link)
+    resolves by its GTIN (AI 01)."""
+    bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(code)))).first()
+    if bc is None and (gtin := gs1_gtin(code)) is not None:
+        bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(gtin)))).first()
+    return bc
 
 

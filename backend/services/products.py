@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import distinct, func, or_, select
 
-from backend.errors import NotFound
+from backend.domain.gs1 import MAX_GS1_LEN, looks_like_gs1, parse_gs1
+from backend.errors import NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
 from backend.services import catalog
@@ -46,9 +47,24 @@ def barcodes_of(product_id: int) -> list[Barcode]:
 
 
 def resolve_barcode(code: str) -> dict:
-    """A scanned code → its product and pack quantity; 404 ``unknown_barcode`` when no product has it."""
+    """A scanned code → its product and pack quantity, and ``gs1`` (the parsed fields when the code is a GS1
+    element string: GTIN, lot, expiry, serial, quantity, net weight …, else None).
+
+    404 ``unknown_barcode`` when no product has it; 422 ``invalid_gs1`` for a string marked as GS1
+    (brackets, symbology identifier, GS separator) that does not parse (a damaged check digit, a date that
+    cannot be) — nothing is guessed from it; 422 ``code_too_long`` above ``MAX_GS1_LEN`` characters."""
+    if len(code) > MAX_GS1_LEN:
+        raise ValidationFailed(f"A barcode has at most {MAX_GS1_LEN} characters.",
+                               zh=f"条码最多 {MAX_GS1_LEN} 个字符。", code="code_too_long",
+                               errors={"code": [f"At most {MAX_GS1_LEN} characters."]})
+    gs1 = parse_gs1(code)
     bc = catalog.find_barcode(code)
+    if bc is None and gs1 is None and looks_like_gs1(code):
+        raise ValidationFailed("Not a valid GS1 element string (check digit, date or structure).",
+                               zh="不是有效的 GS1 元素串（校验位、日期或结构有误）。", code="invalid_gs1",
+                               errors={"code": code[:128]})
     if bc is None:
         raise NotFound(f"No product has barcode {code}.", zh=f"没有商品使用条码 {code}。", code="unknown_barcode",
-                       errors={"code": code})
-    return {"code": bc.code, "quantity": bc.quantity, "symbology": bc.symbology, "product": bc.product}
+                       errors={"code": code, "gs1": gs1})
+    return {"code": bc.code, "quantity": bc.quantity, "symbology": bc.symbology, "product": bc.product,
+            "gs1": gs1}

@@ -17,10 +17,12 @@ MAX_LABEL_PRODUCTS = 500
 
 
 def lookup_codes(d) -> list[str]:
-    """Codes to look up for a read: its text, then its GTIN forms (UPC-E expansion, with/without the 0)."""
+    """Codes to look up for a read: its text, then its GTIN forms (UPC-E expansion, with/without the 0s;
+    a GS1 symbol's AI 01)."""
     out = [d.text]
-    if d.gtin and is_valid_gtin(d.gtin):
-        out += equivalent_codes(d.gtin)
+    gtin = d.gtin or (d.gs1 or {}).get("gtin")  # a GS1 symbol names its product by AI 01
+    if gtin and is_valid_gtin(gtin):
+        out += equivalent_codes(gtin)
     seen, uniq = set(), []
     for c in out:
         if c and c not in seen and len(c) <= 128:
@@ -33,7 +35,7 @@ def resolve_read(d) -> dict:
     """One decoded code → its row: text, symbology, position, and the product it names (or unknown)."""
     row = {"text": d.text, "symbology": d.symbology, "rect": list(d.rect),
            "points": [list(p) for p in d.points], "gtin": d.gtin, "engine": d.engine,
-           "scan_pass": d.pass_name, "unknown": True, "product": None, "quantity": None}
+           "scan_pass": d.pass_name, "unknown": True, "product": None, "quantity": None, "gs1": d.gs1}
     for code in lookup_codes(d):
         hit = resolve_barcode(code)
         if hit is not None:
