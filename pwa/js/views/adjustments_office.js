@@ -72,7 +72,7 @@ async function detail(pane, ctx, id, list) {
     const p = products[l.product_id];
     return { attrs: { dataset: { product: String(l.product_id) } },
       cells: [h('div', {}, h('div', { class: 'nm' }, pname(p) || `#${l.product_id}`), h('div', { class: 'muted small' }, p ? p.sku : '')),
-        fmtQty(l.quantity), ...(costs ? [fmtMoney(l.unit_cost), fmtMoney(l.value)] : [])] };
+        fmtQty(l.quantity), ...(costs ? [fmtMoney(l.unit_cost), adj.status === 'posted' ? fmtMoney(l.value) : ''] : [])] }; // a line's value is set when it posts
   });
   pane.append(h('div', { class: 'doc' },
     h('div', { class: 'detail-head' },

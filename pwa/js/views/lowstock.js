@@ -66,10 +66,10 @@ export default {
       result.scrollIntoView({ block: 'nearest' });
     }
 
-    root.append(offlineNote(ctx),
+    root.append(...[offlineNote(ctx),
       h('div', { class: 'row wrap ls-head' }, h('label', { for: 'ls-wh' }, t('common.warehouse')), whSel,
         h('span', { class: 'muted small' }, t('inv.ls_help', { wh: whName(wh()) }))),
       buyer ? h('p', { class: 'muted small' }, t('inv.ls_buyer_help')) : null,
-      err.el, result, buyer ? h('div', { class: 'btn-row' }, btn) : null, list.el);
+      err.el, result, buyer ? h('div', { class: 'btn-row' }, btn) : null, list.el].filter(Boolean)); // DOM append writes null as text
   },
 };
