@@ -10,7 +10,7 @@ from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
-from backend.services import inbox
+from backend.services import inbox, inbox_sources  # noqa: F401  (registers the stock sources)
 
 blp = Blueprint("approvals", __name__, url_prefix="/api/v1", description="Approvals inbox")
 
@@ -33,13 +33,64 @@ class StockImpactOut(ma.Schema):
     on_hand_after = Dec(min_value=None)
 
 
+class LineOut(ma.Schema):
+    product_id = ma.fields.Integer()
+    sku = ma.fields.String()
+    name = ma.fields.String()
+    unit = ma.fields.String()
+    quantity = Dec(min_value=None, metadata={"description": "Ordered; signed for adjustments; variance for stocktakes"})
+    unit_price = Dec(min_value=None, metadata={"description": "Costs only with cost.view (purchase, adjustment)"})
+    discount_rate = Dec()
+    amount = Dec(min_value=None)
+    book_qty = Dec(min_value=None)
+    counted_qty = Dec(min_value=None, allow_none=True)
+    flagged = ma.fields.Boolean()
+    discrepancy_id = ma.fields.Integer()
+    kind = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    reported_by = ma.fields.String(allow_none=True)
+
+
+class MarginOut(ma.Schema):
+    revenue = Dec(min_value=None)
+    cost = Dec(min_value=None)
+    margin = Dec(min_value=None)
+    pct = Dec(places=1, min_value=None, allow_none=True, metadata={"description": "Margin % of net revenue"})
+
+
+class CreditOut(ma.Schema):
+    limit = Dec(min_value=None, metadata={"description": "0 = no limit"})
+    balance = Dec(min_value=None, metadata={"description": "What the customer owes now"})
+    after = Dec(min_value=None, metadata={"description": "Balance plus this order"})
+    over = ma.fields.Boolean()
+
+
+class VarianceOut(ma.Schema):
+    lines = ma.fields.Integer()
+    counted = ma.fields.Integer()
+    uncounted = ma.fields.Integer()
+    flagged = ma.fields.Integer()
+    with_variance = ma.fields.Integer()
+    up_qty = Dec(min_value=None)
+    down_qty = Dec(min_value=None)
+    value = Dec(min_value=None, metadata={"description": "Only with cost.view"})
+
+
+class StepOut(ma.Schema):
+    level = ma.fields.Integer()
+    decision = ma.fields.String()
+    user = ma.fields.String(allow_none=True)
+    at = ma.fields.AwareDateTime()
+    comment = ma.fields.String(allow_none=True)
+
+
 class PendingItemOut(ma.Schema):
     doc_type = ma.fields.String()
     doc_id = ma.fields.Integer()
     number = ma.fields.String()
     version = ma.fields.Integer(metadata={"description": "Send this version with approve/reject"})
     status = ma.fields.String()
-    amount = Dec(places=2)
+    amount = Dec(places=2, metadata={"description": "Absent without cost.view for purchase/stock documents"})
     partner = ma.fields.String(allow_none=True)
     warehouse_id = ma.fields.Integer(allow_none=True)
     submitted_by_id = ma.fields.Integer(allow_none=True)
@@ -49,6 +100,20 @@ class PendingItemOut(ma.Schema):
     permission = ma.fields.String(allow_none=True)
     url = ma.fields.String(allow_none=True)
     stock_impact = ma.fields.List(ma.fields.Nested(StockImpactOut))
+    submitted_by = ma.fields.String(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(LineOut))
+    margin = ma.fields.Nested(MarginOut, metadata={"description": "Sales orders, only with cost.view"})
+    credit = ma.fields.Nested(CreditOut, metadata={"description": "Sales orders: customer balance vs limit"})
+    variance = ma.fields.Nested(VarianceOut, metadata={"description": "Stocktakes"})
+    history = ma.fields.List(ma.fields.Nested(StepOut), metadata={"description": "Earlier approval steps"})
+    note = ma.fields.String(allow_none=True)
+    reason = ma.fields.String()
+    category = ma.fields.String(allow_none=True)
+    payee = ma.fields.String(allow_none=True)
+    expected_date = ma.fields.Date(allow_none=True)
+    expense_date = ma.fields.Date()
+    from_warehouse_id = ma.fields.Integer()
+    to_warehouse_id = ma.fields.Integer()
 
 
 class PendingPage(ma.Schema):

@@ -30,7 +30,14 @@ from backend.services import approvals
 from backend.services.ledger import on_hand
 
 Source = Callable[[object], list[dict]]
+Detail = Callable[[object, dict], dict]
 _sources: dict[str, Source] = {}
+_detail: list[Detail] = []
+
+
+def register_detail(fn: Detail) -> None:
+    """``fn(user, item) -> item`` adds the document's detail (lines, margin, history …) to every item."""
+    _detail[:] = [fn]
 
 
 def register_source(doc_type: str, fn: Source) -> None:
@@ -51,13 +58,15 @@ def impact(product, warehouse_id: int, quantity: Decimal) -> dict:
 
 
 def item(*, doc_type: str, doc, number: str, amount: Decimal, partner: str | None = None,
-         warehouse_id: int | None = None, stock_impact: list[dict] | None = None, url: str | None = None) -> dict:
-    """An inbox entry for ``doc`` (needs ``id``, ``version``, ``status``, ``submitted_by_id``, ``submitted_at``,
-    ``approval_level``); adds the level and permission needed next."""
-    nxt = approvals.next_level(doc_type, Decimal(amount), doc.approval_level or 0)
+         warehouse_id: int | None = None, stock_impact: list[dict] | None = None, url: str | None = None,
+         submitted_by_id: int | None = None, submitted_at=None) -> dict:
+    """An inbox entry for ``doc`` (needs ``id``, ``version``, ``status``, ``submitted_by_id``, ``submitted_at``
+    — or pass them —, ``approval_level``); adds the level and permission needed next."""
+    nxt = approvals.next_level(doc_type, Decimal(amount), getattr(doc, "approval_level", 0) or 0)
     return {"doc_type": doc_type, "doc_id": doc.id, "number": number, "version": doc.version,
             "status": doc.status, "amount": Decimal(amount), "partner": partner, "warehouse_id": warehouse_id,
-            "submitted_by_id": doc.submitted_by_id, "submitted_at": doc.submitted_at,
+            "submitted_by_id": submitted_by_id or getattr(doc, "submitted_by_id", None),
+            "submitted_at": submitted_at or getattr(doc, "submitted_at", None),
             "level": nxt[0] if nxt else None, "permission": nxt[1] if nxt else None,
             "levels_required": len(approvals.required_levels(doc_type, Decimal(amount))),
             "stock_impact": stock_impact or [], "url": url}
@@ -70,4 +79,6 @@ def pending_for(user, doc_type: str | None = None) -> list[dict]:
         if doc_type and dt != doc_type:
             continue
         out.extend(fn(user))
+    if _detail:
+        out = [_detail[0](user, i) for i in out]
     return sorted(out, key=lambda i: (i["submitted_at"] is None, i["submitted_at"] or 0, i["doc_type"], i["doc_id"]))

@@ -15,6 +15,21 @@ export const OP = {
   TRANSFER_RECEIVE: 'transfer.receive',
 };
 
+/**
+ * Inbox decisions by document type: the op type of approve / reject and the payload's id key. Every
+ * decision carries the version the manager saw (`base_version`): a document changed since is refused
+ * as `stale_version` (shown under Conflicts with the document's new figures) and stays as it is.
+ * A stocktake's "reject" sends it back to counting (its flagged lines); a transfer's discrepancies are
+ * settled with one resolution (write_off | return_to_source | accept), there is no reject.
+ */
+export const DECISIONS = {
+  purchase_order: { approve: 'po.approve', reject: 'po.reject', id: 'order_id' },
+  sales_order: { approve: 'so.approve', reject: 'so.reject', id: 'order_id' },
+  adjustment: { approve: 'adjustment.approve', reject: 'adjustment.reject', id: 'adjustment_id' },
+  stocktake: { approve: 'stocktake.approve', reject: 'stocktake.recount', id: 'stocktake_id' },
+  transfer: { approve: 'transfer.resolve', id: 'transfer_id' },
+};
+
 const q = (n) => String(n); // quantities travel as decimal strings (no float rounding on the server)
 /** Drop undefined/null/'' values (strict schemas). */
 const clean = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
@@ -57,4 +72,15 @@ export function count({ stocktake_id, product_id, quantity, counted_at, photo, l
   if (photo && !product_id) { photoRef = `photo-${uuid().slice(0, 8)}`; photos[photoRef] = photo; }
   return enqueue(OP.COUNT, clean({ stocktake_id, product_id, photo: photoRef, location_id, note,
     quantity: q(quantity), counted_at: counted_at || new Date().toISOString() }), { label, photos });
+}
+
+/**
+ * Decide an inbox item (works offline): `action` approve | reject; `extra` e.g. {resolution} for a
+ * transfer. Purchase orders take the rejection text as `reason`.
+ */
+export function decide(item, action, comment, extra = {}, label) {
+  const d = DECISIONS[item.doc_type];
+  const payload = clean({ [d.id]: item.doc_id, comment, ...extra });
+  if (action === 'reject' && item.doc_type === 'purchase_order') payload.reason = comment;
+  return enqueue(d[action], payload, { base_version: item.version, label });
 }

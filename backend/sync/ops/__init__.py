@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from backend.sync.ops import (
     catalog,
+    decisions,
     inventory,
     purchasing,
     sales,
@@ -32,7 +33,8 @@ from backend.sync.ops.registry import (
 
 __all__ = ["COST_RESULT_KEYS", "REGISTRY", "OpContext", "OpType", "Planner", "describe", "get", "plannable"]
 
-REGISTRY = registry(catalog.OPS, inventory.OPS, transfers.OPS, sales.OPS, purchasing.OPS, stocktakes.OPS)
+REGISTRY = registry(catalog.OPS, inventory.OPS, transfers.OPS, sales.OPS, purchasing.OPS, stocktakes.OPS,
+                    decisions.OPS)
 
 
 def plannable(name: str, version: int = 1) -> bool:

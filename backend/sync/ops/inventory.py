@@ -22,6 +22,7 @@ from backend.sync.ops.common import (
     resolve_lines,
     resolver_in,
 )
+from backend.sync.ops.decisions import fresh
 from backend.sync.ops.registry import OpContext, OpType, Planner
 
 
@@ -89,11 +90,13 @@ def _adjust_plan(batch: Batch, ctx: OpContext, p: dict) -> dict:
 
 
 def _approve(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "adjustment", p["adjustment_id"])
     return _decided(adjustments.approve_adjustment(p["adjustment_id"], ctx.base_version, ctx.user, p.get("comment"),
                                                    op_id=ctx.op_id))
 
 
 def _reject(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "adjustment", p["adjustment_id"])
     return _decided(adjustments.reject_adjustment(p["adjustment_id"], ctx.base_version, ctx.user, p.get("comment")))
 
 

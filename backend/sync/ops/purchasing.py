@@ -14,6 +14,7 @@ from backend.sync.ops.common import (
     current,
     order_lines,
 )
+from backend.sync.ops.decisions import fresh
 from backend.sync.ops.registry import OpContext, OpType
 
 
@@ -47,10 +48,12 @@ def _receive(ctx: OpContext, p: dict) -> dict:
 
 
 def _approve(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "purchase_order", p["order_id"])
     return _state(purchasing.approve_purchase_order(p["order_id"], ctx.base_version, ctx.user, p.get("comment")))
 
 
 def _reject(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "purchase_order", p["order_id"])
     reason = p.get("reason") or p.get("comment") or "Rejected on a device."
     return _state(purchasing.reject_purchase_order(p["order_id"], ctx.base_version, ctx.user, reason))
 

@@ -14,6 +14,7 @@ from backend.sync.ops.common import (
     current,
     order_lines,
 )
+from backend.sync.ops.decisions import fresh
 from backend.sync.ops.registry import OpContext, OpType
 
 
@@ -40,10 +41,12 @@ def _ship(ctx: OpContext, p: dict) -> dict:
 
 
 def _approve(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "sales_order", p["order_id"])
     return _state(sales.approve_sales_order(p["order_id"], ctx.base_version, ctx.user, p.get("comment")))
 
 
 def _reject(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "sales_order", p["order_id"])
     return _state(sales.reject_sales_order(p["order_id"], ctx.base_version, ctx.user, p.get("comment")))
 
 

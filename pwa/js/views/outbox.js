@@ -3,7 +3,17 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import * as outbox from '../outbox.js';
 import { state as syncState, syncNow } from '../sync.js';
-import { errText, fmtTime, h, mount, toast } from '../ui.js';
+import { errText, fmtMoney, fmtQty, fmtTime, h, mount, toast } from '../ui.js';
+
+/** The document as it is now, from a refused (stale) decision: number, status, version, amount, lines. */
+function nowFigures(cur) {
+  if (!cur || typeof cur !== 'object' || !cur.number) return null;
+  return h('div', { class: 'small', 'data-testid': 'conflict-current' },
+    h('div', {}, t('inbox.conflict_now', { number: cur.number, status: cur.status, version: cur.version,
+      amount: cur.amount !== undefined ? ` · ${fmtMoney(cur.amount)}` : '' })),
+    (cur.lines || []).length ? h('ul', { class: 'muted' }, cur.lines.map((l) => h('li', {},
+      [`${l.sku} ${l.name || ''}`, fmtQty(l.quantity), l.unit_price !== undefined ? fmtMoney(l.unit_price) : ''].filter(Boolean).join(' · ')))) : null);
+}
 
 export default {
   id: 'outbox', title: 'nav.outbox', perm: 'sync.push',
@@ -33,6 +43,7 @@ export default {
       mount(conf, r.length ? r.map((op) => opRow(op, [
         h('div', { class: 'err-text', 'data-testid': 'conflict-error' },
           `${op.error && op.error.code ? `[${op.error.code}] ` : ''}${(op.error && op.error.message) || ''}`),
+        nowFigures(op.error && op.error.errors && op.error.errors.current),
         h('div', { class: 'btn-row' },
           h('button', { class: 'btn', type: 'button', 'data-testid': 'conflict-retry', onclick: async () => {
             try { await outbox.resolve(op.id); toast(t('conflict.retried')); } catch (e) { toast(errText(e), 'err'); }
