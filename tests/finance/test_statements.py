@@ -54,11 +54,13 @@ def test_a_customer_statement_carries_the_opening_balance_and_closes_on_document
 
 def test_the_statement_pdf_shows_the_same_figures(world, login, approved_so):
     clerk, _, inv2, pay = _world(login, approved_so, world)
+    ok(login("admin").put("/api/v1/settings/company", json={"version": 0, "name": "杭州明远贸易有限公司",
+                                                            "tax_id": "91330100MA2B000000"}))
     r = clerk.get(f"/api/v1/finance/statements/customer/{world.customer.id}/pdf", query_string=NOV)
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert "ST-" in r.headers["Content-Disposition"]
     text = _pdf_text(b"".join(_inflate(s) for s in re.findall(rb"stream\r?\n(.*?)\s*endstream", r.data, re.DOTALL)))
-    for word in ("对账单", world.customer.name, "2026-11-01 ~ 2026-11-30", "182.50", "38.16", "190.00", "30.66",
+    for word in ("杭州明远贸易有限公司", "91330100MA2B000000", "对账单", world.customer.name, "2026-11-01 ~ 2026-11-30", "182.50", "38.16", "190.00", "30.66",
                  inv2["number"], pay["number"], "220.66"):
         assert word in text, word
 
