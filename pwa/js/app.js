@@ -38,6 +38,12 @@ const LAZY = {
   adjustments: () => import('./views/adjustments_office.js'),
   transfers: () => import('./views/transfers_office.js'),
   lowstock: () => import('./views/lowstock.js'),
+  // finance (js/views/fin.js …; docs/pwa.md "Finance")
+  invoices: () => import('./views/invoices.js'),
+  payments: () => import('./views/payments.js'),
+  expenses: () => import('./views/expenses.js'),
+  balances: () => import('./views/balances.js'),
+  statements: () => import('./views/statements.js'),
 };
 
 /** The view module for a route name (home for unknown names); null when it cannot be loaded. */
