@@ -1,9 +1,4 @@
-/**
- * Receivables and payables per partner with ageing (#/balances[/customer-3]): customers (what they owe)
- * or suppliers (what we owe), the open amounts by days past due (GET /finance/ageing: not due, 1–30,
- * 31–60, 61–90, over 90), unapplied credits and unmatched payments; a partner's open documents with links
- * to record a payment and to the statement (对账单).
- */
+/** Receivables / payables per partner with ageing (GET /finance/ageing) and a partner's open documents (#/balances[/customer-3]). */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { facts, offlineNote, splitView, store, stored } from '../office/kit.js';

@@ -1,9 +1,4 @@
-/**
- * Expenses (#/expenses) on the master-data screen: list (category, search), create and edit (category,
- * amount, date, payee, method, supplier, warehouse, description), and the receipt: a photo (taken with
- * the phone's camera or picked; shrunk to 2000 px before upload) or a PDF, shown on the expense, replaced,
- * downloaded. The server checks the file by its bytes (PDF/PNG/JPEG/WebP, ≤ 5 MB). Delete with its version.
- */
+/** Expenses on masterView, with the receipt photo (shrunk to 2000 px before upload) or PDF; the server checks the file's bytes. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { optionsFrom, write } from '../office/kit.js';

@@ -1,9 +1,4 @@
-/**
- * Shared parts of the finance screens (invoices, payments, expenses, balances, statements): partner
- * choices, a plain table in the office grid style (cards on a phone), the open documents of a partner with
- * amount boxes for allocating a payment, dates. Figures always come from the API; nothing is computed here
- * but what a person sees before sending (the server checks every amount again).
- */
+/** Shared parts of the finance screens (docs/pwa.md "Finance"). Figures are the API's; the server checks every amount. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { optionsFrom } from '../office/kit.js';

@@ -1,9 +1,4 @@
-/**
- * Invoices (#/invoices): list (customer, number), detail (lines, tax, totals, what is still open, PDF,
- * record a payment, the customer's statement) and "invoice an order" (#/invoices/new): pick a sales order
- * with shipped goods not yet invoiced, the quantities to invoice (default: all shipped, not invoiced),
- * invoice and due dates — POST /sales-orders/{id}/invoice; the server decides what may be invoiced.
- */
+/** Invoices: list, detail, PDF; "invoice an order" (#/invoices/new) → POST /sales-orders/{id}/invoice (the server decides what may be invoiced). */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { facts, fileLink, formPane, listPane, offlineNote, optionsFrom, splitView, write } from '../office/kit.js';

@@ -1,9 +1,4 @@
-/**
- * Payments in and out (#/payments): list (direction, partner side, number), detail (allocations, and
- * allocating what is still unallocated), and recording one (#/payments/new[?partner=customer:3&doc=invoice:7&amount=…]):
- * partner, direction, amount, method, reference, date, and how much of it settles which open document.
- * Allocation rules (which document a payment may settle, never more than is open) are the server's.
- */
+/** Payments in/out: list, detail, record (#/payments/new[?partner=customer:3&doc=invoice:7&amount=…]) and allocate; the allocation rules are the server's. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { facts, formPane, listPane, offlineNote, splitView, write } from '../office/kit.js';

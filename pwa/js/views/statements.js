@@ -1,9 +1,4 @@
-/**
- * A partner's statement 对账单 (#/statements[/customer-3][?from=&to=]): pick the customer or supplier and
- * the period (this month, last month, or dates), see the opening balance, the period's documents and
- * payments with a running balance, the closing balance — all from GET /finance/statements/… — and open
- * or share the same statement as a PDF.
- */
+/** A partner's statement 对账单 for a period (#/statements[/customer-3][?from=&to=]) on screen and as a PDF. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { facts, fileLink, offlineNote, store, stored } from '../office/kit.js';
