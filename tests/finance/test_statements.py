@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from tests.factories import ok
 from tests.purchasing.test_purchase_pdf import _inflate, _pdf_text
@@ -75,14 +76,31 @@ def test_ageing_puts_open_invoices_in_buckets_by_days_past_due(world, login, app
     assert r["totals"]["balance"] == "-19.34"
 
 
-def test_a_supplier_statement_counts_payments_made_down_and_refunds_up(login, make_supplier):
+def test_a_supplier_statement_counts_receipts_up_and_returns_and_payments_down(world, login, make_supplier):
     sup = make_supplier(name="上海五金")
-    clerk = login("finance")
+    buyer, boss, keeper, clerk = login("purchaser"), login("manager"), login("warehouse"), login("finance")
     for direction, amount, day in (("out", "80", "2026-11-03"), ("in", "5", "2026-11-04")):
         ok(clerk.post("/api/v1/payments", json={"direction": direction, "partner_type": "supplier", "partner_id": sup.id,
                                                 "amount": amount, "paid_on": day}), 201)
     s = ok(clerk.get(f"/api/v1/finance/statements/supplier/{sup.id}", query_string=NOV))
     assert (s["opening"], s["documents"], s["payments"], s["closing"]) == ("0.00", "0.00", "75.00", "-75.00")
+    # this month: goods received (8 × 12.50 + 13 % = 113.00), 2 sent back (28.25), 50 paid
+    po = ok(buyer.post("/api/v1/purchase-orders", json={
+        "supplier_id": sup.id, "warehouse_id": world.warehouse.id,
+        "lines": [{"product_id": world.products[0].id, "quantity": "10", "unit_price": "12.50", "tax_rate": "0.13"}]}), 201)
+    po = ok(buyer.post(f"/api/v1/purchase-orders/{po['id']}/submit", json={"version": po["version"]}))
+    po = ok(boss.post(f"/api/v1/purchase-orders/{po['id']}/approve", json={"version": po["version"]}))
+    gr = ok(keeper.post(f"/api/v1/purchase-orders/{po['id']}/receive", json={
+        "version": po["version"], "lines": [{"line_id": po["lines"][0]["id"], "quantity": "8"}]}), 201)
+    po = ok(keeper.get(f"/api/v1/purchase-orders/{po['id']}"))
+    pr = ok(keeper.post(f"/api/v1/purchase-orders/{po['id']}/returns", json={
+        "version": po["version"], "lines": [{"receipt_line_id": gr["lines"][0]["id"], "quantity": "2"}]}), 201)
+    pay = ok(clerk.post("/api/v1/payments", json={"direction": "out", "partner_type": "supplier", "partner_id": sup.id,
+                                                  "amount": "50"}), 201)
+    s = ok(clerk.get(f"/api/v1/finance/statements/supplier/{sup.id}", query_string={"date_from": date.today().replace(day=1).isoformat()}))
+    assert (s["opening"], s["documents"], s["payments"], s["closing"]) == ("-75.00", "84.75", "50.00", "-40.25")
+    assert [(ln["number"], ln["debit"], ln["credit"]) for ln in s["lines"]] == [
+        (gr["number"], "113.00", "0.00"), (pr["number"], "0.00", "28.25"), (pay["number"], "0.00", "50.00")]
     [bal] = ok(clerk.get(f"/api/v1/finance/balances?partner_type=supplier&partner_id={sup.id}"))
     assert bal["balance"] == s["closing"]
 
