@@ -124,16 +124,24 @@ def test_finance_invoices_a_shipped_order_takes_two_payments_and_prints_the_stat
     shot(p, "fin-payment-detail")
     assert api.get(f"/api/v1/invoices/{inv['id']}")["open_amount"] == "63.00"
 
-    # ---- the rest, in full
+    # ---- the rest, in full: recorded first, allocated afterwards on the payment
     go(p, f"invoices/{inv['id']}", "invoices")
     expect(p.get_by_test_id("invoice-open")).to_contain_text("63.00")
     p.get_by_test_id("invoice-pay").click()
     ready(p, "payments")
     expect(p.get_by_test_id("field-amount")).to_have_value("63")
-    p.get_by_test_id("open-items-table").locator(f'tr[data-doc="invoice:{inv["id"]}"] [data-testid=alloc-fill]').click()
-    expect(alloc).to_have_value("63.00")
+    expect(alloc).to_have_value("63")
+    alloc.fill("")
     p.get_by_test_id("form-save").click()
     expect(p.get_by_test_id("detail-title")).to_contain_text("PAY-")
+    panel = p.get_by_test_id("allocate-panel")
+    expect(panel).to_contain_text("63.00")
+    panel.locator(f'tr[data-doc="invoice:{inv["id"]}"] [data-testid=alloc-fill]').click()
+    expect(panel.locator(f'tr[data-doc="invoice:{inv["id"]}"] [data-testid=alloc-amount]')).to_have_value("63.00")
+    shot(p, "fin-payment-allocate")
+    panel.get_by_test_id("allocate-submit").click()
+    expect(p.get_by_test_id("allocate-panel")).to_have_count(0)
+    expect(p.get_by_test_id("payment-allocations")).to_contain_text(number)
     assert api.get(f"/api/v1/invoices/{inv['id']}")["open_amount"] == "0.00"
     go(p, "payments")
     expect(p.get_by_test_id("payments-list")).to_have_attribute("aria-busy", "false")
@@ -141,6 +149,8 @@ def test_finance_invoices_a_shipped_order_takes_two_payments_and_prints_the_stat
     shot(p, "fin-payments-list")
 
     # ---- receivables with ageing: last month's invoice is still open
+    go(p, "balances", "balances")
+    shot(p, "fin-balances-list")
     go(p, f"balances/customer-{cid}", "balances")
     expect(p.get_by_test_id("ageing").locator(f'tr[data-partner="{cid}"]')).to_contain_text("113.00")
     expect(p.get_by_test_id("partner-open-items")).to_contain_text("113.00")
