@@ -66,6 +66,7 @@ class StocktakeLineOut(ma.Schema):
     product_id = ma.fields.Integer()
     sku = ma.fields.String()
     name = ma.fields.String()
+    name_en = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
     counted = ma.fields.Boolean()
     counted_qty = Dec(allow_none=True)
@@ -109,7 +110,7 @@ class StocktakeOut(ma.Schema):
         if not _can_see_book():
             return None
         return StocktakeLineOut(many=True).dump([{**{c.key: getattr(ln, c.key) for c in ln.__table__.columns},
-                                         "sku": ln.product.sku, "name": ln.product.name,
+                                         "sku": ln.product.sku, "name": ln.product.name, "name_en": ln.product.name_en,
                                          "unit": ln.product.unit} for ln in st.lines])
 
 

@@ -300,7 +300,7 @@ def variance_report(stocktake_id: int, user) -> dict:
         rows = stocktake_lines.compute_lines(st)
     for r in rows:
         p = db.session.get(Product, r["product_id"])
-        r.update(sku=p.sku, name=p.name, unit=p.unit)
+        r.update(sku=p.sku, name=p.name, name_en=p.name_en, unit=p.unit)
     counted = [r for r in rows if r["counted"]]
     gain = sum((r["variance_value"] for r in rows if r["variance_value"] > 0), Decimal(0))
     loss = sum((r["variance_value"] for r in rows if r["variance_value"] < 0), Decimal(0))

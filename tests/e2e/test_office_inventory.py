@@ -54,8 +54,9 @@ def test_manager_reviews_a_stocktake_asks_for_a_recount_and_approves(make_page, 
     p1, p2 = live_server.data["products"]["E2E-001"], live_server.data["products"]["E2E-002"]
     wh = _warehouse(admin, "ST")
     _stock(admin, wh, [(p1, 10), (p2, 5)])
-    counter_name = live_server.user("warehouse", warehouses=[wh])
-    counter = live_server.client(counter_name)
+    locs = [_ok(admin.post(f"/api/v1/warehouses/{wh}/locations", json={"code": c}), 201)["id"] for c in ("A-01", "B-02")]
+    counter_name, helper_name = (live_server.user("warehouse", warehouses=[wh]) for _ in range(2))
+    counter, helper = live_server.client(counter_name), live_server.client(helper_name)
 
     page = make_page()
     login(page, live_server.user("manager"))
@@ -67,14 +68,24 @@ def test_manager_reviews_a_stocktake_asks_for_a_recount_and_approves(make_page, 
     expect(page.get_by_test_id("doc-status")).to_have_text("盘点中")
     st_id = int(page.url.rsplit("/", 1)[1])
 
-    # the counters count on their phones (the floor screen's job): p1 8 of 10; p2 5 of 5, then 1 is damaged
-    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p1, "quantity": "8"}), 201)
-    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p2, "quantity": "5"}), 201)
+    # two counters count on their phones (the floor screen's job): p1 5 at A-01 + 3 at B-02 = 8 of 10;
+    # p2 5 of 5 at A-01, then 1 is damaged
+    count = {"A-01": locs[0], "B-02": locs[1]}
+    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p1, "quantity": "5", "location_id": count["A-01"]}), 201)
+    _ok(helper.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p1, "quantity": "3", "location_id": count["B-02"]}), 201)
+    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p2, "quantity": "5", "location_id": count["A-01"]}), 201)
     _stock(admin, wh, [(p2, -1)], reason="damage")  # moves after p2 was counted: its line is flagged
     page.reload()
     progress = page.get_by_test_id("st-progress")
     expect(progress).to_contain_text("已盘 2 / 2 种商品")
-    expect(page.get_by_test_id("st-by-counter")).to_contain_text(counter_name)
+    by_counter = page.get_by_test_id("st-by-counter")
+    expect(by_counter.locator("tbody tr")).to_have_count(2)
+    expect(by_counter.locator("tbody tr", has_text=counter_name).locator("td").nth(1)).to_have_text("2")  # counts
+    expect(by_counter.locator("tbody tr", has_text=helper_name).locator("td").nth(1)).to_have_text("1")
+    by_loc = page.get_by_test_id("st-by-location")
+    expect(by_loc.locator("tbody tr", has_text="A-01").locator("td").nth(2)).to_have_text("2")  # products
+    expect(by_loc.locator("tbody tr", has_text="B-02").locator("td").nth(2)).to_have_text("1")
+    shot(page, "stocktake-progress")
     st = counter.get(f"/api/v1/stocktakes/{st_id}")
     _ok(counter.post(f"/api/v1/stocktakes/{st_id}/submit", json={"version": st["version"]}))
 
@@ -91,7 +102,8 @@ def test_manager_reviews_a_stocktake_asks_for_a_recount_and_approves(make_page, 
     assert counter.get(f"/api/v1/stocktakes/{st_id}")["status"] == "counting"
 
     # p2 counted again: 4 (5 − 1 damaged), the counter submits again
-    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p2, "quantity": "4", "mode": "replace"}), 201)
+    _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p2, "quantity": "4", "mode": "replace",
+                                                                  "location_id": count["A-01"]}), 201)
     st = counter.get(f"/api/v1/stocktakes/{st_id}")
     _ok(counter.post(f"/api/v1/stocktakes/{st_id}/submit", json={"version": st["version"]}))
     page.reload()
@@ -214,3 +226,43 @@ def test_low_stock_list_for_the_warehouse_and_draft_orders_per_supplier(make_pag
     page.get_by_test_id("ls-order").first.click()
     page.locator('#app[data-view="po"][data-ready="1"]').wait_for()
     expect(page.get_by_test_id("doc-status")).to_have_text("草稿")
+
+
+def test_inventory_office_screens_in_english(make_page, live_server, vp):  # noqa: F811  (fixtures of test_office)
+    admin = live_server.client(live_server.user("admin"))
+    p1 = live_server.data["products"]["E2E-002"]
+    src, dst = _warehouse(admin, "EN"), _warehouse(admin, "EM")
+    _stock(admin, src, [(p1, 10)])
+    st = _ok(admin.post("/api/v1/stocktakes", json={"warehouse_id": src}), 201)
+    _ok(admin.post(f"/api/v1/stocktakes/{st['id']}/counts", json={"product_id": p1, "quantity": "9"}), 201)
+    tr = _ok(admin.post("/api/v1/transfers", json={"from_warehouse_id": src, "to_warehouse_id": dst,
+                                                   "lines": [{"product_id": p1, "quantity": "3"}]}), 201)
+    tr = _ok(admin.post(f"/api/v1/transfers/{tr['id']}/ship", json={"version": tr["version"]}))
+    _ok(admin.post(f"/api/v1/transfers/{tr['id']}/receive", json={"version": tr["version"], "lines": [
+        {"product_id": p1, "quantity": "2", "damaged_qty": "1"}]}))
+    adj = _stock(admin, src, [(p1, -1)], reason="sample")
+
+    page = make_page()
+    page.goto("/")
+    page.evaluate("localStorage.setItem('jxc.lang', 'en')")
+    login(page, live_server.user("manager"))
+    for tile in ("stocktakes", "adjustments", "transfers", "lowstock"):
+        expect(page.get_by_test_id(f"tile-{tile}")).to_be_visible()
+    go(page, f"stocktakes/{st['id']}", "stocktakes")
+    expect(page.get_by_test_id("doc-status")).to_have_text("counting")
+    expect(page.get_by_test_id("st-progress")).to_contain_text("1 of 1 products counted")
+    expect(page.get_by_test_id("st-report")).to_contain_text("Variance report")
+    expect(page.get_by_test_id("report-line")).to_contain_text("Tape measure")  # failed before: the zh name
+    shot(page, "stocktake-en")
+    go(page, f"transfers/{tr['id']}", "transfers")
+    expect(page.get_by_test_id("doc-status")).to_have_text("discrepancy")
+    expect(page.get_by_test_id("disc-row")).to_contain_text("damaged")
+    expect(page.get_by_test_id("disc-choice").locator("option")).to_have_text(
+        ["Choose…", "write off", "return to source", "accept into destination"])
+    shot(page, "transfer-en")
+    go(page, f"adjustments/{adj['id']}", "adjustments")
+    expect(page.get_by_test_id("doc-status")).to_have_text("posted")
+    expect(page.get_by_test_id("adj-lines")).to_contain_text("Tape measure")  # the product's English name
+    shot(page, "adjustment-en")
+    assert "null" not in page.locator("#app").inner_text()
+    assert page.errors == []

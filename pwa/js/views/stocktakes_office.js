@@ -11,7 +11,7 @@ import { t } from '../i18n.js';
 import { facts, formPane, listPane, offlineNote, splitView, write } from '../office/kit.js';
 import { can, session } from '../session.js';
 import { errText, fmtMoney, fmtQty, h, toast } from '../ui.js';
-import { banner, pill, table, whName, whOptions, when } from './inv_common.js';
+import { banner, pill, pname, table, whName, whOptions, when } from './inv_common.js';
 
 const BASE = '/api/v1/stocktakes';
 const STATUSES = ['counting', 'submitted', 'approved', 'cancelled'];
@@ -174,7 +174,7 @@ function reportPanel(st, rep, actions, act) {
     ...(actions.includes('recount') ? [{ label: 'inv.recount' }] : [])];
   const rows = (rep.lines || []).map((l) => ({
     attrs: { dataset: { product: String(l.product_id) }, class: l.flagged ? 'flagged' : '', 'data-testid': 'report-line' },
-    cells: [h('div', {}, h('div', { class: 'nm' }, l.name), h('div', { class: 'muted small' }, l.sku)),
+    cells: [h('div', {}, h('div', { class: 'nm' }, pname(l)), h('div', { class: 'muted small' }, l.sku)),
       fmtQty(l.book_qty), fmtQty(l.counted_qty), h('strong', { 'data-testid': 'line-variance' }, fmtQty(l.variance)),
       ...(costs ? [fmtMoney(l.variance_value)] : []),
       [l.flagged ? h('span', { class: 'pill warn', 'data-testid': 'flagged' }, t('inv.flagged', { q: fmtQty(l.moved_after_count) })) : null,
@@ -190,7 +190,7 @@ function reportPanel(st, rep, actions, act) {
     rep.flagged ? h('p', { class: 'muted small' }, t('inv.flag_help')) : null,
     table(cols, rows, { 'data-testid': 'report-lines' }),
     uncounted.length ? h('details', {}, h('summary', {}, t('inv.uncounted', { n: uncounted.length })),
-      h('ul', { class: 'plain' }, uncounted.map((l) => h('li', {}, `${l.sku} ${l.name} · ${t('inv.book')} ${fmtQty(l.book_qty)}`)))) : null,
+      h('ul', { class: 'plain' }, uncounted.map((l) => h('li', {}, `${l.sku} ${pname(l)} · ${t('inv.book')} ${fmtQty(l.book_qty)}`)))) : null,
     decisions(st, actions, chosen, uncounted.length, act));
 }
 
