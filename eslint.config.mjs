@@ -5,6 +5,8 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
+  // third-party files copied unchanged (pwa/vendor/*/README.md says from where)
+  { ignores: ['pwa/vendor/**'] },
   js.configs.recommended,
   {
     files: ['pwa/**/*.js'],

@@ -14,7 +14,9 @@ from backend.extensions import db, limiter, login_manager, migrate
 from backend.uploads import API_CSP
 from backend.web import docs_csp
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+# 'wasm-unsafe-eval' lets the page compile WebAssembly (the barcode decoder in pwa/vendor/, our own file);
+# it allows no JS eval.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import mimetypes
 import re
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from swagger_ui_bundle import swagger_ui_path
 from backend.errors import NotFound
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+# WebAssembly.instantiateStreaming needs this type; older mimetypes tables lack .wasm
+mimetypes.add_type("application/wasm", ".wasm")
 
 # /api/docs: Swagger UI from the swagger-ui-bundle package, so the docs work without internet.
 DOCS_ASSETS_PREFIX = "/api/docs/static"

@@ -12,7 +12,16 @@
 const VERSION = 'v17';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
-const KEEP = new Set([SHELL_CACHE, REF_CACHE]);
+// The barcode decoder for phones without BarcodeDetector (~1.1 MB, mostly WebAssembly): its own cache,
+// named after the vendored version, so a new app VERSION does not download it again (docs/pwa.md).
+const DECODER_VERSION = 'zxing-wasm-3.1.3';
+const DECODER_CACHE = `jxc-decoder-${DECODER_VERSION}`;
+const DECODER = [
+  '/vendor/barcode-detector/ponyfill.js',
+  '/vendor/barcode-detector/zxing-exported.js',
+  '/vendor/barcode-detector/zxing_reader.wasm',
+];
+const KEEP = new Set([SHELL_CACHE, REF_CACHE, DECODER_CACHE]);
 
 const SHELL = [
   '/',
@@ -29,6 +38,7 @@ const SHELL = [
   '/js/charts.js',
   '/js/components.js',
   '/js/db.js',
+  '/js/detector.js',
   '/js/i18n.js',
   '/js/strings/admin.js',
   '/js/strings/camera.js',
@@ -42,6 +52,7 @@ const SHELL = [
   '/js/office/master.js',
   '/js/ops.js',
   '/js/outbox.js',
+  '/js/photoscan.js',
   '/js/scanner.js',
   '/js/session.js',
   '/js/sync.js',
@@ -88,9 +99,20 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(SHELL_CACHE);
     // cache: 'reload' bypasses the HTTP cache so a new VERSION really fetches fresh files
     await cache.addAll(SHELL.map((u) => new Request(u, { cache: 'reload' })));
+    await precacheDecoder();
     await self.skipWaiting();
   })());
 });
+
+/** The decoder files not cached yet (a failure leaves the app working: cacheFirst fetches them on first use). */
+async function precacheDecoder() {
+  try {
+    const cache = await caches.open(DECODER_CACHE);
+    const missing = [];
+    for (const u of DECODER) if (!(await cache.match(u))) missing.push(u);
+    if (missing.length) await cache.addAll(missing);
+  } catch { /* e.g. storage quota: scanning falls back to the server until the next install */ }
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
@@ -151,7 +173,8 @@ async function navigation(event) {
 }
 
 async function cacheFirst(req) {
-  const cache = await caches.open(SHELL_CACHE);
+  const decoder = DECODER.includes(new URL(req.url).pathname);
+  const cache = await caches.open(decoder ? DECODER_CACHE : SHELL_CACHE);
   const hit = await cache.match(req, { ignoreSearch: true });
   if (hit) return hit;
   try {

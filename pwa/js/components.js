@@ -2,6 +2,7 @@
 import { resolveCode } from './catalog.js';
 import { getLang, t } from './i18n.js';
 import { icon } from './icons.js';
+import { scanPhoto } from './photoscan.js';
 import * as scanner from './scanner.js';
 import { errText, fmtQty, h, productName, toast } from './ui.js';
 
@@ -35,10 +36,11 @@ export function scanBox(o) {
   const detachInput = scanner.attachInput(input, handle);
   const detachGlobal = scanner.listenGlobal(handle);
   const camBtn = scanner.cameraSupported() ? h('button', { class: 'btn', type: 'button', title: t('scan.camera'),
-    'aria-label': t('scan.camera'), onclick: async () => {
+    'aria-label': t('scan.camera'), 'data-testid': 'scan-camera', onclick: async () => {
       if (cam) return stopCam();
       camWrap.hidden = false;
-      try { cam = await scanner.startCamera(video, (code, m) => { camWrap.hidden = true; cam = null; handle(code, m); }); }
+      // continuous: every new code is a scan until the user closes the camera (js/scanner.js)
+      try { cam = await scanner.startCamera(video, (code, m) => handle(code, m)); camWrap.dataset.detector = cam.kind; }
       catch (e) { camWrap.hidden = true; toast(t('scan.camera_failed') + ' ' + (e.message || ''), 'err'); }
     } }, icon('camera', 24)) : null;
   const photoBtn = h('button', { class: 'btn', type: 'button', title: t('scan.photo'), 'aria-label': t('scan.photo'),
@@ -49,14 +51,10 @@ export function scanBox(o) {
     if (!file) return;
     toast(t('scan.decoding'));
     try {
-      const res = await scanner.decodePhoto(file);
-      if (res.offline) {
-        if (o.onOfflinePhoto) { o.onOfflinePhoto(res.blob); toast(t('scan.photo_queued')); }
-        else toast(t('scan.photo_offline'), 'err');
-        return;
-      }
-      if (!res.codes.length) { toast(t('scan.no_code'), 'err'); return; }
-      handle(res.codes[0].text, { source: 'photo' });
+      const got = await scanPhoto(file, { resolve: resolveCode, onCode: handle,
+        onQueued: o.onOfflinePhoto ? (blob) => { o.onOfflinePhoto(blob); toast(t('scan.photo_queued')); } : null });
+      if (got === 'offline') toast(t('scan.photo_offline'), 'err');
+      else if (got === 'none') toast(t('scan.no_code'), 'err');
     } catch (e) { toast(errText(e), 'err'); }
   });
 

@@ -33,33 +33,52 @@ export const DECISIONS = {
 const q = (n) => String(n); // quantities travel as decimal strings (no float rounding on the server)
 /** Drop undefined/null/'' values (strict schemas). */
 const clean = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
-const orderLines = (lines) => lines.map((l) => clean({ line_id: l.line_id, product_id: l.product_id, quantity: q(l.quantity) }));
+const orderLines = (lines) => lines.map((l) => clean({ line_id: l.line_id, product_id: l.product_id, photo: l.photo,
+  quantity: q(l.quantity) }));
+
+/**
+ * Photos the phone could not read travel with their op: a line's `photo` Blob becomes a multipart part
+ * and the line names it (`"photo": "<part>"`); the server decodes it at push time (docs/sync-protocol.md §4).
+ * @returns {{payload: object, photos: Record<string, Blob>}}
+ */
+function withPhotos(payload) {
+  const photos = {};
+  const lines = (payload.lines || []).map((l) => {
+    if (!(l.photo instanceof Blob)) return l;
+    const ref = `photo-${uuid().slice(0, 8)}`;
+    photos[ref] = l.photo;
+    return { ...l, photo: ref };
+  });
+  return { payload: payload.lines ? { ...payload, lines } : payload, photos };
+}
+const put = (type, payload, label, opts = {}) => { const w = withPhotos(payload); return enqueue(type, w.payload, { ...opts, label, photos: w.photos }); };
+const ref = (l) => clean({ product_id: l.product_id, photo: l.photo });
 
 /** Stock adjustment (其他出入库): `lines: [{product_id, quantity (signed)}]`. */
 export const adjust = ({ warehouse_id, reason, note, lines }, label) =>
-  enqueue(OP.ADJUST, clean({ warehouse_id, reason, note,
-    lines: lines.map((l) => ({ product_id: l.product_id, quantity: q(l.quantity) })) }), { label });
+  put(OP.ADJUST, clean({ warehouse_id, reason, note,
+    lines: lines.map((l) => ({ ...ref(l), quantity: q(l.quantity) })) }), label);
 
 /** Receive against a purchase order — a physical fact, applied against the order as it is at push time. */
 export const receivePo = ({ order_id, lines, note }, label) =>
-  enqueue(OP.RECEIVE_PO, clean({ order_id, note, lines: orderLines(lines) }), { label });
+  put(OP.RECEIVE_PO, clean({ order_id, note, lines: orderLines(lines) }), label);
 
 /** Ship (pick) a sales order. */
 export const shipSo = ({ order_id, lines, notes }, label) =>
-  enqueue(OP.SHIP_SO, clean({ order_id, notes, lines: orderLines(lines) }), { label });
+  put(OP.SHIP_SO, clean({ order_id, notes, lines: orderLines(lines) }), label);
 
 /** Create a transfer (works offline); `ship` takes the goods out in the same op. */
 export const createTransfer = ({ from_warehouse_id, to_warehouse_id, note, lines, ship = false }, label) =>
-  enqueue(OP.TRANSFER_CREATE, clean({ from_warehouse_id, to_warehouse_id, note, ship,
-    lines: lines.map((l) => ({ product_id: l.product_id, quantity: q(l.quantity) })) }), { label });
+  put(OP.TRANSFER_CREATE, clean({ from_warehouse_id, to_warehouse_id, note, ship,
+    lines: lines.map((l) => ({ ...ref(l), quantity: q(l.quantity) })) }), label);
 
 /** Ship a draft transfer. */
 export const shipTransfer = ({ transfer_id }, label) => enqueue(OP.TRANSFER_SHIP, { transfer_id }, { label });
 
 /** Receive (part of) a transfer at the destination. */
 export const receiveTransfer = ({ transfer_id, lines, complete = false }, label) =>
-  enqueue(OP.TRANSFER_RECEIVE, { transfer_id, complete,
-    lines: lines.map((l) => clean({ line_id: l.line_id, quantity: q(l.quantity) })) }, { label });
+  put(OP.TRANSFER_RECEIVE, { transfer_id, complete,
+    lines: lines.map((l) => clean({ line_id: l.line_id, photo: l.photo, quantity: q(l.quantity) })) }, label);
 
 /**
  * One stocktake count: what the counter saw and WHEN (the server computes the variance at counted_at,

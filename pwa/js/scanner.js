@@ -1,11 +1,13 @@
 /**
  * Barcode input, three ways (ARCHITECTURE.md §5):
  *  1. keyboard-wedge scanners: they "type" the code very fast and press Enter;
- *  2. the camera with BarcodeDetector (Shape Detection API) where the browser has it;
- *  3. a photo (<input type=file accept=image/* capture=environment>) decoded by the server
- *     (POST /api/v1/scan/decode) — or, offline, kept as a Blob to travel with the op (multipart push).
+ *  2. the camera, scanning continuously: the browser's BarcodeDetector or the ZXing WebAssembly
+ *     polyfill (js/detector.js);
+ *  3. a photo (<input type=file accept=image/* capture=environment>): decoded on the phone first
+ *     (js/photoscan.js), else by the server (POST /api/v1/scan/decode) — or,
+ *     offline, kept as a Blob to travel with the op (multipart push).
  */
-import { api } from './api.js';
+import { aimed, detector } from './detector.js';
 
 /** Max gap between keystrokes of one wedge burst; humans type ≳ 80 ms apart, scanners ≲ 30 ms. */
 export const WEDGE_GAP_MS = 50;
@@ -84,76 +86,56 @@ function restore(field, value) {
   field.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-/** True if live camera scanning is possible here. */
+/** True if live camera scanning is possible here: a camera API (the detector is native or the polyfill). */
 export function cameraSupported() {
-  return 'BarcodeDetector' in window && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+}
+
+/** The same code read again within this time is the same scan (the camera sees a code many times a second). */
+export const REPEAT_MS = 1500;
+const FRAME_MS = 120;
+
+/**
+ * Debounce of repeated reads: `seen(code, now)` is true when the code was seen less than REPEAT_MS ago.
+ * Every sighting restarts its timer, so holding the camera over one code is one scan, however long;
+ * the same product is scanned again after the code was out of sight for REPEAT_MS.
+ */
+export function repeatFilter(ms = REPEAT_MS) {
+  const last = new Map();
+  return (code, now) => {
+    const prev = last.get(code);
+    last.set(code, now);
+    return prev !== undefined && now - prev < ms;
+  };
 }
 
 /**
- * Scan with the camera into `video` until a code is found or `stop()` is called.
- * @returns {Promise<{stop: () => void}>}
+ * Scan continuously with the camera into `video` until `stop()`: every new code (the one nearest the
+ * middle of the frame when several are in view) goes to `onScan(code, {source: 'camera', format})`.
+ * @returns {Promise<{stop: () => void, kind: string}>}
  */
 export async function startCamera(video, onScan) {
-  const formats = await BarcodeDetector.getSupportedFormats().catch(() => []);
-  const detector = new BarcodeDetector(formats.length ? { formats } : undefined);
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+  const det = await detector();
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
   video.srcObject = stream;
   video.setAttribute('playsinline', '');
+  video.muted = true;
   await video.play();
   let stopped = false;
   const stop = () => { stopped = true; stream.getTracks().forEach((tr) => tr.stop()); video.srcObject = null; };
+  const repeated = repeatFilter();
   (async function loop() {
     while (!stopped) {
+      const t0 = performance.now();
       try {
-        const codes = await detector.detect(video);
-        if (codes.length && !stopped) { const c = codes[0]; stop(); onScan(c.rawValue, { source: 'camera', format: c.format }); return; }
+        const reads = video.videoWidth ? await det.detect(video) : [];
+        const r = reads.length ? aimed(reads, video.videoWidth, video.videoHeight) : null;
+        if (r && !stopped && !repeated(r.text, performance.now())) onScan(r.text, { source: 'camera', format: r.format });
       } catch { /* frame not ready */ }
-      await new Promise((r) => setTimeout(r, 150));
+      // wait at least FRAME_MS between frames, longer after a slow decode (keeps the page responsive)
+      await new Promise((res) => setTimeout(res, Math.max(FRAME_MS, performance.now() - t0)));
     }
   })();
-  return { stop };
-}
-
-/** Read a File as a data URL (for an offline op). */
-export function fileToDataUrl(file) {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(file);
-  });
-}
-
-/**
- * Shrink a photo before upload/queueing: phone photos are 3–12 MB; 1600 px on the long side is plenty
- * for a 1-D barcode and keeps the outbox small. Falls back to the original file.
- */
-export async function downscale(file, maxSide = 1600) {
-  try {
-    const bmp = await createImageBitmap(file);
-    const scale = Math.min(1, maxSide / Math.max(bmp.width, bmp.height));
-    if (scale === 1 && file.size < 1.5e6) return file;
-    const c = document.createElement('canvas');
-    c.width = Math.round(bmp.width * scale); c.height = Math.round(bmp.height * scale);
-    c.getContext('2d').drawImage(bmp, 0, 0, c.width, c.height);
-    return await new Promise((res) => c.toBlob((b) => res(b || file), 'image/jpeg', 0.9));
-  } catch { return file; }
-}
-
-/**
- * Decode a photo on the server.
- * @returns {Promise<{codes: Array<{text: string, symbology?: string}>}|{offline: true, blob: Blob}>}
- */
-export async function decodePhoto(file) {
-  const img = await downscale(file);
-  const form = new FormData();
-  form.append('image', img, 'scan.jpg');
-  try {
-    const res = await api('POST', '/api/v1/scan/decode', { form, timeout: 30000 });
-    const codes = (res && (res.codes || res.results || res.items)) || [];
-    return { codes: codes.map((c) => (typeof c === 'string' ? { text: c } : { ...c, text: c.text || c.code || c.data })) };
-  } catch (e) {
-    if (e.isNetwork) return { offline: true, blob: img }; // kept in IndexedDB with the op
-    throw e;
-  }
+  return { stop, kind: det.kind };
 }

@@ -264,7 +264,15 @@ def test_a_scan_into_a_focused_quantity_box_is_a_scan_not_the_quantity(page, liv
     assert page.errors == []
 
 
-def test_a_photo_taken_offline_travels_with_its_stocktake_count(page, context, live_server):
+def phone_cannot_decode(context):
+    """A phone whose own decoder is unavailable (no BarcodeDetector, the polyfill's .wasm never arrives):
+    its photos go to the server (tests/e2e/test_camera.py covers the phone decoding them)."""
+    context.add_init_script("delete window.BarcodeDetector;")
+    context.route("**/zxing_reader.wasm", lambda route: route.abort())
+
+
+def test_a_photo_the_phone_cannot_read_travels_with_its_stocktake_count(page, context, live_server):
+    phone_cannot_decode(context)
     wh = live_server.data["warehouses"]["WH1"]
     user = live_server.user("warehouse", warehouses=[wh])
     api = live_server.client(user)
@@ -294,7 +302,8 @@ def test_a_photo_taken_offline_travels_with_its_stocktake_count(page, context, l
     assert Decimal(rec["result"]["quantity"]) == 3
 
 
-def test_a_photo_is_decoded_by_the_server_when_online(page, live_server):
+def test_a_photo_the_phone_cannot_read_is_decoded_by_the_server_when_online(page, context, live_server):
+    phone_cannot_decode(context)
     login(page, live_server.user("warehouse"))
     open_tile(page, "lookup")
     page.locator("input[type=file]").set_input_files(str(PHOTO))

@@ -8,13 +8,25 @@ from pathlib import Path
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 
 
-def test_the_service_worker_precaches_exactly_the_shell_files():
+DECODER_DIR = "vendor/barcode-detector"
+
+
+def precache_list(name: str) -> list[str]:
+    """The paths of one array (`SHELL`, `DECODER`) in service-worker.js."""
     sw = (PWA / "service-worker.js").read_text()
-    listed = set(re.findall(r"^\s+'(/[^']*)',$", sw, re.MULTILINE))
+    block = sw[sw.index(f"const {name} = ["):]
+    block = block[:block.index("];")]
+    return re.findall(r"^\s+'(/[^']*)',$", block, re.MULTILINE)
+
+
+def test_the_service_worker_precaches_exactly_the_shell_files():
     on_disk = {"/" + p.relative_to(PWA).as_posix() for p in PWA.rglob("*")
-               if p.is_file() and p.suffix in {".js", ".css", ".html", ".png", ".webmanifest"}
+               if p.is_file() and p.suffix in {".js", ".css", ".html", ".png", ".webmanifest", ".wasm"}
                and p.name != "service-worker.js"}
-    assert listed - {"/"} == on_disk
+    decoder = {p for p in on_disk if p.startswith(f"/{DECODER_DIR}/")}
+    assert set(precache_list("SHELL")) - {"/"} == on_disk - decoder
+    # the vendored decoder: its own list and cache, every file of it used (the ES module and its .wasm)
+    assert set(precache_list("DECODER")) == decoder and any(p.endswith(".wasm") for p in decoder)
 
 
 def test_the_manifest_makes_the_app_installable():
@@ -87,8 +99,19 @@ def test_the_precached_shell_stays_under_360_kb():
     """Issue 12: office screens are lazy modules; everything precached together stays small.
     Issue 13's inventory office screens (41 KB) took it over 300 KB: raised to 320 KB for the lead to review;
     the finance screens (43 KB) to 360 KB, also for the lead (unminified sources; a second, lazily filled
-    cache for office modules would keep the warehouse shell under 300 KB)."""
-    sw = (PWA / "service-worker.js").read_text()
-    listed = [p for p in re.findall(r"^\s+'(/[^']*)',$", sw, re.MULTILINE) if p != "/"]
-    total = sum((PWA / p.lstrip("/")).stat().st_size for p in listed)
+    cache for office modules would keep the warehouse shell under 300 KB). The vendored barcode decoder is
+    budgeted apart (below): one third-party file set, cached once per version, not downloaded again
+    when the app changes."""
+    total = sum((PWA / p.lstrip("/")).stat().st_size for p in precache_list("SHELL") if p != "/")
     assert total < 360_000, total
+
+
+def test_the_barcode_decoder_stays_under_1_3_mb_and_comes_from_this_origin():
+    """Issue 14 §2: the polyfill and its WebAssembly (~1.1 MB) — the reader build only, not the
+    1.5 MB reader+writer one; the .wasm is fetched from our folder, never the CDN the library names."""
+    total = sum((PWA / p.lstrip("/")).stat().st_size for p in precache_list("DECODER"))
+    assert total < 1_300_000, total
+    detector = (PWA / "js" / "detector.js").read_text()
+    assert "locateFile" in detector and "zxing_reader.wasm" in detector
+    for f in (PWA / DECODER_DIR).iterdir():
+        assert f.name.startswith(("LICENSE", "README")) or f.as_posix().endswith(tuple(precache_list("DECODER"))), f

@@ -1,6 +1,7 @@
 /** Stock adjustment: warehouse, reason, scanned lines with signed quantities → outbox op. */
 import { lineList, queuedMessage, scanBox } from '../components.js';
 import { t } from '../i18n.js';
+import { lineRef, photoProduct } from '../photoscan.js';
 import * as ops from '../ops.js';
 import { session, setWarehouse } from '../session.js';
 import { syncNow } from '../sync.js';
@@ -20,7 +21,8 @@ export default {
     const note = h('input', { type: 'text', maxlength: 500, placeholder: t('common.note_optional') });
     const lines = lineList({ signed: true });
     const sign = () => (REASONS.find(([r]) => r === reason.value) || [0, 0])[1];
-    const sb = scanBox({ onResolved: (hit) => lines.add(hit.product, Number(hit.quantity) * (sign() < 0 ? -1 : 1)) });
+    const sb = scanBox({ onResolved: (hit) => lines.add(hit.product, Number(hit.quantity) * (sign() < 0 ? -1 : 1)),
+      onOfflinePhoto: (blob) => { const p = photoProduct(blob); lines.add(p.product, sign() < 0 ? -1 : 1, p.extra); } });
     ctx.cleanup(sb.destroy);
     reason.addEventListener('change', () => { // keep the signs the reason allows
       const sg = sign();
@@ -32,7 +34,7 @@ export default {
       submit.disabled = true;
       try {
         await ops.adjust({ warehouse_id: Number(wh.value), reason: reason.value, note: note.value,
-          lines: rows.map((l) => ({ product_id: l.product.id, quantity: l.qty })) },
+          lines: rows.map((l) => ({ ...lineRef(l), quantity: l.qty })) },
         `${t('nav.adjustment')} · ${t(`reason.${reason.value}`)} · ${rows.length} ${t('lines.count')}`);
         toast(queuedMessage());
         lines.clear(); note.value = '';

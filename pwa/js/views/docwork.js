@@ -6,6 +6,7 @@
 import { api } from '../api.js';
 import { product as lookupProduct } from '../catalog.js';
 import { lineList, queuedMessage, scanBox } from '../components.js';
+import { photoProduct } from '../photoscan.js';
 import * as db from '../db.js';
 import { t } from '../i18n.js';
 import { syncNow } from '../sync.js';
@@ -81,10 +82,12 @@ export function docWorkView(cfg) {
         || lines.find((l) => l.product.id === hit.product.id);
       if (!ln) { toast(t('docs.not_on_doc', { sku: hit.product.sku }), 'err'); return; }
       lines.add(ln.product, Number(hit.quantity), { key: ln.key });
-    } });
+    },
+    // a photo unread offline: its own line, matched to the order's line by the server at push time
+    onOfflinePhoto: (blob) => { const p = photoProduct(blob); lines.add(p.product, 1, p.extra); } });
     ctx.cleanup(sb.destroy);
     const fillAll = h('button', { class: 'btn', type: 'button', onclick: () => {
-      for (const l of lines.values()) l.qty = l.expected;
+      for (const l of lines.values()) if (l.line_id) l.qty = l.expected;
       lines.render();
     } }, t('docs.fill_all'));
     const submit = h('button', { class: 'btn primary', type: 'button', 'data-testid': `${cfg.id}-submit`, onclick: async () => {
@@ -93,7 +96,7 @@ export function docWorkView(cfg) {
       if (todo.some((l) => Number(l.qty) > Number(l.expected)) && !window.confirm(t('docs.over_confirm'))) return;
       submit.disabled = true;
       try {
-        await cfg.enqueue(doc, todo.map((l) => ({ line_id: l.line_id, quantity: l.qty })));
+        await cfg.enqueue(doc, todo.map((l) => (l.photo ? { photo: l.photo, quantity: l.qty } : { line_id: l.line_id, quantity: l.qty })));
         toast(queuedMessage());
         syncNow();
         ctx.nav(`#/${cfg.id}`);

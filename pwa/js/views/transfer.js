@@ -7,6 +7,7 @@ import { api } from '../api.js';
 import { lineList, queuedMessage, scanBox } from '../components.js';
 import * as db from '../db.js';
 import { t } from '../i18n.js';
+import { lineRef, photoProduct } from '../photoscan.js';
 import * as ops from '../ops.js';
 import { can, session } from '../session.js';
 import { syncNow } from '../sync.js';
@@ -23,7 +24,8 @@ export default {
     const note = h('input', { type: 'text', maxlength: 500, placeholder: t('common.note_optional') });
     const shipNow = h('input', { type: 'checkbox', checked: can('transfer.ship') });
     const lines = lineList();
-    const sb = scanBox({ onResolved: (hit) => lines.add(hit.product, Number(hit.quantity)) });
+    const sb = scanBox({ onResolved: (hit) => lines.add(hit.product, Number(hit.quantity)),
+      onOfflinePhoto: (blob) => { const p = photoProduct(blob); lines.add(p.product, 1, p.extra); } });
     ctx.cleanup(sb.destroy);
     const drafts = h('ul', { class: 'list' });
     const submit = h('button', { class: 'btn primary block', type: 'button', 'data-testid': 'tr-submit', onclick: async () => {
@@ -35,7 +37,7 @@ export default {
         const dest = dests.find((w) => String(w.id) === to.value);
         await ops.createTransfer({ from_warehouse_id: Number(from.value), to_warehouse_id: Number(to.value),
           note: note.value, ship: shipNow.checked && can('transfer.ship'),
-          lines: rows.map((l) => ({ product_id: l.product.id, quantity: l.qty })) },
+          lines: rows.map((l) => ({ ...lineRef(l), quantity: l.qty })) },
         `${t('nav.transfer')} → ${dest ? dest.name || dest.code : to.value} · ${rows.length} ${t('lines.count')}`);
         toast(queuedMessage());
         lines.clear(); note.value = '';
