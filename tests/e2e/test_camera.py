@@ -214,9 +214,9 @@ def test_an_offline_photo_on_transfer_and_adjust_is_decoded_on_the_phone_and_app
     login(page, user)
     wait_sw_ready(page)
     wait_catalog(page)
-    # adjust: +1 found in WH1
+    # adjust: +1 found in WH2 (WH2 → WH1: test_pwa.py counts the transfers into WH2)
     open_tile(page, "adjustment")
-    page.get_by_test_id("adj-warehouse").select_option(str(wh1))
+    page.get_by_test_id("adj-warehouse").select_option(str(wh2))
     page.get_by_test_id("adj-reason").select_option("found")
     expect(photo_offline(page, context, pid)).to_have_value("1")
     page.get_by_test_id("adj-submit").click()
@@ -226,11 +226,11 @@ def test_an_offline_photo_on_transfer_and_adjust_is_decoded_on_the_phone_and_app
     api = synced_once(page, context, live_server, user, adj)
     moves = api.get("/api/v1/stock/moves", query_string={"op_id": adj["op_id"]})["items"]
     assert [(m["product_id"], Decimal(m["quantity"])) for m in moves] == [(pid, 1)]
-    # transfer: that one from WH1 to WH2, made and shipped offline
+    # transfer: that one from WH2 to WH1, made and shipped offline
     page.goto("/#/home")
     open_tile(page, "transfer")
-    page.get_by_test_id("tr-from").select_option(str(wh1))
-    page.get_by_test_id("tr-to").select_option(str(wh2))
+    page.get_by_test_id("tr-from").select_option(str(wh2))
+    page.get_by_test_id("tr-to").select_option(str(wh1))
     expect(photo_offline(page, context, pid)).to_have_value("1")
     page.get_by_test_id("tr-submit").click()
     queued(page)
@@ -238,7 +238,7 @@ def test_an_offline_photo_on_transfer_and_adjust_is_decoded_on_the_phone_and_app
     assert tr["type"] == "transfer.create" and tr["payload"]["lines"] == [{"product_id": pid, "quantity": "1"}]
     synced_once(page, context, live_server, user, tr)
     moves = api.get("/api/v1/stock/moves", query_string={"op_id": tr["op_id"]})["items"]
-    assert [(m["product_id"], Decimal(m["quantity"])) for m in moves] == [(pid, -1)]  # shipped out of WH1
+    assert [(m["product_id"], Decimal(m["quantity"])) for m in moves] == [(pid, -1)]  # shipped out of WH2
     assert decodes == [] and page.outside == [] and page.errors == []
 
 
