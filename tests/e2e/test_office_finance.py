@@ -219,3 +219,34 @@ def test_finance_screens_in_english_and_bad_periods_shown(make_page, live_server
     p.get_by_test_id("st-to").dispatch_event("change")
     expect(p.get_by_test_id("st-error")).to_contain_text("ends before it starts")
     assert p.errors == []
+
+
+def test_a_payment_typed_offline_is_kept_and_saved_when_back_online(make_page, live_server, vp):  # noqa: F811
+    from e2e_helpers import wait_sw_ready
+
+    clerk = live_server.user("finance")
+    p = make_page()
+    login(p, clerk)
+    wait_sw_ready(p)
+    go(p, "payments/new", "payments")  # online once: the partner list is kept for offline use
+    cust = live_server.data["customer"]
+    p.get_by_test_id("field-partner").select_option(f"customer:{cust}")
+    p.get_by_test_id("field-amount").fill("12.5")
+    p.get_by_test_id("field-reference").fill(f"离线收款 {vp}")
+    p.context.set_offline(True)
+    expect(p.get_by_test_id("office-offline")).to_be_visible()
+    p.get_by_test_id("form-save").click()
+    expect(p.get_by_test_id("form-banner")).to_contain_text("没有网络")
+    # the app restarts offline: the screen comes from the precache, the form from the draft
+    p.reload()
+    ready(p, "payments")
+    expect(p.get_by_test_id("draft-restored")).to_be_visible()
+    expect(p.get_by_test_id("field-partner")).to_have_value(f"customer:{cust}")
+    expect(p.get_by_test_id("field-amount")).to_have_value("12.5")
+    p.context.set_offline(False)
+    p.get_by_test_id("form-save").click()
+    expect(p.get_by_test_id("detail-title")).to_contain_text("PAY-")
+    number = p.get_by_test_id("detail-title").inner_text()
+    [pay] = live_server.client(clerk).get("/api/v1/payments", query_string={"q": number})["items"]
+    assert (pay["amount"], pay["reference"], pay["partner_id"], pay["direction"]) == ("12.50", f"离线收款 {vp}", cust, "in")
+    assert p.errors == []
