@@ -3,10 +3,22 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { optionsFrom, write } from '../office/kit.js';
 import { masterView } from '../office/master.js';
-import { downscale } from '../scanner.js';
 import { can, session } from '../session.js';
 import { errText, h, mount, toast } from '../ui.js';
 import { API, methodOptions, money, today } from './fin.js';
+
+/** A receipt photo at most 2000 px on its long side, as JPEG (phone photos are 3–12 MB; the server takes ≤ 5 MB). */
+async function shrink(file) {
+  try {
+    const bmp = await createImageBitmap(file);
+    const scale = Math.min(1, 2000 / Math.max(bmp.width, bmp.height));
+    if (scale === 1 && file.size < 1.5e6) return file;
+    const c = document.createElement('canvas');
+    c.width = Math.round(bmp.width * scale); c.height = Math.round(bmp.height * scale);
+    c.getContext('2d').drawImage(bmp, 0, 0, c.width, c.height);
+    return await new Promise((res) => c.toBlob((b) => res(b || file), 'image/jpeg', 0.9));
+  } catch { return file; } // not an image the browser opens: the server says why
+}
 
 const categories = async () => {
   try { return (await api('GET', `${API}/expenses/categories`)).items || []; } catch { return []; }
@@ -21,7 +33,7 @@ function receipt(rec, ctx, reload) {
       const f = file.files && file.files[0];
       if (!f) return;
       err.hidden = true;
-      const blob = f.type.startsWith('image/') ? await downscale(f, 2000) : f;
+      const blob = f.type.startsWith('image/') ? await shrink(f) : f;
       const form = new FormData();
       form.append('file', blob, f.type.startsWith('image/') && blob !== f ? 'receipt.jpg' : f.name);
       try {
