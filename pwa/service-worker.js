@@ -38,6 +38,7 @@ const SHELL = [
   '/js/charts.js',
   '/js/components.js',
   '/js/db.js',
+  '/js/detect-worker.js',
   '/js/detector.js',
   '/js/i18n.js',
   '/js/strings/admin.js',

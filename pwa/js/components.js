@@ -40,7 +40,7 @@ export function scanBox(o) {
       if (cam) return stopCam();
       camWrap.hidden = false;
       // continuous: every new code is a scan until the user closes the camera (js/scanner.js)
-      try { cam = await scanner.startCamera(video, (code, m) => handle(code, m)); camWrap.dataset.detector = cam.kind; }
+      try { cam = await scanner.startCamera(video, (code, m) => handle(code, m)); Object.assign(camWrap.dataset, { detector: cam.kind, thread: cam.thread }); }
       catch (e) { camWrap.hidden = true; toast(t('scan.camera_failed') + ' ' + (e.message || ''), 'err'); }
     } }, icon('camera', 24)) : null;
   const photoBtn = h('button', { class: 'btn', type: 'button', title: t('scan.photo'), 'aria-label': t('scan.photo'),

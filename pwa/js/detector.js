@@ -56,6 +56,48 @@ async function make(forcePolyfill) {
   };
 }
 
+let worker = null;
+
+/**
+ * The same detector in a module worker, so decoding a frame or a photo never freezes the page:
+ * `{detect(source), kind}` with the page's `detect` signature. A browser that cannot run it (no module
+ * workers, no OffscreenCanvas) gets the main-thread detector instead — once the worker failed, for good.
+ */
+export async function offThread() {
+  if (!worker && typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
+    try { worker = await startWorker(); } catch { worker = false; }
+  }
+  return worker || detector();
+}
+
+async function startWorker() {
+  const w = new Worker(new URL('./detect-worker.js', import.meta.url), { type: 'module' });
+  const waiting = new Map();
+  let seq = 0;
+  const fail = (msg) => { for (const p of waiting.values()) p.reject(new Error(msg)); waiting.clear(); };
+  w.onmessage = (e) => {
+    const p = waiting.get(e.data.id);
+    waiting.delete(e.data.id);
+    if (p) { if (e.data.error) p.reject(new Error(e.data.error)); else p.resolve(e.data); }
+  };
+  w.onerror = (e) => { e.preventDefault(); worker = false; w.terminate(); fail('detector worker failed'); };
+  const call = async (source) => {
+    const image = await createImageBitmap(source);
+    const id = ++seq;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      w.postMessage({ id, image }, [image]);
+    });
+  };
+  // one empty frame proves the worker loads its modules and the decoder (else: main thread)
+  const probe = document.createElement('canvas');
+  probe.width = probe.height = 8;
+  const first = await Promise.race([call(probe),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('detector worker timeout')), 15000))]);
+  return { kind: first.kind, thread: 'worker',
+    detect: async (source) => (worker === false ? (await detector()).detect(source) : (await call(source)).reads) };
+}
+
 function toRead(c) {
   const pts = (c.cornerPoints || []).map((p) => [Math.round(p.x), Math.round(p.y)]);
   return { text: c.rawValue, format: FORMATS[c.format] || c.format, points: pts };

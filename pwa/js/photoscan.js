@@ -9,7 +9,7 @@
  * user taps the one meant (`choose`).
  */
 import { api } from './api.js';
-import { detector } from './detector.js';
+import { offThread } from './detector.js';
 import { getLang, t } from './i18n.js';
 import { h, productName } from './ui.js';
 
@@ -26,7 +26,7 @@ export const MAX_SIDE = 1920;
 export async function scanPhoto(file, o) {
   const pic = await picture(file);
   let reads = [];
-  try { reads = pic.canvas ? await (await detector()).detect(pic.canvas) : []; } catch { reads = []; }
+  try { reads = pic.canvas ? await (await offThread()).detect(pic.canvas) : []; } catch { reads = []; }
   if (reads.length) {
     const hits = await Promise.all(reads.map((r) => o.resolve(r.text).catch(() => null)));
     const items = reads.map((r, i) => ({ text: r.text, points: r.points, product: hits[i] && hits[i].product,

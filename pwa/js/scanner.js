@@ -7,7 +7,7 @@
  *     (js/photoscan.js), else by the server (POST /api/v1/scan/decode) — or,
  *     offline, kept as a Blob to travel with the op (multipart push).
  */
-import { aimed, detector } from './detector.js';
+import { aimed, offThread } from './detector.js';
 
 /** Max gap between keystrokes of one wedge burst; humans type ≳ 80 ms apart, scanners ≲ 30 ms. */
 export const WEDGE_GAP_MS = 50;
@@ -112,10 +112,10 @@ export function repeatFilter(ms = REPEAT_MS) {
 /**
  * Scan continuously with the camera into `video` until `stop()`: every new code (the one nearest the
  * middle of the frame when several are in view) goes to `onScan(code, {source: 'camera', format})`.
- * @returns {Promise<{stop: () => void, kind: string}>}
+ * @returns {Promise<{stop: () => void, kind: string, thread: string}>}
  */
 export async function startCamera(video, onScan) {
-  const det = await detector();
+  const det = await offThread();
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
   video.srcObject = stream;
@@ -137,5 +137,5 @@ export async function startCamera(video, onScan) {
       await new Promise((res) => setTimeout(res, Math.max(FRAME_MS, performance.now() - t0)));
     }
   })();
-  return { stop, kind: det.kind };
+  return { stop, kind: det.kind, thread: det.thread || 'page' };
 }

@@ -101,6 +101,7 @@ def test_the_polyfill_reads_a_fake_camera_and_nothing_is_fetched_from_outside(br
         qty = page.get_by_test_id("lines").locator(f'li[data-product="{pid}"] input')
         expect(qty).to_have_value("1", timeout=30000)
         expect(page.locator(".camera")).to_have_attribute("data-detector", "polyfill")
+        expect(page.locator(".camera")).to_have_attribute("data-thread", "worker")  # decoding never blocks the page
         # the camera keeps seeing the same code: one scan, not one per frame (duplicate-read debounce)
         page.wait_for_timeout(3000)
         expect(qty).to_have_value("1")
