@@ -82,6 +82,7 @@ class ReorderProductOut(ma.Schema):
     product_id = ma.fields.Integer()
     sku = ma.fields.String()
     name = ma.fields.String()
+    name_en = ma.fields.String(allow_none=True)
     suggested_qty = Dec(min_value=None)
     reason = ma.fields.String()
 

@@ -32,6 +32,7 @@ class StockRow(ma.Schema):
     product_id = ma.fields.Integer()
     sku = ma.fields.String()
     name = ma.fields.String()
+    name_en = ma.fields.String(allow_none=True)
     category = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
     warehouse_id = ma.fields.Integer()

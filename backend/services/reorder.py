@@ -103,7 +103,7 @@ def purchase_orders_from_low_stock(data: dict, user) -> dict:
         src = found.get(row["product_id"])
         if src is None:
             without.append({"product_id": row["product_id"], "sku": row["sku"], "name": row["name"],
-                            "suggested_qty": qty})
+                            "name_en": row.get("name_en"), "suggested_qty": qty})
             continue
         line = {"product_id": row["product_id"], "quantity": qty}
         for k in ("unit_price", "tax_rate"):

@@ -69,7 +69,7 @@ def _stock_query(args: dict, user):
     rp_point = func.coalesce(ReorderPoint.reorder_point, Product.reorder_point)
     rp_qty = func.coalesce(ReorderPoint.reorder_qty, Product.reorder_qty)
     qty = func.coalesce(StockLevel.quantity, 0)
-    stmt = (select(keys.c.product_id, keys.c.warehouse_id, Product.sku, Product.name, Product.category,
+    stmt = (select(keys.c.product_id, keys.c.warehouse_id, Product.sku, Product.name, Product.name_en, Product.category,
                    Product.unit, Warehouse.code.label("warehouse_code"),
                    qty.label("quantity"), func.coalesce(StockLevel.avg_cost, 0).label("avg_cost"),
                    func.coalesce(StockLevel.value, 0).label("value"),

@@ -202,6 +202,7 @@ def test_low_stock_list_for_the_warehouse_and_draft_orders_per_supplier(make_pag
     list_loaded(staff, "lowstock")
     expect(staff.get_by_test_id("lowstock-list").locator("tbody tr")).to_have_count(3)
     expect(staff.get_by_test_id("lowstock-list")).to_contain_text("Suggested")
+    expect(staff.get_by_test_id("lowstock-list")).to_contain_text("Low item 1")  # the English name
     expect(staff.get_by_test_id("ls-suggested").first).to_have_text("12")  # max(12, 10 − 2)
     assert staff.get_by_test_id("ls-make-po").count() == 0
     assert "null" not in staff.locator("#app").inner_text()  # failed before: a missing button printed "null"

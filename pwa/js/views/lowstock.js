@@ -9,7 +9,7 @@ import { t } from '../i18n.js';
 import { listPane, offlineNote, store, stored, write } from '../office/kit.js';
 import { can, session } from '../session.js';
 import { errText, fmtMoney, fmtQty, h, mount } from '../ui.js';
-import { banner, whName } from './inv_common.js';
+import { banner, pname, whName } from './inv_common.js';
 
 export default {
   id: 'lowstock', title: 'inv.nav.lowstock', perm: 'stock.view', wide: true,
@@ -31,7 +31,7 @@ export default {
       onSelect: buyer ? (ids) => { chosen = ids; label(); } : null,
       columns: [
         { key: 'sku', label: 'inv.sku', sort: true },
-        { key: 'name', label: 'lines.product', sort: true, wrap: true },
+        { key: 'name', label: 'lines.product', sort: true, wrap: true, render: (r) => pname(r) },
         { key: 'category', label: 'inv.category', phone: false },
         { key: 'quantity', label: 'inv.on_hand', num: true, sort: true, render: (r) => fmtQty(r.quantity) },
         { key: 'in_transit', label: 'inv.in_transit', num: true, render: (r) => fmtQty(r.in_transit) },
@@ -60,7 +60,7 @@ export default {
           prices && o.total !== undefined ? ` · ${fmtMoney(o.total)}` : ''))),
         res.without_supplier.length ? [h('p', { class: 'note warn' }, t('inv.ls_no_supplier', { n: res.without_supplier.length })),
           h('ul', { class: 'plain', 'data-testid': 'ls-no-supplier' }, res.without_supplier.map((p) => h('li', {},
-            `${p.sku} ${p.name} · ${t('inv.suggested')} ${fmtQty(p.suggested_qty)}`)))] : null,
+            `${p.sku} ${pname(p)} · ${t('inv.suggested')} ${fmtQty(p.suggested_qty)}`)))] : null,
         res.skipped.length ? h('p', { class: 'muted small' }, t('inv.ls_skipped', { n: res.skipped.length })) : null);
       result.hidden = false;
       result.scrollIntoView({ block: 'nearest' });
