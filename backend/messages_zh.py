@@ -8,7 +8,7 @@ the raise instead. ``tests/api/test_i18n_errors.py`` fails when a fixed message 
 NOUNS_ZH: dict[str, str] = {
     "Adjustment": "调整单", "Credit note": "红字发票", "Invoice": "发票", "Product": "商品",
     "Purchase return": "采购退货单", "Receipt": "收货单", "Shipment": "发货单", "Stocktake": "盘点单",
-    "Transfer": "调拨单", "Warehouse": "仓库", "Webhook": "Webhook", "Sales order": "销售订单",
+    "Transfer": "调拨单", "Warehouse": "仓库", "Audit record": "审计记录", "Webhook": "Webhook", "Sales order": "销售订单",
     "Purchase order": "采购订单", "Supplier": "供应商", "Customer": "客户", "Location": "库位",
     "Category": "分类", "User": "用户", "Payment": "收付款", "Expense": "费用",
 }

@@ -47,3 +47,32 @@ class Audit(MethodView):
     def get(self, args):
         """Audit records, newest first (filters: entity, entity_id, user, action, date range)."""
         return audit.search(args, args["page"], args["per_page"])
+
+
+class AuditUser(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+
+
+class FacetsOut(ma.Schema):
+    entities = ma.fields.List(ma.fields.String())
+    users = ma.fields.List(ma.fields.Nested(AuditUser))
+
+
+@blp.route("/facets")
+class AuditFacets(MethodView):
+    @blp.response(200, FacetsOut)
+    @require("audit.view")
+    def get(self):
+        """The filter choices: entity names present in the log and the users who appear in it."""
+        return audit.facets()
+
+
+@blp.route("/<int:record_id>")
+class AuditRecord(MethodView):
+    @blp.response(200, AuditOut)
+    @blp.errors(404)
+    @require("audit.view")
+    def get(self, record_id):
+        """One audit record."""
+        return audit.get(record_id)

@@ -26,6 +26,8 @@ class ImportArgs(ma.Schema):
         unknown = ma.EXCLUDE
 
     dry_run = ma.fields.Boolean(load_default=False, metadata={"description": "Validate only; nothing is written"})
+    skip_invalid = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Apply the valid rows and report the others (default: any row error imports nothing)"})
 
 
 class ImportFile(ma.Schema):
@@ -48,6 +50,7 @@ class ImportReport(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     unchanged = ma.fields.Integer()
+    skipped = ma.fields.Integer(metadata={"description": "Rows left out (with skip_invalid)"})
     errors = ma.fields.List(ma.fields.Nested(RowError))
 
 
@@ -80,11 +83,13 @@ def _register(spec: service.Entity) -> None:
         @blp.errors(413, 415, 422)
         @require(spec.write_perm)
         def post(self, args, files):
-            """Import a .csv/.xlsx: rows matched on the key update, others are created — all or nothing."""
+            """Import a .csv/.xlsx: rows matched on the key update, others are created — all or nothing, or
+            with ``skip_invalid`` the valid rows only (the others reported)."""
             f = files["file"]
             max_bytes, _ = service.limits()
             content = f.read(max_bytes + 1)
-            return service.import_file(entity, f.filename or "", content, dry_run=args["dry_run"])
+            return service.import_file(entity, f.filename or "", content, dry_run=args["dry_run"],
+                                       skip_invalid=args["skip_invalid"])
 
     class Template(MethodView):
         @blp.arguments(ExportArgs, location="query")

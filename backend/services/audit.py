@@ -11,10 +11,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.context import current_actor, current_request_id
+from backend.errors import not_found
+from backend.extensions import db
 from backend.models.audit import AuditLog
 from backend.services import crud
 
@@ -42,6 +44,14 @@ def audit_action(obj: Any, action: str, **details: Any) -> None:
     if session is None:
         raise RuntimeError("audit_action needs a persistent or pending object")
     session.info.setdefault("audit_labels", {})[id(obj)] = (action, jsonable(details))
+
+
+def record_event(entity: str, entity_id: str, action: str, details: dict) -> None:
+    """An audit record of something that is not one row (an import, a backup) in the current transaction."""
+    actor = current_actor()
+    db.session.add(AuditLog(user_id=actor.user_id if actor else None, username=actor.username if actor else None,
+                            source=actor.source if actor else "system", entity=entity, entity_id=entity_id,
+                            action=action, changes={"details": jsonable(details)}, request_id=current_request_id()))
 
 
 def _audited(obj: Any) -> bool:
@@ -156,3 +166,20 @@ def search(filters: dict, page: int, per_page: int) -> dict:
     if filters.get("until"):
         stmt = stmt.where(AuditLog.at < filters["until"])
     return crud.paginate(stmt.order_by(AuditLog.id.desc()), page, per_page)
+
+
+def facets() -> dict:
+    """What the log can be filtered by: the entity names in it and the users who wrote it (by name)."""
+    entities = db.session.scalars(select(AuditLog.entity).distinct().order_by(AuditLog.entity)).all()
+    users = db.session.execute(select(AuditLog.user_id, func.max(AuditLog.username))
+                               .where(AuditLog.user_id.is_not(None)).group_by(AuditLog.user_id)).all()
+    return {"entities": list(entities),
+            "users": sorted(({"id": uid, "username": name or str(uid)} for uid, name in users),
+                            key=lambda u: u["username"])}
+
+
+def get(record_id: int) -> AuditLog:
+    rec = db.session.get(AuditLog, record_id)
+    if rec is None:
+        raise not_found("Audit record", record_id)
+    return rec

@@ -1,5 +1,7 @@
 """Every change is audited in the same transaction; the log is read-only."""
 
+from tests.factories import ok
+
 
 def test_create_update_delete_are_audited_with_before_after_user_and_request_id(admin):
     r = admin.post("/api/v1/suppliers", json={"code": "S1", "name": "Old"}, headers={"X-Request-ID": "req-123"})
@@ -48,3 +50,22 @@ def test_audit_rows_cannot_be_changed_in_code(admin):
     with pytest.raises(AppendOnlyViolation):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_facets_list_the_entities_and_users_in_the_log_for_audit_viewers_only(login, make_product):
+    admin = login("admin")
+    ok(admin.post("/api/v1/warehouses", json={"code": "F1", "name": "Facet"}), 201)
+    got = ok(admin.get("/api/v1/audit/facets"))
+    assert "warehouses" in got["entities"]
+    assert {"id": admin.user["id"], "username": admin.user["username"]} in got["users"]
+    assert login("sales").get("/api/v1/audit/facets").status_code == 403
+
+
+def test_one_record_is_read_by_id_and_an_unknown_id_is_404(login):
+    admin = login("admin")
+    ok(admin.post("/api/v1/warehouses", json={"code": "R1", "name": "Rec"}), 201)
+    first = ok(admin.get("/api/v1/audit?entity=warehouses"))["items"][0]
+    assert ok(admin.get(f"/api/v1/audit/{first['id']}")) == first
+    r = admin.get("/api/v1/audit/999999")
+    assert r.status_code == 404 and r.get_json()["code"] == "not_found"
+    assert login("sales").get(f"/api/v1/audit/{first['id']}").status_code == 403

@@ -1,4 +1,6 @@
-"""Import: every row validated and applied through the services in one transaction, all or nothing."""
+"""Import: every row validated and applied through the services in one transaction — all or nothing, or
+(``skip_invalid``) the valid rows only, the others reported. An applied import is itself written to the
+audit log (entity ``import``, id = the entity name) with its counts and the rows it skipped."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 from backend.errors import DomainError, StaleVersion, ValidationFailed
 from backend.extensions import db
 from backend.services import catalog
+from backend.services.audit import record_event
 from backend.services.importexport.entities import ENTITIES, Entity
 from backend.services.importexport.files import read_table
 from backend.services.importexport.limits import Deadline, Limits
@@ -60,13 +63,15 @@ def _apply(spec: Entity, data: dict) -> str:
 
 
 def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], dry_run: bool = False,
-                 deadline: Deadline | None = None) -> dict:
-    """Validate and apply every row in one transaction; any error (or dry_run) rolls it all back."""
+                 deadline: Deadline | None = None, skip_invalid: bool = False, source: str = "") -> dict:
+    """Validate and apply every row in one transaction; any error (or dry_run) rolls it all back — unless
+    ``skip_invalid``: then the rows with errors are left out (reported, counted in ``skipped``) and the
+    valid ones are applied."""
     spec = ENTITIES[entity]
     deadline = deadline or Deadline(Limits.current().time_limit_seconds)
     fields = map_header(spec, header)
     report = {"entity": entity, "dry_run": dry_run, "rows": len(rows), "created": 0, "updated": 0,
-              "unchanged": 0, "errors": []}
+              "unchanged": 0, "skipped": 0, "errors": []}
     seen: dict[str, int] = {}
     try:
         with transaction() as session:
@@ -91,23 +96,30 @@ def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], d
                 except DomainError as exc:
                     report["errors"].append({"row": n, "key": key, "code": exc.code, "message": exc.message,
                                              "errors": exc.errors})
-            if dry_run or report["errors"]:
+            if dry_run or (report["errors"] and not skip_invalid):
                 raise _DryRun
+            report["skipped"] = len(report["errors"])
+            if report["created"] or report["updated"]:  # re-importing an unchanged export leaves no trace
+                record_event("import", entity, "import", {
+                    "file": source[:200], "rows": report["rows"], "created": report["created"],
+                    "updated": report["updated"], "unchanged": report["unchanged"], "skipped": report["skipped"],
+                    "skipped_rows": [e["row"] for e in report["errors"]][:200]})
     except _DryRun:
         pass
     report["ok"] = not report["errors"]
-    if report["errors"] and not dry_run:
+    if report["errors"] and not dry_run and not skip_invalid:
         raise ValidationFailed(f"{len(report['errors'])} row(s) have errors; nothing was imported.",
                                zh=f"{len(report['errors'])} 行有错误；未导入任何数据。",
                                code="import_failed", errors={"rows": report["errors"]}, report=report)
     return report
 
 
-def import_file(entity: str, filename: str, content: bytes, dry_run: bool = False) -> dict:
+def import_file(entity: str, filename: str, content: bytes, dry_run: bool = False,
+                skip_invalid: bool = False) -> dict:
     """Read and import an upload within one time budget (``IMPORT_TIME_LIMIT_SECONDS``)."""
     deadline = Deadline(Limits.current().time_limit_seconds)
     header, rows = read_table(filename, content, deadline)
     if not header:
         raise ValidationFailed("The file has no header row.", zh="文件没有表头行。", code="bad_columns",
                                errors={"expected": list(ENTITIES[entity].columns)})
-    return import_table(entity, header, rows, dry_run, deadline)
+    return import_table(entity, header, rows, dry_run, deadline, skip_invalid=skip_invalid, source=filename)
