@@ -24,11 +24,19 @@ class VersionIn(ma.Schema):
 
 
 class CompanyIn(VersionIn):
-    name = Str(200)
-    address = Str(500)
-    tax_id = Str(64)
-    phone = Str(64)
-    email = ma.fields.Email(validate=validate.Length(max=200))
+    """Fields left out stay as they are; null or "" empties one."""
+
+    name = Str(200, allow_none=True)
+    address = Str(500, allow_none=True)
+    tax_id = Str(64, allow_none=True)
+    phone = Str(64, allow_none=True)
+    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=200))
+
+    @ma.pre_load
+    def _blank_email(self, data, **_kw):
+        if isinstance(data, dict) and data.get("email") == "":
+            data = {**data, "email": None}
+        return data
 
 
 class CompanyOut(ma.Schema):

@@ -44,6 +44,13 @@ const LAZY = {
   expenses: () => import('./views/expenses.js'),
   balances: () => import('./views/balances.js'),
   statements: () => import('./views/statements.js'),
+  // admin screens
+  audit: () => import('./views/audit.js'),
+  importexport: () => import('./views/importexport.js'),
+  backups: () => import('./views/backups.js'),
+  tokens: () => import('./views/tokens.js'),
+  webhooks: () => import('./views/webhooks.js'),
+  company: () => import('./views/company.js'),
 };
 
 /** The view module for a route name (home for unknown names); null when it cannot be loaded. */

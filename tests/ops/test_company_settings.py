@@ -160,3 +160,10 @@ def test_messages_come_in_chinese(login):
     r = admin.put(f"{LOGO}?version=0", data={"file": (io.BytesIO(SVG), "x.svg", "image/svg+xml")},
                   content_type="multipart/form-data", headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 415 and "徽标" in r.get_json()["message"]
+
+
+def test_a_field_sent_empty_or_null_is_emptied_and_fields_left_out_stay(login):
+    admin = login("admin")
+    v = ok(admin.put(URL, json={"version": 0, "name": "A", "email": "a@example.com", "phone": "1"}))["version"]
+    got = ok(admin.put(URL, json={"version": v, "email": "", "phone": None}))
+    assert (got["name"], got["email"], got["phone"]) == ("A", "", "")

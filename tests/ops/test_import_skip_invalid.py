@@ -63,3 +63,14 @@ def test_a_dry_run_with_skip_invalid_still_writes_nothing(login):
     rep = ok(_post(admin, _file(), "dry_run=1&skip_invalid=1"))
     assert rep["created"] == 8 and rep["dry_run"] is True
     assert _count(admin) == 0 and ok(admin.get("/api/v1/audit?entity=import"))["total"] == 0
+
+
+def test_row_errors_come_in_the_language_the_caller_asks_for(login):
+    admin = login("admin")
+    r = admin.post("/api/v1/import/products?dry_run=1", data={"file": (io.BytesIO(_file()), "goods.xlsx")},
+                   content_type="multipart/form-data", headers={"Accept-Language": "zh-CN"})
+    bad1, bad2 = ok(r)["errors"]
+    assert bad1["message"] == "有无效的值。" and bad1["errors"]["sale_price"] == ["不是有效的数字。"]
+    assert bad2["errors"]["tax_rate"] == ["必须在 0 到 1 之间。"]
+    en = ok(_post(admin, _file(), "dry_run=1"))["errors"][0]
+    assert en["message"] == "Invalid values." and en["errors"]["sale_price"] == ["Not a valid number."]

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from backend.errors import DomainError, StaleVersion, ValidationFailed
 from backend.extensions import db
+from backend.i18n import pick
 from backend.services import catalog
 from backend.services.audit import record_event
 from backend.services.importexport.entities import ENTITIES, Entity
 from backend.services.importexport.files import read_table
 from backend.services.importexport.limits import Deadline, Limits
-from backend.services.importexport.parsers import map_header, parse_row
+from backend.services.importexport.parsers import map_header, parse_row, row_text
 from backend.services.uow import transaction
 
 
@@ -43,7 +44,8 @@ def _apply(spec: Entity, data: dict) -> str:
     if obj is None:
         missing = [f for f in spec.required if f not in data]
         if missing:
-            raise ValidationFailed("Missing required values.", errors={f: ["Required for a new row."] for f in missing})
+            raise ValidationFailed("Missing required values.", zh="缺少必填的值。",
+                                   errors={f: [row_text("Required for a new row.")] for f in missing})
         if barcodes:
             data["barcodes"] = barcodes
         spec.create(data)
@@ -80,21 +82,21 @@ def import_table(entity: str, header: list[str], rows: list[tuple[int, list]], d
                 data, errs = parse_row(spec, fields, cells)
                 key = data.get(spec.key)
                 if not key and spec.key not in errs:
-                    errs[spec.key] = ["Required."]
+                    errs[spec.key] = [row_text("Required.")]
                 if key and key.lower() in seen:
-                    errs[spec.key] = [f"Same {spec.key} as row {seen[key.lower()]}."]
+                    errs[spec.key] = [row_text(f"Same {spec.key} as row {seen[key.lower()]}.")]
                 if key:
                     seen.setdefault(key.lower(), n)
                 if errs:
                     report["errors"].append({"row": n, "key": key, "code": "validation_error",
-                                             "message": "Invalid values.", "errors": errs})
+                                             "message": row_text("Invalid values."), "errors": errs})
                     continue
                 try:
                     with session.begin_nested():
                         outcome = _apply(spec, data)
                     report[outcome] += 1
                 except DomainError as exc:
-                    report["errors"].append({"row": n, "key": key, "code": exc.code, "message": exc.message,
+                    report["errors"].append({"row": n, "key": key, "code": exc.code, "message": pick(exc.message, exc.message_zh),
                                              "errors": exc.errors})
             if dry_run or (report["errors"] and not skip_invalid):
                 raise _DryRun

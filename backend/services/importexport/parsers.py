@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, Numeric, Text, TypeDecorator
 
 from backend.errors import ValidationFailed
+from backend.i18n import request_lang
 from backend.models.base import NUMERIC_MAX
 from backend.services.importexport.entities import IGNORED_COLUMNS, Entity
 from backend.services.spreadsheet import has_control_chars
@@ -171,11 +172,32 @@ def parse_cell(spec: Entity, fld: str, raw: Any, s: str) -> Any:
     return parse(raw, s, fld, t, bounds)
 
 
+# zh-CN of the row and cell messages an import report carries (the report is a 200 answer: no DomainError
+# translates it), as (English regex, zh-CN replacement)
+_ROW_ZH = [(r"Not a valid number\.", "不是有效的数字。"), (r"Must be between (.+) and (.+)\.", r"必须在 \1 到 \2 之间。"),
+           (r"At most 4 decimal places\.", "最多 4 位小数。"), (r"At most (\d+) characters\.", r"最多 \1 个字符。"),
+           (r"Must be true/false \(是/否\)\.", "必须是 是/否（true/false）。"),
+           (r"Not a valid email address\.", "不是有效的邮箱地址。"),
+           (r"Must not contain control characters.*", "不能包含控制字符（制表符和换行除外）。"),
+           (r"Required\.", "必填。"), (r"Required for a new row\.", "新建的行必填。"),
+           (r"Same (\w+) as row (\d+)\.", r"与第 \2 行的 \1 相同。"), (r"Invalid values\.", "有无效的值。")]
+
+
+def row_text(en: str) -> str:
+    """An import report message in the request's language."""
+    if request_lang() != "zh-CN":
+        return en
+    for pattern, zh in _ROW_ZH:
+        if re.fullmatch(pattern, en):
+            return re.sub(pattern, zh, en)
+    return en
+
+
 def _error_message(exc: Exception) -> str:
     text = str(exc)
     if isinstance(exc, ValueError) and text and not text.startswith(("invalid literal", "could not convert")):
-        return text
-    return "Not a valid number."
+        return row_text(text)
+    return row_text("Not a valid number.")
 
 
 def parse_row(spec: Entity, fields: list[str | None], cells: list) -> tuple[dict, dict]:

@@ -35,6 +35,13 @@ export const TILES = [
   { route: '#/customers', ico: 'people', key: 'nav.customers', perm: 'partner.view', office: true },
   { route: '#/warehouses', ico: 'store', key: 'nav.warehouses', perm: 'warehouse.view', office: true },
   { route: '#/users', ico: 'user', key: 'nav.users', perm: 'user.admin', office: true },
+  { route: '#/audit', ico: 'search', key: 'nav.audit', perm: 'audit.view', admin: true },
+  { route: '#/importexport', ico: 'doc', key: 'nav.importexport',
+    perm: ['product.write', 'supplier.write', 'customer.write', 'warehouse.write'], admin: true },
+  { route: '#/backups', ico: 'store', key: 'nav.backups', perm: 'system.admin', admin: true },
+  { route: '#/webhooks', ico: 'sync', key: 'nav.webhooks', perm: 'system.admin', admin: true },
+  { route: '#/company', ico: 'settings', key: 'nav.company', perm: 'system.admin', admin: true },
+  { route: '#/tokens', ico: 'user', key: 'nav.tokens', perm: 'token.manage', office: true },
   { route: '#/outbox', ico: 'sync', key: 'nav.outbox', perm: 'sync.push' },
   { route: '#/settings', ico: 'settings', key: 'nav.settings' },
 ];
@@ -55,8 +62,9 @@ export default {
     const tile = (x) => h('a', { class: 'tile', href: x.route, 'data-testid': `tile-${x.route.slice(2)}` },
       h('span', { class: 'ico' }, icon(x.ico)), h('span', { class: 'lbl' }, t(x.key)));
     const mine = TILES.filter((x) => !x.perm || can(x.perm));
-    const tiles = mine.filter((x) => !x.office).map(tile);
+    const tiles = mine.filter((x) => !x.office && !x.admin).map(tile);
     const office = mine.filter((x) => x.office).map(tile);
+    const admin = mine.filter((x) => x.admin).map(tile);
     const wh = session.warehouses.length > 1
       ? h('label', {}, t('common.warehouse'), warehouseSelect(session.warehouses, session.warehouseId,
         { onchange: (e) => setWarehouse(e.target.value), 'data-testid': 'home-warehouse' }))
@@ -68,6 +76,7 @@ export default {
           h('button', { class: 'btn', type: 'button', 'data-testid': 'sync-now', onclick: () => syncNow({ force: true }) }, t('sync.now'))),
         wh),
       h('nav', { class: 'tiles', 'aria-label': t('home.warehouse_work') }, tiles),
-      ...(office.length ? [h('h2', {}, t('home.office')), h('nav', { class: 'tiles', 'aria-label': t('home.office'), 'data-testid': 'office-tiles' }, office)] : []));
+      ...(office.length ? [h('h2', {}, t('home.office')), h('nav', { class: 'tiles', 'aria-label': t('home.office'), 'data-testid': 'office-tiles' }, office)] : []),
+      ...(admin.length ? [h('h2', {}, t('home.admin')), h('nav', { class: 'tiles', 'aria-label': t('home.admin'), 'data-testid': 'admin-tiles' }, admin)] : []));
   },
 };
