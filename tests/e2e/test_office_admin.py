@@ -14,6 +14,7 @@ axe-core (no serious or critical violation).
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pytest
 from e2e_helpers import chromium_available, login
@@ -41,13 +42,13 @@ def _png(path):
     Image.new("RGB", (240, 80), (20, 90, 200)).save(path, "PNG")
 
 
-def _tag(live_server, vp):
+def _tag(live_server, viewport):
     n = live_server.__dict__.setdefault("admin_n", [0])
     n[0] += 1
-    return f"{vp[0].upper()}{n[0]}"
+    return f"{viewport[0].upper()}{n[0]}"
 
 
-def test_admin_imports_products_finds_the_import_in_the_audit_log_and_backs_up(make_page, live_server, vp, tmp_path):
+def test_admin_imports_products_finds_the_import_in_the_audit_log_and_backs_up(make_page, live_server, vp, tmp_path):  # noqa: F811  (fixtures of test_office)
     tag = _tag(live_server, vp)
     live_server.app.config["BACKUP_DIR"] = str(tmp_path / "backups")
     admin = live_server.user("admin")
@@ -114,14 +115,14 @@ def test_admin_imports_products_finds_the_import_in_the_audit_log_and_backs_up(m
     with p.expect_download() as dl:
         p.get_by_test_id("backups-list").locator("tr", has_text=f"e2e {tag}").get_by_test_id("backup-download").click()
     path = dl.value.path()
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     assert dl.value.suggested_filename == b["name"] and len(data) == b["size"]
     head = gzip.decompress(data).split(b"\n", 1)[0] if data[:2] == b"\x1f\x8b" else data[:200]
     assert b"jxc-backup" in head
     assert p.errors == []
 
 
-def test_company_details_edited_on_screen_are_printed_on_a_purchase_order(make_page, live_server, vp, tmp_path):
+def test_company_details_edited_on_screen_are_printed_on_a_purchase_order(make_page, live_server, vp, tmp_path):  # noqa: F811  (fixtures of test_office)
     tag = _tag(live_server, vp)
     admin = live_server.user("admin")
     p = make_page()
@@ -159,7 +160,7 @@ def test_company_details_edited_on_screen_are_printed_on_a_purchase_order(make_p
     assert p.errors == []
 
 
-def test_api_tokens_and_webhooks(make_page, live_server, vp):
+def test_api_tokens_and_webhooks(make_page, live_server, vp):  # noqa: F811  (fixtures of test_office)
     tag = _tag(live_server, vp)
     live_server.app.config["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
     admin = live_server.user("admin")
@@ -210,7 +211,7 @@ def test_api_tokens_and_webhooks(make_page, live_server, vp):
     assert p.errors == []
 
 
-def test_admin_screens_in_english(make_page, live_server, vp):
+def test_admin_screens_in_english(make_page, live_server, vp):  # noqa: F811  (fixtures of test_office)
     p = make_page()
     login(p, live_server.user("admin"))
     p.evaluate("localStorage.setItem('jxc.lang', 'en')")
@@ -226,7 +227,7 @@ def test_admin_screens_in_english(make_page, live_server, vp):
     assert p.errors == []
 
 
-def test_screens_are_offered_only_to_roles_with_the_permission(make_page, live_server, vp):
+def test_screens_are_offered_only_to_roles_with_the_permission(make_page, live_server, vp):  # noqa: F811  (fixtures of test_office)
     p = make_page()
     login(p, live_server.user("warehouse"))
     for route in ("audit", "importexport", "backups", "webhooks", "company"):

@@ -84,8 +84,7 @@ export default {
   // import / export
   'imp.import': ['导入', 'Import'],
   'imp.export': ['导出', 'Export'],
-  'imp.help': ['选择 Excel（.xlsx）或 CSV 文件，先预览：服务器逐行检查，列出有问题的行；确认后再导入。按编码匹配：已有的更新，没有的新建。',
-    'Choose an Excel (.xlsx) or CSV file and preview it first: the server checks every row and lists the bad ones; then import. Rows match on their code: known ones are updated, new ones created.'],
+  'imp.help': ['选择 Excel（.xlsx）或 CSV 文件，先预览：服务器逐行检查，列出有问题的行；确认后再导入。按编码匹配：已有的更新，没有的新建。', 'Choose an Excel (.xlsx) or CSV file and preview it first: the server checks every row and lists the bad ones; then import. Rows match on their code: known ones are updated, new ones created.'],
   'imp.export_help': ['导出的文件可在 Excel 中修改后再导入（列相同）。', 'An exported file can be edited in Excel and imported again (same columns).'],
   'imp.what': ['数据', 'Data'],
   'imp.file': ['文件（.xlsx / .csv）', 'File (.xlsx / .csv)'],
