@@ -205,7 +205,10 @@ def test_api_tokens_and_webhooks(make_page, live_server, vp):  # noqa: F811  (fi
     assert api.get(f"/api/v1/webhooks/{hook['id']}/deliveries")["items"][0]["event"] == "webhook.ping"
     shot(p, "webhook-detail")
     p.get_by_test_id("field-is_active").uncheck()
-    p.get_by_test_id("form-save").click()
+    with p.expect_response(lambda r: r.request.method == "PATCH" and f"/webhooks/{hook['id']}" in r.url) as resp:
+        p.get_by_test_id("form-save").click()
+    assert resp.value.status == 200
+    ready(p, "webhooks")
     expect(p.get_by_test_id("field-is_active")).not_to_be_checked()
     assert api.get(f"/api/v1/webhooks/{hook['id']}")["is_active"] is False
     assert p.errors == []
