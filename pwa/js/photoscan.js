@@ -117,10 +117,12 @@ export function choose(pic, items) {
     h('h2', { id: 'choose-title' }, t('camera.choose_title')),
     h('p', { class: 'muted small' }, t('camera.choose_help')),
     h('div', { class: 'choose-photo' }, h('img', { src: url, alt: t('camera.choose_photo') }), svg),
-    h('ul', { class: 'list' }, items.map((x, i) => h('li', {}, h('button', { class: 'btn block', type: 'button',
-      'data-testid': `choose-item-${i}`, onclick: () => done(x) }, `${i + 1}. ${label(x)}`)))),
+    h('div', { class: 'choose-list' }, items.map((x, i) => h('button', { class: 'btn block', type: 'button',
+      'data-testid': `choose-item-${i}`, onclick: () => done(x) }, `${i + 1}. ${label(x)}`))),
     h('button', { class: 'btn block', type: 'button', 'data-testid': 'choose-cancel', onclick: () => done(null) },
       t('camera.cancel')));
+    const busy = document.getElementById('toast'); // "decoding…" is over
+    if (busy) busy.hidden = true;
     document.body.append(dlg);
     dlg.showModal();
   });

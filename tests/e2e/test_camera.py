@@ -272,10 +272,28 @@ def test_a_photo_the_phone_cannot_read_travels_with_its_op_and_the_server_decode
     assert [(m["product_id"], Decimal(m["quantity"])) for m in moves] == [(pid, 1)]
 
 
-def test_a_photo_with_two_products_codes_lets_the_user_tap_the_one_meant(phone, context, live_server, tmp_path):
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "camera"
+
+
+def axe_violations(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""() => axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+        .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => ({ id: v.id, nodes: v.nodes.length })))""")
+
+
+@pytest.mark.parametrize("vp", [(360, 740), (1280, 800)], ids=["phone", "desk"])
+def test_a_photo_with_two_products_codes_lets_the_user_tap_the_one_meant(browser, live_server, tmp_path, vp):
     import cv2
 
-    page = phone
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": vp[0], "height": vp[1]},
+                              device_scale_factor=1, locale="zh-CN", service_workers="allow",
+                              bypass_csp=True)  # bypass_csp: axe-core is injected
+    ctx.add_init_script(NO_NATIVE_DETECTOR)
+    outside = guard_network(ctx)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     two = tmp_path / "two.png"
     cv2.imwrite(str(two), cv2.cvtColor(on_white([barcode_image(TAPE), barcode_image(GLOVES)], 1000, 400),
                                        cv2.COLOR_RGB2BGR))
@@ -288,7 +306,9 @@ def test_a_photo_with_two_products_codes_lets_the_user_tap_the_one_meant(phone, 
     expect(chooser).to_be_visible()
     expect(chooser.locator("polygon")).to_have_count(2)
     expect(chooser.get_by_role("button", name="卷尺")).to_be_visible()
-    page.screenshot(path=str(Path("/tmp") / "jxc-choose-code.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"choose-code-{vp[0]}x{vp[1]}.png"))
+    assert axe_violations(page) == []
     # tap the outline of the gloves' code on the photo
     mark = next(i for i in range(2) if "手套" in chooser.get_by_test_id(f"choose-item-{i}").inner_text())
     chooser.get_by_test_id(f"choose-mark-{mark}").click()
@@ -297,4 +317,10 @@ def test_a_photo_with_two_products_codes_lets_the_user_tap_the_one_meant(phone, 
     lines = page.get_by_test_id("lines")
     expect(lines.locator(f'li[data-product="{gloves}"] input')).to_have_value("1")
     expect(lines.locator(f'li[data-product="{tape}"]')).to_have_count(0)
-    assert page.outside == [] and page.errors == []
+    # cancel scans nothing
+    page.locator("input[type=file]").set_input_files(str(two))
+    page.get_by_test_id("choose-cancel").click()
+    expect(chooser).to_have_count(0)
+    expect(lines.locator("li[data-product]")).to_have_count(1)
+    assert outside == [] and errors == []
+    ctx.close()
