@@ -267,3 +267,26 @@ def test_inventory_office_screens_in_english(make_page, live_server, vp):  # noq
     shot(page, "adjustment-en")
     assert "null" not in page.locator("#app").inner_text()
     assert page.errors == []
+
+
+def test_a_stocktake_opened_for_one_location_and_category(make_page, live_server, vp):  # noqa: F811  (fixtures of test_office)
+    admin = live_server.client(live_server.user("admin"))
+    wh = _warehouse(admin, "SC")
+    loc = _ok(admin.post(f"/api/v1/warehouses/{wh}/locations", json={"code": "C-03"}), 201)["id"]
+    page = make_page()
+    login(page, live_server.user("manager"))
+    go(page, "stocktakes/new", "stocktakes")
+    page.get_by_test_id("field-warehouse_id").select_option(str(wh))
+    page.get_by_test_id("field-location_id").select_option(str(loc))
+    page.get_by_test_id("field-category").fill("工具")
+    page.get_by_test_id("form-save").click()
+    expect(page.get_by_test_id("doc-status")).to_have_text("盘点中")
+    st = admin.get(f"/api/v1/stocktakes/{page.url.rsplit('/', 1)[1]}")
+    assert (st["warehouse_id"], st["location_id"], st["category"]) == (wh, loc, "工具")
+    expect(page.locator(".facts")).to_contain_text("库位 C-03 · 类别 工具")
+    # a second one over the same location is refused by the server, shown on the form
+    go(page, "stocktakes/new", "stocktakes")
+    page.get_by_test_id("field-warehouse_id").select_option(str(wh))
+    page.get_by_test_id("form-save").click()
+    expect(page.get_by_test_id("form-banner")).to_be_visible()
+    assert len(admin.get(f"/api/v1/stocktakes?warehouse_id={wh}")["items"]) == 1
