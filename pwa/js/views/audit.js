@@ -1,5 +1,4 @@
-/** Audit log (audit.view): every change, newest first, filtered by entity, user, action and date; a record
- * opens as a field-by-field table (before → after) instead of raw JSON. Read-only: the API has no writes. */
+/** Audit log (audit.view): filter by record type, user, action, dates; a record opens as a before/after table. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { listPane, splitView, store, stored } from '../office/kit.js';
@@ -25,6 +24,13 @@ const actionLabel = (a) => {
   const s = t(k);
   return s === k ? a : s;
 };
+
+/** A column name as its label, the name itself beside it (what an API user or a support person searches). */
+function fieldLabel(k) {
+  const key = `audit.f.${k}`;
+  const s = t(key);
+  return s === key ? k : [s, h('span', { class: 'muted small' }, ` ${k}`)];
+}
 
 /** A value as short text: null → "—", objects as compact JSON. */
 function text(v) {
@@ -56,7 +62,7 @@ function diffTable(rec) {
       kind !== 'create' ? h('th', { scope: 'col' }, t('audit.before')) : null,
       kind !== 'delete' ? h('th', { scope: 'col' }, t('audit.after')) : null)),
     h('tbody', {}, rows.map(([k, b, a, changed]) => h('tr', { class: changed && kind === 'update' ? 'chg' : '' },
-      h('th', { scope: 'row' }, k),
+      h('th', { scope: 'row' }, fieldLabel(k)),
       kind !== 'create' ? h('td', { class: 'before' }, text(b)) : null,
       kind !== 'delete' ? h('td', { class: 'after' }, text(a)) : null)))));
 }

@@ -1,5 +1,4 @@
-/** Backups (system.admin): make one now (portable JSON lines, or the database's native copy), list them
- * newest first, download one. Restoring is a command-line job on the server (docs/operations.md). */
+/** Backups (system.admin): make one, list them, download one (restore is a server command). */
 import { t } from '../i18n.js';
 import { listPane, offlineNote, write } from '../office/kit.js';
 import { errText, fmtTime, h, toast } from '../ui.js';

@@ -1,5 +1,4 @@
-/** Company details (system.admin): the letterhead at the top of every PDF — name, address, tax id, phone,
- * e-mail and logo (PNG or JPEG, ≤ 1 MB; the server checks the bytes and re-encodes it). */
+/** Company details (system.admin): the letterhead on every PDF — name, address, tax id, phone, e-mail, logo. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { formPane, offlineNote, write } from '../office/kit.js';

@@ -1,7 +1,5 @@
-/** Import / export of base data (products, suppliers, customers, warehouses): choose a .xlsx or .csv, preview
- * it (a dry run on the server: what would be created or updated, and every bad row with its spreadsheet row
- * number and field), then apply — all rows, or only the valid ones when some are bad; export or download an
- * empty template. The rules (columns, matching, validation) are the server's; this screen only shows them. */
+/** Import / export of base data: preview a .xlsx/.csv (the server's dry run names each bad row), then apply
+ * all rows or only the valid ones; export or download a template. Rules are the server's. */
 import { t } from '../i18n.js';
 import { offlineNote, store, write } from '../office/kit.js';
 import { can } from '../session.js';

@@ -1,6 +1,4 @@
-/** My API tokens (token.manage): create one for a script or another system (the secret is shown once),
- * see when each was last used, revoke it. Only the user's own tokens; an admin revokes someone else's on
- * the user screen. */
+/** My API tokens (token.manage): create (the secret is shown once), list, revoke. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { formPane, offlineNote, write } from '../office/kit.js';

@@ -1,6 +1,4 @@
-/** Webhooks (system.admin): URLs that receive signed JSON events. List, create, edit (events, active,
- * rotate the secret), delete; per webhook: send a test ping, the delivery log (filter by status) and
- * "send again" for a delivery. Target checks (no private addresses) and signing are the server's. */
+/** Webhooks (system.admin): list, create, edit, delete; ping, delivery log, send a delivery again. */
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { facts, listPane, write } from '../office/kit.js';
@@ -8,10 +6,17 @@ import { masterView, yesNo } from '../office/master.js';
 import { errText, fmtTime, h, toast } from '../ui.js';
 
 let events = null;
-async function eventOptions() {
+// per-row tables a receiver rarely wants on their own (their document's events carry them)
+const QUIET = /(_line|^sync_device|^expense_attachment|^stocktake_count|^approval|^company_setting|^reorder_point)$/;
+
+/** Choices: all events, then one "<record>.*" pattern per kind of record (the catalogue lists ~150 names),
+ * plus whatever the webhook already has. */
+async function eventOptions(rec) {
   events = events || api('GET', '/api/v1/webhooks/events').then((r) => r.items || []).catch(() => []);
-  const names = await events;
-  return [['*', t('wh.all_events')], ...names.map((e) => [e, e])];
+  const kinds = [...new Set((await events).map((e) => e.split('.')[0]))].filter((k) => !QUIET.test(k)).sort();
+  const opts = [['*', t('wh.all_events')], ...kinds.map((k) => [`${k}.*`, `${k}.*`])];
+  for (const e of (rec && rec.events) || []) if (!opts.some(([v]) => v === e)) opts.push([e, e]);
+  return opts;
 }
 
 /** The secret: shown to admins, selectable, with how receivers check it. */
@@ -78,7 +83,7 @@ export default masterView({
   fields: async (rec) => [
     { name: 'url', label: 'wh.url', required: true, help: 'wh.url_help', autocomplete: 'url' },
     { name: 'description', label: 'common.note' },
-    { name: 'events', label: 'wh.events', type: 'checks', options: await eventOptions(), default: ['*'] },
+    { name: 'events', label: 'wh.events', type: 'checks', options: await eventOptions(rec), default: ['*'], help: 'wh.events_help' },
     { name: 'is_active', label: 'office.active', type: 'check', default: true },
     ...(rec ? [{ name: 'rotate_secret', label: 'wh.rotate', type: 'check', default: false, help: 'wh.rotate_help' }] : []),
   ],
