@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v23';
+const VERSION = 'v24';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 // The barcode decoder for phones without BarcodeDetector (~1.1 MB, mostly WebAssembly): its own cache,
@@ -54,6 +54,7 @@ const SHELL = [
   '/js/ops.js',
   '/js/outbox.js',
   '/js/photoscan.js',
+  '/js/push.js',
   '/js/scanner.js',
   '/js/session.js',
   '/js/sync.js',
@@ -140,6 +141,35 @@ self.addEventListener('message', (event) => {
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'jxc-outbox') return;
   event.waitUntil(self.clients.matchAll({ type: 'window' }).then((cs) => cs.forEach((c) => c.postMessage({ type: 'replay-outbox' }))));
+});
+
+// Web Push (backend/services/notifications/push.py): the payload is {title, body, url, tag, kind, id}.
+// Show it (one per document: same tag replaces); a push without a readable payload still shows something.
+self.addEventListener('push', (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data ? event.data.text() : '' }; }
+  const title = data.title || 'JXC';
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || '', tag: data.tag || undefined, renotify: !!data.tag, icon: '/icons/icon-192.png',
+    badge: '/icons/icon-192.png', data: { url: data.url || '/#/', kind: data.kind || '', id: data.id || null },
+  }));
+});
+
+// A tap opens the document: focus an open app window and route it there, else open a new one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || '/#/', self.location.origin);
+  if (target.origin !== self.location.origin) return; // only our own routes
+  event.waitUntil((async () => {
+    const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const win = wins.find((c) => new URL(c.url).origin === self.location.origin);
+    if (win) {
+      await win.focus();
+      win.postMessage({ type: 'open', url: target.pathname + target.hash });
+      return;
+    }
+    await self.clients.openWindow(target.href);
+  })());
 });
 
 self.addEventListener('fetch', (event) => {

@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from backend.api.common import Blueprint, ListArgs, Str, VersionArgs, page_schema
 from backend.auth.decorators import require
-from backend.models.ops import DELIVERY_STATUSES
+from backend.models.ops import DELIVERY_STATUSES, WEBHOOK_FORMATS
 from backend.services import webhooks as service
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1", description="Webhooks for other systems")
@@ -27,6 +27,8 @@ class WebhookIn(ma.Schema):
     secret = ma.fields.String(validate=validate.Length(min=16, max=128),
                               metadata={"description": "HMAC key; generated when omitted"})
     is_active = ma.fields.Boolean()
+    format = ma.fields.String(validate=validate.OneOf(WEBHOOK_FORMATS), metadata={
+        "description": "jxc: the signed JSON event; wecom / dingtalk / feishu: a group-bot markdown message"})
 
 
 class WebhookPatch(WebhookIn):
@@ -41,6 +43,7 @@ class WebhookOut(ma.Schema):
     description = ma.fields.String(allow_none=True)
     events = ma.fields.List(ma.fields.String())
     is_active = ma.fields.Boolean()
+    format = ma.fields.String()
     secret_hint = ma.fields.Function(lambda h: "…" + (h.secret or "")[-4:])
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.models.base import Base, TimestampMixin, VersionedMixin, utcnow
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+# What a webhook's body looks like: the signed JSON event (``jxc``) or a group-bot markdown message.
+WEBHOOK_FORMATS = ("jxc", "wecom", "dingtalk", "feishu")
 
 
 class Webhook(VersionedMixin, TimestampMixin, Base):
@@ -23,6 +25,7 @@ class Webhook(VersionedMixin, TimestampMixin, Base):
     events: Mapped[list] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(128))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    format: Mapped[str] = mapped_column(String(20), default="jxc", server_default="jxc")
 
 
 class WebhookDelivery(Base):

@@ -145,6 +145,11 @@ async function registerSw() {
     if (['home', 'login'].includes($('app').dataset.view)) location.reload();
   });
   window.addEventListener('hashchange', () => { if (updateReady && /^#\/(home)?$/.test(location.hash)) location.reload(); });
+  // a tapped notification (service worker `notificationclick`) opens its document in this window
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    const url = e.data && e.data.type === 'open' && String(e.data.url || '');
+    if (url && url.startsWith('/#/')) nav(url.slice(1));
+  });
   try {
     await navigator.serviceWorker.register('/service-worker.js', { scope: '/' });
   } catch (e) { console.warn('service worker not registered', e); } // eslint-disable-line no-console

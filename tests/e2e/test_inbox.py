@@ -130,3 +130,50 @@ def test_an_offline_approval_of_a_changed_document_ends_in_conflicts_as_stale(ph
     after = buyer.get(f"/api/v1/purchase-orders/{seen['id']}")
     assert (after["status"], after["version"], after["approval_level"]) == ("submitted", po["version"], 0)
     assert not page.errors, page.errors
+
+
+def test_a_push_delivered_through_cdp_shows_the_notification_and_settings_choose_kinds(phone, live_server):
+    import json
+    import time
+
+    from e2e_helpers import wait_sw_ready
+
+    ctx, page = phone
+    ctx.grant_permissions(["notifications"], origin=live_server.url)
+    name = live_server.user("manager")
+    login(page, name)
+    wait_sw_ready(page)
+    cdp = ctx.new_cdp_session(page)
+    regs: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: regs.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if regs:
+            break
+        page.wait_for_timeout(100)
+    reg = next(r for r in regs if r["scopeURL"].startswith(live_server.url) and not r.get("isDeleted"))
+    msg = {"id": 1, "kind": "approval_pending", "title": "待您审批：采购单 PO-TEST-1", "body": "采购单 PO-TEST-1 等待您审批。",
+           "url": "/#/approvals", "tag": "purchase_order:1"}
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url, "registrationId": reg["registrationId"],
+                                                  "data": json.dumps(msg, ensure_ascii=False)})
+    shown: list = []
+    deadline = time.monotonic() + 10
+    while not shown and time.monotonic() < deadline:
+        shown = page.evaluate("""async () => (await (await navigator.serviceWorker.ready).getNotifications())
+            .map(n => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }))""")
+        if not shown:
+            page.wait_for_timeout(100)
+    assert shown == [{"title": msg["title"], "body": msg["body"], "tag": msg["tag"],
+                      "data": {"url": "/#/approvals", "kind": "approval_pending", "id": 1}}], shown
+    # settings: the kinds this user wants
+    page.goto("/#/settings")
+    page.locator('#app[data-view="settings"][data-ready="1"]').wait_for()
+    box = page.get_by_test_id("push-kinds").locator('input[data-kind="low_stock"]')
+    expect(box).to_be_checked()
+    with page.expect_response(lambda r: "/notifications/preferences" in r.url and r.request.method == "PUT"):
+        box.uncheck()
+    prefs = live_server.client(name).get("/api/v1/notifications/preferences")
+    assert prefs["kinds"]["low_stock"] is False and prefs["kinds"]["approval_pending"] is True
+    expect(page.get_by_test_id("push-toggle")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "settings-notifications-phone.png"), full_page=True)
+    assert not page.errors, page.errors

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from backend.extensions import db
 from backend.models.base import utcnow
 from backend.models.ops import Webhook, WebhookDelivery
+from backend.services.notifications import bots
 from backend.services.uow import transaction
 from backend.services.webhooks.settings import setting
 from backend.services.webhooks.targets import TargetRefused, check_target
@@ -141,8 +142,10 @@ def _deliver_one(delivery_id: int, lease: datetime) -> str:
         with transaction():
             d.locked_until, d.next_attempt_at = None, utcnow() + timedelta(seconds=backoff_seconds(1))
         return "skipped"
-    url, secret = hook.url, hook.secret
-    snapshot = {"id": d.id, "event": d.event, "event_id": d.event_id, "payload": d.payload}
+    url, secret, fmt = hook.url, hook.secret, hook.format or "jxc"
+    # a group bot (wecom / dingtalk / feishu) gets the event as a markdown message, built now (reads the document)
+    body = d.payload if fmt == "jxc" else bots.message(fmt, d.payload)
+    snapshot = {"id": d.id, "event": d.event, "event_id": d.event_id, "payload": body}
     db.session.commit()  # no transaction stays open while we wait for the network
     status, text, error, ms = _send(url, secret, snapshot)
     ok = status is not None and 200 <= status < 300

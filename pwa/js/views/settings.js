@@ -2,6 +2,7 @@
 import * as db from '../db.js';
 import { getLang, setLang, t } from '../i18n.js';
 import * as outbox from '../outbox.js';
+import { notificationsCard } from '../push.js';
 import { logout, session, setWarehouse } from '../session.js';
 import { fullRefresh } from '../sync.js';
 import { errText, fmtTime, h, toast, warehouseSelect } from '../ui.js';
@@ -28,6 +29,7 @@ export default {
         h('div', { class: 'muted small' }, `${t('settings.device')}: ${dev}`),
         h('div', { class: 'muted small' }, t('settings.catalog', { n, at: catAt ? fmtTime(new Date(catAt).toISOString()) : '—' })),
         refreshBtn),
+      notificationsCard(),
       h('button', { class: 'btn danger block', type: 'button', 'data-testid': 'logout', onclick: async () => {
         if (counts.pending && !window.confirm(t('settings.logout_pending', { n: counts.pending }))) return;
         await logout();
