@@ -11,7 +11,7 @@ class CompanySettings(VersionedMixin, TimestampMixin, Base):
     """Name, address, tax id, phone and logo used on printed documents (a single row)."""
 
     __tablename__ = "company_settings"
-    __audit_exclude__ = ("logo",)  # the audit log records logo_type/size changes, never image bytes
+    __audit_exclude__ = ("logo",)  # the audit log records the logo's hash, type and size, never image bytes
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -25,3 +25,4 @@ class CompanySettings(VersionedMixin, TimestampMixin, Base):
     logo_size: Mapped[int | None] = mapped_column(Integer)
     logo_width: Mapped[int | None] = mapped_column(Integer)
     logo_height: Mapped[int | None] = mapped_column(Integer)
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))  # a new logo shows in the audit log

@@ -7,6 +7,7 @@ transaction; what is stored is a clean raster, never the uploaded file.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask import has_app_context
@@ -92,6 +93,7 @@ def _store_logo(version: int, data: bytes | None, mimetype: str | None, width: i
     row.logo, row.logo_type = data, mimetype
     row.logo_size = len(data) if data is not None else None
     row.logo_width, row.logo_height = width, height
+    row.logo_sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
     db.session.flush()
     return row
 

@@ -14,6 +14,7 @@ axe-core (no serious or critical violation).
 from __future__ import annotations
 
 import gzip
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,8 @@ def _xlsx(path, tag):
     wb.save(path)
 
 
-def _png(path):
-    Image.new("RGB", (240, 80), (20, 90, 200)).save(path, "PNG")
+def _png(path, shade=0):
+    Image.new("RGB", (240, 80), (20, 90, 200 - shade)).save(path, "PNG")
 
 
 def _tag(live_server, viewport):
@@ -137,7 +138,7 @@ def test_company_details_edited_on_screen_are_printed_on_a_purchase_order(make_p
     p.get_by_test_id("form-save").click()
     expect(p.get_by_test_id("detail-title")).to_have_text(name)
     logo = tmp_path / "logo.png"
-    _png(logo)
+    _png(logo, shade=len(tag) + ord(tag[0]) % 50)  # a different logo per run: each upload is a change
     p.get_by_test_id("logo-file").set_input_files(str(logo))
     p.get_by_test_id("logo-upload").click()
     expect(p.get_by_test_id("logo-img")).to_be_visible()
@@ -149,6 +150,18 @@ def test_company_details_edited_on_screen_are_printed_on_a_purchase_order(make_p
     p.get_by_test_id("logo-file").set_input_files(str(bad))
     p.get_by_test_id("logo-upload").click()
     expect(p.get_by_test_id("logo-status")).to_contain_text("PNG")
+
+    # the audit log shows the logo upload as an update, field by field (before → after)
+    go(p, "audit")
+    p.get_by_test_id("filter-entity").select_option("company_settings")
+    list_loaded(p, "audit")
+    p.get_by_test_id("audit-list").locator("tbody tr").first.click()
+    ready(p, "audit")
+    expect(p.get_by_test_id("detail-title")).to_contain_text("修改")
+    changed = p.get_by_test_id("audit-diff").locator("tr.chg", has_text="logo_sha256")
+    stored = live_server.client(admin).http.get("/api/v1/settings/company/logo").data
+    expect(changed.locator("td.after")).to_have_text(hashlib.sha256(stored).hexdigest())
+    shot(p, "audit-update")
 
     po = live_server.approved_po("WH1", [("E2E-001", "2")])
     r = live_server.client(admin).http.get(f"/api/v1/purchase-orders/{po['id']}/pdf")
@@ -204,6 +217,26 @@ def test_api_tokens_and_webhooks(make_page, live_server, vp):  # noqa: F811  (fi
     assert hook["events"] == ["*"] and hook["is_active"]
     assert api.get(f"/api/v1/webhooks/{hook['id']}/deliveries")["items"][0]["event"] == "webhook.ping"
     shot(p, "webhook-detail")
+
+    # the receiver is down: the delivery fails (one attempt allowed here), the admin sends it again
+    from backend.context import Actor, acting_as
+    from backend.services.webhooks import deliver_due
+
+    live_server.app.config["WEBHOOK_MAX_ATTEMPTS"] = 1
+    try:
+        with live_server.app.app_context(), acting_as(Actor(None, "e2e", "cli")):
+            deliver_due()
+    finally:
+        live_server.app.config.pop("WEBHOOK_MAX_ATTEMPTS")
+    [d] = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries")["items"]
+    assert d["status"] == "failed" and d["error"]
+    go(p, f"webhooks/{hook['id']}", "webhooks")
+    row = p.get_by_test_id("deliveries-list").locator("tbody tr").first
+    expect(row).to_contain_text("失败")
+    row.get_by_test_id("delivery-retry").click()
+    expect(row).to_contain_text("待发送")
+    [d] = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries")["items"]
+    assert (d["status"], d["attempts"]) == ("pending", 0)
     p.get_by_test_id("field-is_active").uncheck()
     with p.expect_response(lambda r: r.request.method == "PATCH" and f"/webhooks/{hook['id']}" in r.url) as resp:
         p.get_by_test_id("form-save").click()

@@ -167,3 +167,16 @@ def test_a_field_sent_empty_or_null_is_emptied_and_fields_left_out_stay(login):
     v = ok(admin.put(URL, json={"version": 0, "name": "A", "email": "a@example.com", "phone": "1"}))["version"]
     got = ok(admin.put(URL, json={"version": v, "email": "", "phone": None}))
     assert (got["name"], got["email"], got["phone"]) == ("A", "", "")
+
+
+def test_a_new_logo_is_in_the_audit_log_by_its_hash_never_its_bytes(login):
+    import hashlib
+
+    admin = login("admin")
+    v = ok(_upload(admin, _png(color=(1, 2, 3)), 0))["version"]
+    ok(_upload(admin, _png(color=(9, 9, 9)), v))
+    stored = admin.get(LOGO).data
+    upd = ok(admin.get("/api/v1/audit?entity=company_settings"))["items"][0]
+    assert upd["action"] == "update" and upd["changes"]["after"]["logo_sha256"] == hashlib.sha256(stored).hexdigest()
+    assert upd["changes"]["before"]["logo_sha256"] != upd["changes"]["after"]["logo_sha256"]
+    assert "logo" not in upd["changes"]["after"]
