@@ -1,7 +1,7 @@
 """company settings: logo_sha256 (a new logo shows in the audit log)
 
 Revision ID: 8298ac10015c
-Revises: e9eb29b8930a
+Revises: 05e286447d0c
 Create Date: 2026-12-08 01:56:28
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8298ac10015c'
-down_revision = 'e9eb29b8930a'
+down_revision = '05e286447d0c'
 branch_labels = None
 depends_on = None
 
