@@ -180,3 +180,17 @@ def test_a_new_logo_is_in_the_audit_log_by_its_hash_never_its_bytes(login):
     assert upd["action"] == "update" and upd["changes"]["after"]["logo_sha256"] == hashlib.sha256(stored).hexdigest()
     assert upd["changes"]["before"]["logo_sha256"] != upd["changes"]["after"]["logo_sha256"]
     assert "logo" not in upd["changes"]["after"]
+
+
+def test_a_sales_order_pdf_prints_the_same_letterhead(login, make_customer, make_warehouse, make_product):
+    admin = login("admin")
+    ok(admin.put(URL, json={"version": 0, "name": "宁波远航商贸", "tax_id": "91330200TAX0001", "address": "宁波市海曙区 1 号"}))
+    c, w, p = make_customer(name="建材商店"), make_warehouse(), make_product(name="扳手", sale_price="40")
+    sales = login("sales")
+    so = ok(sales.post("/api/v1/sales-orders", json={"customer_id": c.id, "warehouse_id": w.id, "lines": [
+        {"product_id": p.id, "quantity": "1", "unit_price": "40", "tax_rate": "0.13"}]}), 201)
+    r = sales.get(f"/api/v1/sales-orders/{so['id']}/pdf")
+    assert r.status_code == 200
+    text = pdf_text(r.data)
+    for word in ("宁波远航商贸", "91330200TAX0001", "宁波市海曙区 1 号", "销售订单"):
+        assert word in text, word
