@@ -90,6 +90,7 @@ class Config:
 
     # Domain settings
     ADJUSTMENT_APPROVAL_THRESHOLD = Decimal(os.environ.get("ADJUSTMENT_APPROVAL_THRESHOLD", "5000"))
+    EXPENSE_APPROVAL_THRESHOLD = Decimal(os.environ.get("EXPENSE_APPROVAL_THRESHOLD", "5000"))  # above: approval
     # a stocktake count dated more than this before it reached the server is flagged clock_suspect
     STOCKTAKE_COUNT_MAX_SKEW_MINUTES = float(os.environ.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", "60"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))

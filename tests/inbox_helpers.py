@@ -5,8 +5,8 @@ from tests.factories import ok, stock_in
 
 
 def one_of_each(login, wh, wh2, sup, cust, p, q) -> dict:
-    """A submitted PO and SO, an adjustment over the threshold, a submitted stocktake with a variance and a
-    transfer with a short line. Returns {doc_type: document JSON}."""
+    """A submitted PO and SO, an adjustment over the threshold, a submitted stocktake with a variance, a
+    transfer with a short line and an expense over the threshold. Returns {doc_type: document JSON}."""
     stock_in(p, wh, 20, cost="10")
     stock_in(q, wh, 6, cost="4")
     buyer, seller, clerk = login("purchaser"), login("sales"), login("warehouse")
@@ -34,4 +34,7 @@ def one_of_each(login, wh, wh2, sup, cust, p, q) -> dict:
         "version": t["version"], "complete": True,
         "lines": [{"line_id": t["lines"][0]["id"], "quantity": "3", "short_qty": "2"}]}))
     assert t["status"] == "discrepancy", t
-    return {"purchase_order": po, "sales_order": so, "adjustment": adj, "stocktake": st, "transfer": t}
+    exp = ok(login("finance").post("/api/v1/expenses", json={"category": "rent", "amount": "8000.00",
+                                                              "payee": "房东", "description": "December rent"}), 201)
+    assert exp["status"] == "pending_approval", exp
+    return {"purchase_order": po, "sales_order": so, "adjustment": adj, "stocktake": st, "transfer": t, "expense": exp}

@@ -10,7 +10,7 @@ from marshmallow import validate
 
 from backend.api.common import Blueprint, Dec
 from backend.auth.decorators import AUTHENTICATED, current_user_required, require
-from backend.services import inbox, inbox_sources  # noqa: F401  (registers the stock sources)
+from backend.services import expense_approvals, inbox, inbox_sources  # noqa: F401  (inbox_sources registers)
 
 blp = Blueprint("approvals", __name__, url_prefix="/api/v1", description="Approvals inbox")
 
@@ -131,3 +131,41 @@ class Pending(MethodView):
         """Documents the current user may approve now (never their own), with amount and stock impact."""
         items = inbox.pending_for(current_user_required(), args.get("doc_type"))
         return {"items": items, "total": len(items)}
+
+
+class DecisionIn(ma.Schema):
+    version = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    comment = ma.fields.String(allow_none=True, validate=validate.Length(max=2000),
+                               metadata={"description": "Required to reject (the reason)"})
+
+
+class ExpenseDecidedOut(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    amount = Dec(places=2)
+
+
+@blp.route("/expenses/<int:expense_id>/approve")
+class ExpenseApprove(MethodView):
+    @blp.arguments(DecisionIn)
+    @blp.response(200, ExpenseDecidedOut)
+    @blp.errors(401, 403, 404, 409, 422)
+    @require("expense.approve")
+    def post(self, data, expense_id):
+        """Approve an expense over the threshold (not one you recorded); it counts from then on."""
+        return expense_approvals.approve_expense(expense_id, data["version"], current_user_required(),
+                                                 data.get("comment"))
+
+
+@blp.route("/expenses/<int:expense_id>/reject")
+class ExpenseReject(MethodView):
+    @blp.arguments(DecisionIn)
+    @blp.response(200, ExpenseDecidedOut)
+    @blp.errors(401, 403, 404, 409, 422)
+    @require("expense.approve")
+    def post(self, data, expense_id):
+        """Reject an expense over the threshold with a reason; it never counts."""
+        return expense_approvals.reject_expense(expense_id, data["version"], current_user_required(),
+                                                data.get("comment"))

@@ -154,6 +154,8 @@ class ExpenseOut(ma.Schema):
     attachment_name = ma.fields.String(allow_none=True)
     attachment_type = ma.fields.String(allow_none=True)
     attachment_size = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(metadata={"description": "approved | pending_approval (over the threshold) | rejected"})
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, str] = {
     "stocktake.approve": "Approve stocktakes",
     "finance.view": "View payables, receivables and payments",
     "finance.write": "Record payments and expenses",
+    "expense.approve": "Approve expenses over the approval threshold",
     "report.view": "View reports",
     "cost.view": "See costs: purchase prices, average cost, stock value, cost of goods, margin, supplier prices",
     "audit.view": "Read the audit log",

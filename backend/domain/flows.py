@@ -136,4 +136,13 @@ STOCKTAKE_FLOW = StateMachine("stocktake", {
     "finished": ("approved", "cancelled"),
 })
 
-FLOWS = {f.name: f for f in (PO_FLOW, SO_FLOW, ADJUSTMENT_FLOW, TRANSFER_FLOW, STOCKTAKE_FLOW)}
+EXPENSE_FLOW = StateMachine("expense", {
+    "submit": ({"draft"}, "pending_approval"),  # above EXPENSE_APPROVAL_THRESHOLD; below: approved at once
+    "approve": ({"pending_approval"}, "approved"),
+    "reject": ({"pending_approval"}, "rejected"),
+}, ("draft", "pending_approval", "approved", "rejected"), {
+    "pending": ("pending_approval",),
+    "counted": ("approved",),  # in expense totals and the finance reports
+})
+
+FLOWS = {f.name: f for f in (PO_FLOW, SO_FLOW, ADJUSTMENT_FLOW, TRANSFER_FLOW, STOCKTAKE_FLOW, EXPENSE_FLOW)}

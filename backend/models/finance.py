@@ -105,6 +105,11 @@ class Expense(VersionedMixin, TimestampMixin, Base):
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_size: Mapped[int | None]
+    # over EXPENSE_APPROVAL_THRESHOLD an expense waits for approval (backend/services/expense_approvals.py)
+    status: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved", index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    approval_level: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ExpenseAttachment(Base):

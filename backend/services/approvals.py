@@ -20,6 +20,7 @@ DEFAULT_POLICIES: dict[str, list[tuple[int, Decimal, str]]] = {
     "sales_order": [(1, Decimal(0), "sales.approve"), (2, Decimal(100000), "sales.approve.high")],
     "adjustment": [(1, Decimal(0), "stock.adjust.approve")],
     "stocktake": [(1, Decimal(0), "stocktake.approve")],
+    "expense": [(1, Decimal(0), "expense.approve")],
 }
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from backend.domain.flows import EXPENSE_FLOW
 from backend.domain.money import ZERO, cents
 from backend.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, check_version
 from backend.extensions import db
@@ -24,6 +25,7 @@ from backend.models.partners import Customer, Supplier
 from backend.models.purchasing import GoodsReceipt, PurchaseReturn
 from backend.models.sales import CreditNote, Invoice
 from backend.models.warehouses import Warehouse
+from backend.services import expense_approvals
 from backend.services.access import lock_row
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
@@ -321,6 +323,7 @@ def create_expense(data: dict, user) -> Expense:
     exp = Expense(number=document_number("EXP"), created_by_id=user.id,
                   expense_date=data.pop("expense_date", None) or utcnow().date(), **data)
     db.session.add(exp)
+    expense_approvals.on_create(exp, user)  # over the threshold it waits for approval
     db.session.flush()
     return exp
 
@@ -427,7 +430,7 @@ def expense_categories() -> list[str]:
 
 
 def expense_total(date_from: date | None = None, date_to: date | None = None) -> Decimal:
-    stmt = select(func.coalesce(func.sum(Expense.amount), 0))
+    stmt = select(func.coalesce(func.sum(Expense.amount), 0)).where(Expense.status.in_(EXPENSE_FLOW.group("counted")))
     if date_from:
         stmt = stmt.where(Expense.expense_date >= date_from)
     if date_to:

@@ -28,6 +28,7 @@ export const DECISIONS = {
   adjustment: { approve: 'adjustment.approve', reject: 'adjustment.reject', id: 'adjustment_id' },
   stocktake: { approve: 'stocktake.approve', reject: 'stocktake.recount', id: 'stocktake_id' },
   transfer: { approve: 'transfer.resolve', id: 'transfer_id' },
+  expense: { approve: 'expense.approve', reject: 'expense.reject', id: 'expense_id' },
 };
 
 const q = (n) => String(n); // quantities travel as decimal strings (no float rounding on the server)

@@ -4,7 +4,7 @@ Screenshots go to test-results/office-screens (inbox-*.png)."""
 from __future__ import annotations
 
 import pytest
-from e2e_helpers import login
+from e2e_helpers import login, wait_sw_ready
 from playwright.sync_api import expect
 from test_office import AXE, SHOTS, axe
 
@@ -57,7 +57,9 @@ def _one_of_each(ls, stocktake=True) -> dict:
     t = _ok(clerk.post(f"/api/v1/transfers/{t['id']}/ship", json={"version": t["version"]}))
     t = _ok(clerk.post(f"/api/v1/transfers/{t['id']}/receive", json={"version": t["version"], "complete": True, "lines": [
         {"line_id": t["lines"][0]["id"], "quantity": "4", "damaged_qty": "1"}]}))
-    docs = {"purchase_order": po, "sales_order": so, "adjustment": adj, "stocktake": st, "transfer": t}
+    fin = ls.client(ls.user("finance"))
+    exp = _ok(fin.post("/api/v1/expenses", json={"category": "房租", "amount": "8000.00", "payee": "房东"}), 201)
+    docs = {"purchase_order": po, "sales_order": so, "adjustment": adj, "stocktake": st, "transfer": t, "expense": exp}
     return {k: v for k, v in docs.items() if v}, clerk
 
 
@@ -81,6 +83,8 @@ def test_the_inbox_lists_one_of_each_kind_with_its_detail_at_360(phone, live_ser
     expect(cards["stocktake"].get_by_role("button", name="退回重盘")).to_be_visible()
     expect(cards["transfer"].get_by_test_id("inbox-lines")).to_contain_text("破损")
     expect(cards["transfer"].get_by_test_id("inbox-resolution")).to_be_visible()
+    expect(cards["expense"]).to_contain_text("房租 · 房东")
+    expect(cards["expense"]).to_contain_text("8000.00")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "inbox-all-kinds-phone.png"), full_page=True)
@@ -107,6 +111,7 @@ def test_an_offline_approval_of_a_changed_document_ends_in_conflicts_as_stale(ph
     page.locator('#app[data-view="approvals"][data-ready="1"]').wait_for()
     card = page.get_by_test_id("approvals").locator(f'li[data-doc="purchase_order:{seen["id"]}"]')
     expect(card).to_contain_text(seen["number"])
+    wait_sw_ready(page)  # the shell is precached: the reload below works offline
     ctx.set_offline(True)
     page.reload()  # the inbox opens offline from the copy kept on the phone
     page.locator('#app[data-view="approvals"][data-ready="1"]').wait_for()
@@ -135,8 +140,6 @@ def test_an_offline_approval_of_a_changed_document_ends_in_conflicts_as_stale(ph
 def test_a_push_delivered_through_cdp_shows_the_notification_and_settings_choose_kinds(phone, live_server):
     import json
     import time
-
-    from e2e_helpers import wait_sw_ready
 
     ctx, page = phone
     ctx.grant_permissions(["notifications"], origin=live_server.url)

@@ -17,11 +17,14 @@ def test_the_inbox_lists_one_of_each_kind_with_lines_margin_credit_variance_and_
     boss = login("manager")
     items = ok(boss.get("/api/v1/approvals/pending"))["items"]
     by = {i["doc_type"]: i for i in items}
-    assert set(by) == {"purchase_order", "sales_order", "adjustment", "stocktake", "transfer"}, [i["doc_type"] for i in items]
+    assert set(by) == {"purchase_order", "sales_order", "adjustment", "stocktake", "transfer", "expense"}, \
+        [i["doc_type"] for i in items]
     for kind, doc in docs.items():
         assert by[kind]["doc_id"] == doc["id"] and by[kind]["version"] == doc["version"]
         assert by[kind]["submitted_by"] and by[kind]["submitted_at"], by[kind]
-        assert by[kind]["lines"], by[kind]
+        assert by[kind]["lines"] or kind == "expense", by[kind]
+    ex = by["expense"]
+    assert (ex["category"], ex["payee"], ex["amount"], ex["note"]) == ("rent", "房东", "8000.00", "December rent")
     po = by["purchase_order"]
     assert po["lines"][0]["unit_price"] == "8.5000" and po["lines"][0]["quantity"] == "10.0000"
     so = by["sales_order"]
@@ -59,7 +62,8 @@ def test_without_cost_view_the_inbox_shows_no_purchase_prices_costs_or_margin(
     api = login(username=user.username)
     items = ok(api.get("/api/v1/approvals/pending"))["items"]
     permissions._perms.cache_clear()
-    assert {i["doc_type"] for i in items} == {"purchase_order", "sales_order", "adjustment", "stocktake", "transfer"}
+    assert {i["doc_type"] for i in items} == {"purchase_order", "sales_order", "adjustment", "stocktake", "transfer",
+                                              "expense"}
     text = str(items)
     assert "margin" not in text and "unit_price': '8.5" not in text
     for i in items:

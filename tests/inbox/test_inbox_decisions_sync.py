@@ -73,3 +73,26 @@ def test_decision_ops_need_base_version_and_the_permission(
     boss.queue("transfer.resolve", {"transfer_id": docs["transfer"]["id"], "resolution": "write_off"})
     res = boss.push()["results"][0]
     assert res["code"] == "validation_error" and "base_version" in res["errors"], res
+
+
+def test_an_expense_over_the_threshold_counts_only_once_approved_and_offline_decisions_check_its_version(
+        login, make_warehouse, make_supplier, make_customer, make_product, device):
+    docs, _ = _docs(login, make_warehouse, make_supplier, make_customer, make_product)
+    exp = docs["expense"]
+    fin = login("finance")
+    small = ok(fin.post("/api/v1/expenses", json={"category": "freight", "amount": "120.00"}), 201)
+    assert small["status"] == "approved"
+    assert fin.post(f"/api/v1/expenses/{exp['id']}/approve", json={"version": exp["version"]}).status_code == 403
+    def reported():
+        rows = ok(fin.get("/api/v1/reports/finance", query_string={"view": "expenses"}))["rows"]
+        return sorted((r["name"], r["amount"]) for r in rows)
+
+    assert reported() == [("freight", "120.00")]  # the pending rent does not count yet
+    boss = device(login("manager"))
+    boss.queue("expense.approve", {"expense_id": exp["id"]}, base_version=exp["version"] + 1)
+    boss.queue("expense.reject", {"expense_id": exp["id"]}, base_version=exp["version"])  # no reason
+    boss.queue("expense.approve", {"expense_id": exp["id"], "comment": "ok"}, base_version=exp["version"])
+    out = boss.push()["results"]
+    assert [r.get("code") for r in out] == ["stale_version", "validation_error", None], out
+    assert out[0]["errors"]["current"]["number"] == exp["number"] and out[2]["result"]["status"] == "approved"
+    assert reported() == [("freight", "120.00"), ("rent", "8000.00")]

@@ -164,3 +164,15 @@ def test_a_dingtalk_bot_webhook_gets_a_markdown_message(app, login, make_supplie
     assert set(body["markdown"]) == {"title", "text"}
     assert po["number"] in body["markdown"]["title"] and body["markdown"]["text"].startswith("#### 采购单")
     assert "7.00" not in body["markdown"]["text"]  # purchase amounts are costs: not in a group chat
+
+
+def test_an_expense_over_the_threshold_tells_the_approver(app, login, push_service):
+    boss = login("manager")
+    phone = Browser(f"{push_service.base}/push/boss")
+    ok(boss.post("/api/v1/notifications/subscriptions", json=phone.json), 201)
+    ok(login("finance").post("/api/v1/expenses", json={"category": "rent", "amount": "120.00"}), 201)  # small
+    exp = ok(login("finance").post("/api/v1/expenses", json={"category": "rent", "amount": "9000.00"}), 201)
+    deliver(app)
+    [req] = push_service.requests
+    msg = phone.decrypt(req["body"])
+    assert msg["kind"] == "approval_pending" and exp["number"] in msg["title"] and "9,000.00" in msg["body"]

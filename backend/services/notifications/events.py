@@ -25,6 +25,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backend.models.audit import AuditLog
+from backend.models.finance import Expense
 from backend.models.inventory import Adjustment, Stocktake, Transfer
 from backend.models.notifications import Notification, NotificationPreference, PushSubscription
 from backend.models.purchasing import PurchaseOrder
@@ -43,6 +44,7 @@ DOCS: dict[str, tuple[str, Any, Any, str]] = {
     "adjustments": ("adjustment", Adjustment, lambda d: d.total_value, "/#/adjustments"),
     "stocktakes": ("stocktake", Stocktake, lambda d: sum((abs(ln.variance_value) for ln in d.lines), 0),
                    "/#/stocktakes"),
+    "expenses": ("expense", Expense, lambda d: d.amount, "/#/approvals"),
     "transfers": ("transfer", Transfer, lambda d: sum((x.value for x in d.discrepancies if x.resolution is None), 0),
                   "/#/transfers"),
 }

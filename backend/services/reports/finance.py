@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from backend.domain.flows import EXPENSE_FLOW
 from backend.errors import PermissionDenied
 from backend.extensions import db
 from backend.models.base import UTCDateTime
@@ -109,7 +110,8 @@ def _cashflow(rng: Range, grain: str) -> tuple[list[dict], dict]:
     for r in db.session.execute(pay):
         acc[period_start(as_date(r.paid_on), grain)]["money_in" if r.direction == "in" else "money_out"] += r.amt
     exp = (select(Expense.expense_date, sql_sum(Expense.amount).label("amt"))
-           .where(Expense.expense_date >= rng.date_from, Expense.expense_date <= rng.date_to)
+           .where(Expense.expense_date >= rng.date_from, Expense.expense_date <= rng.date_to,
+                  Expense.status.in_(EXPENSE_FLOW.group("counted")))
            .group_by(Expense.expense_date))
     for r in db.session.execute(exp):
         acc[period_start(as_date(r.expense_date), grain)]["expenses"] += r.amt
@@ -126,7 +128,8 @@ def _cashflow(rng: Range, grain: str) -> tuple[list[dict], dict]:
 
 def _expenses(rng: Range) -> tuple[list[dict], dict]:
     stmt = (select(Expense.category, func.count().label("n"), sql_sum(Expense.amount).label("amt"))
-            .where(Expense.expense_date >= rng.date_from, Expense.expense_date <= rng.date_to)
+            .where(Expense.expense_date >= rng.date_from, Expense.expense_date <= rng.date_to,
+                   Expense.status.in_(EXPENSE_FLOW.group("counted")))
             .group_by(Expense.category))
     rows = [{"key": r.category, "code": "", "name": r.category, "count": r.n, "amount": money(r.amt)}
             for r in db.session.execute(stmt)]

@@ -1,5 +1,6 @@
 """Decisions of the approvals inbox taken offline: ``stocktake.approve``, ``stocktake.recount`` (the
-stocktake's "reject": counting again), ``transfer.resolve`` (settle the open discrepancies), and the
+stocktake's "reject": counting again), ``transfer.resolve`` (settle the open discrepancies),
+``expense.approve`` / ``expense.reject``, and the
 freshness rule every decision op shares (``po.*``, ``so.*``, ``adjustment.*`` call ``fresh`` too).
 
 A decision carries the ``base_version`` of the document the manager saw. When the document changed
@@ -16,7 +17,7 @@ from marshmallow import validate
 
 from backend.errors import StaleVersion
 from backend.models.inventory import TRANSFER_RESOLUTIONS, Stocktake, Transfer
-from backend.services import inbox_details, stocktakes, transfers
+from backend.services import expense_approvals, inbox_details, stocktakes, transfers
 from backend.sync.ops.common import ID, DocDecision, current
 from backend.sync.ops.registry import OpContext, OpType
 
@@ -40,6 +41,10 @@ class StocktakeRecount(DocDecision):
     stocktake_id = ma.fields.Integer(required=True, **ID)
     product_ids = ma.fields.List(ma.fields.Integer(**ID), validate=validate.Length(max=5000),
                                  metadata={"description": "Products to count again; default: the flagged lines"})
+
+
+class ExpenseDecision(DocDecision):
+    expense_id = ma.fields.Integer(required=True, **ID)
 
 
 class TransferResolve(DocDecision):
@@ -77,8 +82,22 @@ def _resolve(ctx: OpContext, p: dict) -> dict:
     return _state(t, "transfer_id")
 
 
+def _exp_approve(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "expense", p["expense_id"])
+    return _state(expense_approvals.approve_expense(p["expense_id"], ctx.base_version, ctx.user, p.get("comment")),
+                  "expense_id")
+
+
+def _exp_reject(ctx: OpContext, p: dict) -> dict:
+    fresh(ctx, "expense", p["expense_id"])
+    return _state(expense_approvals.reject_expense(p["expense_id"], ctx.base_version, ctx.user, p.get("comment")),
+                  "expense_id")
+
+
 OPS = (
     OpType("stocktake.approve", StocktakeDecision, "stocktake.approve", _st_approve, requires_base_version=True),
     OpType("stocktake.recount", StocktakeRecount, "stocktake.approve", _st_recount, requires_base_version=True),
     OpType("transfer.resolve", TransferResolve, "transfer.resolve", _resolve, requires_base_version=True),
+    OpType("expense.approve", ExpenseDecision, "expense.approve", _exp_approve, requires_base_version=True),
+    OpType("expense.reject", ExpenseDecision, "expense.approve", _exp_reject, requires_base_version=True),
 )

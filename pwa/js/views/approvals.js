@@ -90,7 +90,7 @@ function facts(it) {
 
 export default {
   id: 'approvals', title: 'nav.approvals',
-  perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve', 'transfer.resolve'],
+  perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve', 'transfer.resolve', 'expense.approve'],
   async render(root, ctx) {
     const banner = h('p', { class: 'muted small', 'data-testid': 'inbox-banner' });
     const list = h('ul', { class: 'list', 'data-testid': 'approvals' }, h('li', { class: 'empty' }, t('common.loading')));
@@ -139,7 +139,8 @@ export default {
           it.levels_required > 1 ? t('approvals.level', { level: it.level, of: it.levels_required }) : ''].filter(Boolean).join(' · ')),
         who ? h('div', { class: 'muted small' }, t('inbox.submitted', { who })) : null,
         ...facts(it),
-        h('details', { class: 'inbox-detail', open: (it.lines || []).length <= 3 }, h('summary', {}, t('inbox.lines', { n: (it.lines || []).length })), linesTable(it)),
+        (it.lines || []).length ? h('details', { class: 'inbox-detail', open: it.lines.length <= 3 },
+          h('summary', {}, t('inbox.lines', { n: it.lines.length })), linesTable(it)) : null,
         queued ? h('div', { class: 'pill warn', 'data-testid': 'inbox-queued' }, t('inbox.queued_item')) : [
           resolution, comment,
           h('div', { class: 'btn-row' },

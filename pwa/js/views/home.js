@@ -16,7 +16,7 @@ export const TILES = [
   { route: '#/transfer-in', ico: 'truck', key: 'nav.transfer_in', perm: 'transfer.receive' },
   { route: '#/adjustment', ico: 'adjust', key: 'nav.adjustment', perm: 'stock.adjust' },
   { route: '#/approvals', ico: 'approve', key: 'nav.approvals',
-    perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve'] },
+    perm: ['purchase.approve', 'sales.approve', 'stock.adjust.approve', 'stocktake.approve', 'transfer.resolve', 'expense.approve'] },
   { route: '#/reports', ico: 'chart', key: 'nav.reports', perm: ['report.view', 'stock.view'] },
   { route: '#/lowstock', ico: 'chart', key: 'inv.nav.lowstock', perm: 'stock.view' },
   { route: '#/po', ico: 'doc', key: 'nav.po', perm: 'purchase.view', office: true },
