@@ -75,7 +75,7 @@ def test_manager_reviews_a_stocktake_asks_for_a_recount_and_approves(make_page, 
     _ok(helper.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p1, "quantity": "3", "location_id": count["B-02"]}), 201)
     _ok(counter.post(f"/api/v1/stocktakes/{st_id}/counts", json={"product_id": p2, "quantity": "5", "location_id": count["A-01"]}), 201)
     _stock(admin, wh, [(p2, -1)], reason="damage")  # moves after p2 was counted: its line is flagged
-    page.reload()
+    page.get_by_test_id("st-refresh").click()  # the manager watches the progress
     progress = page.get_by_test_id("st-progress")
     expect(progress).to_contain_text("已盘 2 / 2 种商品")
     by_counter = page.get_by_test_id("st-by-counter")

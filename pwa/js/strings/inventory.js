@@ -38,6 +38,7 @@ export default {
   'inv.st_cancelled': ['盘点已作废', 'Stocktake cancelled'],
   'inv.st_count_here': ['去盘点（扫码）', 'Count (scan)'],
   'inv.progress': ['盘点进度', 'Counting progress'],
+  'inv.refresh': ['刷新', 'Refresh'],
   'inv.progress_of': ['已盘 {n} / {total} 种商品', '{n} of {total} products counted'],
   'inv.progress_n': ['已盘 {n} 种商品', '{n} products counted'],
   'inv.by_counter': ['按盘点员', 'By counter'],

@@ -114,7 +114,7 @@ async function detail(pane, ctx, id, list) {
     err.el,
     facts([['common.warehouse', whName(st.warehouse_id)], ['inv.scope', scopeText(st, locs)], ['common.note', st.note],
       ['doc.date', when(st.created_at)], ['inv.submitted_at', when(st.submitted_at)], ['inv.approved_at', when(st.approved_at)]]),
-    progress(st, locs, report),
+    progress(st, locs, report, ctx),
     report ? reportPanel(st, report, actions, act) : null,
     h('div', { class: 'btn-row wrap doc-actions' },
       actions.includes('submit') && can('stocktake.count') ? h('button', { class: 'btn primary', type: 'button', 'data-testid': 'st-submit',
@@ -142,7 +142,7 @@ function group(counts, locs) {
 }
 
 /** Counting progress: per counter and per location (active counts), and products counted of those in scope. */
-function progress(st, locs, report) {
+function progress(st, locs, report, ctx) {
   const counts = (st.counts || []).filter((c) => c.active);
   const { byCounter, byLoc } = group(counts, locs);
   const counted = new Set(counts.map((c) => c.product_id)).size;
@@ -150,7 +150,8 @@ function progress(st, locs, report) {
   const summary = inScope !== null ? t('inv.progress_of', { n: counted, total: inScope }) : t('inv.progress_n', { n: counted });
   const pct = inScope ? Math.round((counted / inScope) * 100) : null;
   return h('section', { class: 'card', 'aria-label': t('inv.progress'), 'data-testid': 'st-progress' },
-    h('h3', {}, t('inv.progress')),
+    h('div', { class: 'row' }, h('h3', { class: 'grow' }, t('inv.progress')),
+      h('button', { class: 'btn', type: 'button', 'data-testid': 'st-refresh', onclick: () => ctx.rerender() }, t('inv.refresh'))),
     h('p', {}, summary),
     pct !== null ? h('progress', { max: 100, value: pct, 'aria-label': t('inv.progress') }, `${pct}%`) : null,
     h('div', { class: 'cols2' },
