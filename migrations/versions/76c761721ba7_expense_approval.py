@@ -1,7 +1,7 @@
 """expenses: approval status
 
 Revision ID: 76c761721ba7
-Revises: 05e286447d0c
+Revises: 8298ac10015c
 Create Date: 2026-12-08 02:02:31.379701
 
 """
@@ -12,7 +12,7 @@ import backend.models.base
 
 # revision identifiers, used by Alembic.
 revision = '76c761721ba7'
-down_revision = '05e286447d0c'
+down_revision = '8298ac10015c'
 branch_labels = None
 depends_on = None
 
