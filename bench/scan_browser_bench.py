@@ -183,14 +183,16 @@ def main():
     ap.add_argument("--no-server", action="store_true", help="the browser decoder only")
     ap.add_argument("--native", action="store_true", help="the browser's own BarcodeDetector if it has one")
     ap.add_argument("--limit", type=int, default=0, help="first N images only (a quick look)")
+    ap.add_argument("--sets", default=None, help="comma-separated set-name prefixes (a quick look)")
     ap.add_argument("--json", help="write per-image results here")
     a = ap.parse_args()
     items = list(images(a.dir))
+    if a.sets:
+        items = [it for it in items if it[0].startswith(tuple(a.sets.split(",")))]
     if a.limit:
         items = items[:a.limit]
     kind, got = browser_run(a.dir, items, polyfill=not a.native)
-    urls = list(got)
-    results = {f"browser ({kind})": score(items, [got[u] for u in urls])}
+    results = {f"browser ({kind})": score(items, [got[u] for u in got])}
     if not a.no_server:
         srv = server_run(items)
         results["backend.scan.decode"] = score(items, [srv[p] for _, p, _ in items])
