@@ -213,3 +213,31 @@ def test_a_push_delivered_through_cdp_shows_the_notification_and_settings_choose
     expect(page.get_by_test_id("push-toggle")).to_be_visible()
     page.screenshot(path=str(SHOTS / "settings-notifications-phone.png"), full_page=True)
     assert not page.errors, page.errors
+
+
+def test_the_inbox_at_1280_in_english(browser, live_server):
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="en-US",
+                              service_workers="allow", bypass_csp=True)
+    ctx.set_default_timeout(15000)
+    page = ctx.new_page()
+    page.vp = "desk"
+    docs, _ = _one_of_each(live_server, stocktake=False)
+    try:
+        login(page, live_server.user("manager"))
+        page.evaluate("localStorage.setItem('jxc.lang', 'en')")
+        page.goto("/#/settings")
+        page.locator('#app[data-view="settings"][data-ready="1"]').wait_for()
+        page.locator('[data-lang="en"]').click()
+        page.goto("/#/approvals")
+        page.locator('#app[data-view="approvals"][data-ready="1"]').wait_for()
+        so = page.get_by_test_id("approvals").locator(f'li[data-doc="sales_order:{docs["sales_order"]["id"]}"]')
+        expect(so.get_by_test_id("inbox-margin")).to_contain_text("Margin")
+        expect(so.get_by_test_id("inbox-credit")).to_contain_text("Customer owes")
+        expect(so).to_contain_text("Submitted by")
+        tr = page.get_by_test_id("approvals").locator(f'li[data-doc="transfer:{docs["transfer"]["id"]}"]')
+        expect(tr.get_by_role("button", name="Settle discrepancies")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "inbox-desk-en.png"), full_page=False)
+        axe(page, "inbox-en")
+    finally:
+        _settle(live_server, docs)
+        ctx.close()
