@@ -16,6 +16,7 @@ class PushService:
     def __init__(self):
         self.requests: list[dict] = []
         self.status = 201
+        self.answer = b""
         svc = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -24,8 +25,10 @@ class PushService:
                 svc.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                      "body": body})
                 self.send_response(svc.status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(svc.answer)))
                 self.end_headers()
+                self.wfile.write(svc.answer)
 
             def log_message(self, *args):
                 pass

@@ -164,6 +164,14 @@ def test_a_dingtalk_bot_webhook_gets_a_markdown_message(app, login, make_supplie
     assert set(body["markdown"]) == {"title", "text"}
     assert po["number"] in body["markdown"]["title"] and body["markdown"]["text"].startswith("#### 采购单")
     assert "7.00" not in body["markdown"]["text"]  # purchase amounts are costs: not in a group chat
+    # DingTalk answers 200 with its own error code when the robot refuses (e.g. its keyword is missing)
+    _, po2 = _po(login, make_supplier, make_warehouse, make_product)
+    ok(buyer.post(f"/api/v1/purchase-orders/{po2['id']}/submit", json={"version": po2["version"]}))
+    push_service.answer = b'{"errcode":310000,"errmsg":"keywords not in content"}'
+    assert webhooks.deliver_due() == {"delivered": 0, "retry": 1, "failed": 0, "skipped": 0}
+    last = ok(admin.get("/api/v1/webhooks"))["items"][0]
+    deliveries = ok(admin.get(f"/api/v1/webhooks/{last['id']}/deliveries"))["items"]
+    assert any("310000" in (d.get("error") or "") for d in deliveries), deliveries
 
 
 def test_an_expense_over_the_threshold_tells_the_approver(app, login, push_service):

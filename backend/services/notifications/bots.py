@@ -11,6 +11,8 @@ a group chat is not a ``cost.view`` audience. A link to the document is added wh
 """
 from __future__ import annotations
 
+import json
+
 from backend.extensions import db
 from backend.services.notifications.events import COST_DOCS, DOCS
 from backend.services.notifications.texts import doc_name
@@ -48,6 +50,21 @@ def _lines(payload: dict, en: bool) -> tuple[str, list[str], str | None]:
     if payload.get("occurred_at"):
         lines.append(f"{LABELS['at'][i]}: {payload['occurred_at'][:19].replace('T', ' ')} UTC")
     return title, lines, link
+
+
+def refusal(answer: str | None) -> str | None:
+    """The bot's own error in a 200 answer (``errcode`` of WeCom/DingTalk, ``code``/``StatusCode`` of
+    Feishu), or None when it took the message."""
+    try:
+        data = json.loads(answer or "{}")
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for key in ("errcode", "code", "StatusCode"):
+        if data.get(key) not in (None, 0, "0"):
+            return f"bot refused: {data.get(key)} {data.get('errmsg') or data.get('msg') or ''}".strip()[:500]
+    return None
 
 
 def message(fmt: str, payload: dict) -> dict:

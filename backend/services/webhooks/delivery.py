@@ -149,6 +149,9 @@ def _deliver_one(delivery_id: int, lease: datetime) -> str:
     db.session.commit()  # no transaction stays open while we wait for the network
     status, text, error, ms = _send(url, secret, snapshot)
     ok = status is not None and 200 <= status < 300
+    if ok and fmt != "jxc":  # bots answer 200 with an error code in the body (e.g. a missing keyword)
+        error = bots.refusal(text)
+        ok = error is None
     max_attempts = int(setting("WEBHOOK_MAX_ATTEMPTS", 8))
     with transaction():
         d = db.session.get(WebhookDelivery, delivery_id)
