@@ -130,6 +130,7 @@ def test_manager_approves_a_large_adjustment(make_page, live_server, vp):  # noq
     go(page, "adjustments")
     list_loaded(page, "adjustments")
     page.get_by_test_id("filter-status").select_option("pending_approval")
+    list_loaded(page, "adjustments")  # the filtered list, not a row of the first one being replaced
     page.locator(f'[data-testid="adjustments-list"] tr[data-id="{adj["id"]}"]').click()
     expect(page.get_by_test_id("detail-title")).to_have_text(adj["number"])
     expect(page.get_by_test_id("adj-lines")).to_contain_text("2000")
