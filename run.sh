@@ -19,8 +19,10 @@ fi
 .venv/bin/flask seed-demo --if-empty
 
 PORT="${PORT:-8000}"
-# Without Redis, one worker process with threads keeps rate limits exact (memory storage is per process).
-if [ -n "${REDIS_URL:-}${RATELIMIT_STORAGE_URI:-}" ]; then WORKER_ARGS=(-w "${WORKERS:-4}"); else WORKER_ARGS=(-w 1 --threads 8); fi
+# Rate limits (login throttling) must be shared by the workers: Redis when configured, else the app's own
+# database (db://, docs/operations.md "Rate limits"), so several worker processes keep them exact.
+export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-${REDIS_URL:-db://}}"
+WORKER_ARGS=(-w "${WORKERS:-2}" --threads "${THREADS:-4}")
 cat <<MSG
 
   JXC 进销存 is running:  http://localhost:${PORT}/

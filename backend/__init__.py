@@ -58,6 +58,9 @@ def _configure(app: Flask, config: type | dict | None) -> None:
 
     apply_production_settings(app)  # refuses a broken production set-up; TRUSTED_PROXIES (ProxyFix)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):  # a file does not drop connections: no ping (a statement) per checkout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
@@ -80,6 +83,8 @@ def _init_database(app: Flask) -> None:
 
 def _init_http_api(app: Flask) -> None:
     login_manager.init_app(app)
+    import backend.auth.throttle_storage  # noqa: F401  (registers the db:// rate-limit storage)
+
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "session": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},

@@ -64,7 +64,7 @@ def startup_problems(config, workers: int | None = None) -> list[str]:
     if workers > 1 and config.get("RATELIMIT_ENABLED", True) and _memory_storage(config):
         problems.append(f"{workers} worker processes but no shared rate-limit store: each worker would count "
                         "login attempts on its own. Set REDIS_URL (or RATELIMIT_STORAGE_URI) to a Redis server, "
-                        "e.g. redis://127.0.0.1:6379/0.")
+                        "e.g. redis://127.0.0.1:6379/0, or RATELIMIT_STORAGE_URI=db:// (the app's database).")
     return problems
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, cast, func, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from backend.models.base import Base, TimestampMixin, VersionedMixin, utcnow
 
@@ -29,7 +29,9 @@ class User(VersionedMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
     last_login_at: Mapped[datetime | None]
-    warehouses = relationship("Warehouse", secondary=user_warehouses, lazy="selectin")
+    # Loaded only when used (the /me answer, the user admin): a request needs the ids alone, which the
+    # authentication query brings along (``warehouse_ids_column``), not the warehouses with their bins.
+    warehouses = relationship("Warehouse", secondary=user_warehouses, lazy="select")
 
     # Flask-Login protocol; get_id returns the *session* key so each session can be revoked alone.
     _session_key = None  # set per request (not a column)
@@ -56,13 +58,36 @@ class User(VersionedMixin, TimestampMixin, Base):
 
     @property
     def warehouse_ids(self) -> set[int] | None:
-        """Warehouses this user is limited to, or None for all."""
-        ids = {w.id for w in self.warehouses}
-        return ids or None
+        """Warehouses this user is limited to, or None for all: the loaded relationship when it is (it may
+        have just been changed), else the ids read once with the user (per request) or read now."""
+        if "warehouses" in self.__dict__:
+            ids = {w.id for w in self.warehouses}
+        else:
+            ids = self.__dict__.get("_warehouse_ids")
+            if ids is None:
+                session = object_session(self)
+                if session is None:
+                    ids = {w.id for w in self.warehouses}  # detached: as before (raises)
+                else:
+                    ids = set(session.scalars(select(user_warehouses.c.warehouse_id)
+                                              .where(user_warehouses.c.user_id == self.id)))
+                self.__dict__["_warehouse_ids"] = ids
+        return set(ids) or None
+
+    def remember_warehouse_ids(self, joined: str | None) -> None:
+        """Keep the ids read by the authentication query (``warehouse_ids_column``: "3,7" or None)."""
+        self.__dict__["_warehouse_ids"] = {int(x) for x in joined.split(",") if x} if joined else set()
 
     def may_use_warehouse(self, warehouse_id: int) -> bool:
         ids = self.warehouse_ids
         return ids is None or warehouse_id in ids
+
+
+def warehouse_ids_column(user_id):
+    """The user's warehouse ids as one text column ("3,7"), for the query that loads the user: a request
+    costs one statement for the token or session, the user and their scope."""
+    return (select(func.aggregate_strings(cast(user_warehouses.c.warehouse_id, String), ","))
+            .where(user_warehouses.c.user_id == user_id).scalar_subquery())
 
 
 class UserSession(Base):
@@ -100,4 +125,4 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-__all__ = ["ApiToken", "Integer", "User", "UserSession", "user_warehouses"]
+__all__ = ["ApiToken", "Integer", "User", "UserSession", "user_warehouses", "warehouse_ids_column"]

@@ -19,21 +19,23 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import lazyload
 
 from backend.domain import costing
 from backend.domain.flows import ADJUSTMENT_FLOW
 from backend.domain.inventory import reason_sign_ok
-from backend.errors import ValidationFailed, check_version
+from backend.errors import ValidationFailed, check_version, not_found
 from backend.extensions import db
 from backend.models.base import utcnow
+from backend.models.catalog import Product
 from backend.models.inventory import ADJUSTMENT_REASONS, Adjustment, AdjustmentLine
-from backend.models.warehouses import Location
+from backend.models.ledger import StockLevel
+from backend.models.warehouses import Location, Warehouse
 from backend.services import approvals, crud, ledger, numbering
 from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
-from backend.services.stock import get_active_warehouse, get_product
 from backend.services.uow import command
 
 DOC = "adjustment"
@@ -139,6 +141,32 @@ def _location(location_id: int) -> Location | None:
     return db.session.get(Location, location_id)
 
 
+def _getters(data: dict) -> tuple[Callable, Callable, Callable]:
+    """(warehouse_of, product_of, level_of) answered from one statement: the warehouse, the lines'
+    products and their levels there (not their bins or barcodes). 404 as ``get_or_404`` would."""
+    wid = data["warehouse_id"]
+    pids = {ln["product_id"] for ln in data.get("lines") or ()}
+    rows = db.session.execute(
+        select(Warehouse, Product, StockLevel).select_from(Warehouse)
+        .outerjoin(Product, Product.id.in_(pids))
+        .outerjoin(StockLevel, and_(StockLevel.product_id == Product.id, StockLevel.warehouse_id == Warehouse.id))
+        .where(Warehouse.id == wid).options(lazyload("*"))).all()
+    products = {p.id: p for _, p, _ in rows if p is not None}
+    levels = {lv.product_id: lv for _, _, lv in rows if lv is not None}
+
+    def warehouse_of(warehouse_id: int) -> Warehouse:
+        if not rows:
+            raise not_found("Warehouse", warehouse_id)
+        return rows[0][0]
+
+    def product_of(product_id: int) -> Product:
+        if product_id not in products:
+            raise not_found("Product", product_id)
+        return products[product_id]
+
+    return warehouse_of, product_of, lambda product_id, _wid: levels.get(product_id)
+
+
 @command
 def create_adjustment(data: dict, user: Any, op_id: str | None = None) -> Adjustment:
     """Create (and, below the approval threshold, post) an adjustment."""
@@ -147,9 +175,10 @@ def create_adjustment(data: dict, user: Any, op_id: str | None = None) -> Adjust
         existing = db.session.scalar(select(Adjustment).where(Adjustment.op_id == op_id))
         if existing is not None:
             return existing
-    wh, reason, lines = check_header(data, user, get_active_warehouse)
+    warehouse_of, product_of, level_of = _getters(data)
+    wh, reason, lines = check_header(data, user, warehouse_of)
     adj = Adjustment(**header_values(data, wh.id, reason, user, op_id, numbering.document_number("ADJ")))
-    values, adj.total_value = check_lines(reason, wh.id, lines, get_product, _location, ledger.level)
+    values, adj.total_value = check_lines(reason, wh.id, lines, product_of, _location, level_of)
     adj.lines.extend(AdjustmentLine(**v) for v in values)
     db.session.add(adj)
     db.session.flush()

@@ -1,23 +1,29 @@
-"""Audit trail: every insert/update/delete of an audited model is recorded in the same flush.
+"""Audit trail: every insert/update/delete of an audited model is recorded in the same transaction.
 
 Models opt out with ``__audit__ = False`` and hide fields with ``__audit_exclude__``. Services name a
 business action (approve, ship, …) with ``audit_action(obj, "approve", comment=…)``; otherwise the
 action is create/update/delete.
+
+The records are collected while the transaction runs and written at its commit in one executemany INSERT
+(a write command costs one audit statement, not one per record and flush); a savepoint that rolls back
+takes its records with it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.context import current_actor, current_request_id
 from backend.errors import not_found
 from backend.extensions import db
 from backend.models.audit import AuditLog
+from backend.models.base import utcnow
 from backend.services import crud
 
 _ALWAYS_EXCLUDED = {"updated_at", "created_at", "version"}
@@ -99,6 +105,12 @@ def _entity_id(obj: Any) -> str:
     return ",".join(str(p) for p in pk)
 
 
+_ROWS = "audit_rows"  # session.info: the records of this transaction, written at commit
+_MARKS = "audit_marks"  # session.info: {savepoint transaction: number of records when it began}
+# Called with (session, records) after the records are written (the webhook outbox turns them into events).
+ROWS_WRITTEN: list[Callable[[Session, list[dict]], None]] = []
+
+
 def _record(session: Session, obj: Any, action: str, changes: dict) -> None:
     actor = current_actor()
     labels = session.info.get("audit_labels", {})
@@ -107,18 +119,10 @@ def _record(session: Session, obj: Any, action: str, changes: dict) -> None:
         action = label[0]
         if label[1]:
             changes = {**changes, "details": label[1]}
-    session.add(
-        AuditLog(
-            user_id=actor.user_id if actor else None,
-            username=actor.username if actor else None,
-            source=actor.source if actor else "system",
-            entity=obj.__tablename__,
-            entity_id=_entity_id(obj),
-            action=action,
-            changes=changes,
-            request_id=current_request_id(),
-        )
-    )
+    session.info.setdefault(_ROWS, []).append({
+        "at": utcnow(), "user_id": actor.user_id if actor else None, "username": actor.username if actor else None,
+        "source": actor.source if actor else "system", "entity": obj.__tablename__, "entity_id": _entity_id(obj),
+        "action": action, "changes": changes, "request_id": current_request_id()})
 
 
 @event.listens_for(Session, "before_flush")
@@ -143,10 +147,44 @@ def _after_flush(session: Session, _ctx) -> None:
         _record(session, obj, "create", {"before": {}, "after": _snapshot(obj)})
 
 
+@event.listens_for(Session, "before_commit")
+def _write_records(session: Session) -> None:
+    """Flush, then write the transaction's records in one statement (again if writing them made more)."""
+    for _ in range(10):
+        session.flush()
+        rows = session.info.pop(_ROWS, None)
+        if not rows:
+            return
+        session.execute(insert(AuditLog.__table__), rows)
+        for listener in ROWS_WRITTEN:
+            listener(session, rows)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_ROWS, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_savepoint_records(session: Session, transaction) -> None:
+    if transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(transaction, None)
+        if mark is not None and _ROWS in session.info:
+            del session.info[_ROWS][mark:]
+
+
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_new", None)
     session.info.pop("audit_labels", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        for key in ("audit_new", "audit_labels", _ROWS, _MARKS):
+            session.info.pop(key, None)
 
 
 # ---------------------------------------------------------------- reading the log

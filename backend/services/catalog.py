@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from backend.domain.barcodes import equivalent_codes, internal_ean13, validate_code
 from backend.domain.gs1 import gs1_gtin
@@ -112,10 +113,18 @@ def resolve_barcode(code: str) -> tuple[Product, Decimal] | None:
 def find_barcode(code: str) -> Barcode | None:
     """The barcode row a scanned code resolves to (trimmed; UPC-A/EAN-13/GTIN-14 leading-zero forms), or
     None. A code stored as typed wins; else a GS1 element string (``(01)…(10)…``, raw, Digital Link)
-    resolves by its GTIN (AI 01)."""
-    bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(code)))).first()
+    resolves by its GTIN (AI 01). One statement brings the product and its barcodes too (a scan answer
+    shows them)."""
+    bc = _barcode_with_product(equivalent_codes(code))
     if bc is None and (gtin := gs1_gtin(code)) is not None:
-        bc = db.session.scalars(select(Barcode).where(Barcode.code.in_(equivalent_codes(gtin)))).first()
+        bc = _barcode_with_product(equivalent_codes(gtin))
     return bc
+
+
+def _barcode_with_product(codes) -> Barcode | None:
+    found = db.session.scalars(select(Barcode).where(Barcode.code.in_(codes))
+                               .options(joinedload(Barcode.product).joinedload(Product.barcodes))
+                               .order_by(Barcode.id)).unique().all()
+    return found[0] if found else None
 
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from backend.context import current_actor
 from backend.domain import costing
@@ -47,11 +48,47 @@ class MoveSpec:
     created_at: datetime | None = None
 
 
-def _ensure_level(product_id: int, warehouse_id: int) -> None:
+def _ensure_levels(pairs: list[tuple[int, int]]) -> None:
     dialect = db.engine.dialect.name
+    now = utcnow()
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(StockLevel).values(
-        product_id=product_id, warehouse_id=warehouse_id, quantity=0, value=0, avg_cost=0, updated_at=utcnow())
+        [{"product_id": p, "warehouse_id": w, "quantity": 0, "value": 0, "avg_cost": 0, "updated_at": now}
+         for p, w in pairs])
     db.session.execute(ins.on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"]))
+
+
+def _check_known(pairs: list[tuple[int, int]]) -> None:
+    """422 for an unknown product or warehouse (rather than a foreign-key error); rows this transaction
+    has already loaded need no query."""
+    pids = {p for p, _ in pairs if _loaded(Product, p) is None}
+    wids = {w for _, w in pairs if _loaded(Warehouse, w) is None}
+    known_p = set(db.session.scalars(select(Product.id).where(Product.id.in_(pids)))) if pids else set()
+    known_w = set(db.session.scalars(select(Warehouse.id).where(Warehouse.id.in_(wids)))) if wids else set()
+    for pid, wid in pairs:
+        if (pid in pids and pid not in known_p) or (wid in wids and wid not in known_w):
+            raise ValidationFailed("Unknown product or warehouse.", errors={"product_id": pid, "warehouse_id": wid})
+
+
+def _loaded(model, ident):
+    obj = db.session.identity_map.get(identity_key(model, ident))
+    return None if obj is None or obj in db.session.deleted else obj
+
+
+def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """The levels of ``pairs``, created when missing and locked in (product, warehouse) order (no
+    deadlocks). One pair (a one-line document): one statement when its level exists. More pairs: the
+    missing ones are created first in one statement, then all are locked in one statement, so no lock is
+    ever taken out of order."""
+    if len(pairs) > 1:
+        _ensure_levels(pairs)
+    found = {(lv.product_id, lv.warehouse_id): lv for lv in db.session.scalars(
+        select(StockLevel).where(tuple_(StockLevel.product_id, StockLevel.warehouse_id).in_(pairs))
+        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+        .with_for_update(of=StockLevel).execution_options(populate_existing=True).options(lazyload("*")))}
+    if len(found) < len(pairs):  # only a single pair can get here
+        _ensure_levels(pairs)
+        found = {pairs[0]: _lock_level(*pairs[0])}
+    return found
 
 
 def _lock_level(product_id: int, warehouse_id: int) -> StockLevel:
@@ -119,15 +156,8 @@ def post(moves: list[MoveSpec]) -> list[StockMove]:
         return []
     actor = current_actor()
     pairs = sorted({(m.product_id, m.warehouse_id) for m in moves})
-    pids, wids = {p for p, _ in pairs}, {w for _, w in pairs}
-    known_p = set(db.session.scalars(select(Product.id).where(Product.id.in_(pids))))
-    known_w = set(db.session.scalars(select(Warehouse.id).where(Warehouse.id.in_(wids))))
-    for pid, wid in pairs:
-        if pid not in known_p or wid not in known_w:
-            raise ValidationFailed("Unknown product or warehouse.", errors={"product_id": pid, "warehouse_id": wid})
-    for pid, wid in pairs:
-        _ensure_level(pid, wid)
-    levels = {(pid, wid): _lock_level(pid, wid) for pid, wid in pairs}  # lock in a fixed order: no deadlocks
+    _check_known(pairs)
+    levels = _lock_levels(pairs)
     out = []
     short = []
     for m in moves:

@@ -58,13 +58,30 @@ def in_transit_by_destination(product_id: int | None = None, warehouse_id: int |
             for r in db.session.execute(stmt) if r.in_transit}
 
 
+def _key_filter(stmt, product_col, warehouse_col, args: dict, ids: set[int] | None):
+    """The product / warehouse / scope filters, applied inside each branch of the keys' union (outside it,
+    the union of every (product, warehouse) would be built first: cost grows with catalogue × warehouses)."""
+    if ids is not None:
+        stmt = stmt.where(warehouse_col.in_(ids))
+    if args.get("product_id"):
+        stmt = stmt.where(product_col == args["product_id"])
+    if args.get("warehouse_id"):
+        stmt = stmt.where(warehouse_col == args["warehouse_id"])
+    return stmt
+
+
 def _stock_query(args: dict, user):
     """Rows per (product, warehouse) that have a level or stock in transit towards them."""
-    transit = _in_transit_stmt().subquery("transit")
-    keys = union(select(StockLevel.product_id, StockLevel.warehouse_id),
+    ids = visible_warehouses(user)
+    transit = _key_filter(_in_transit_stmt(), TransferLine.product_id, Transfer.to_warehouse_id, args, ids
+                          ).subquery("transit")
+    keys = union(_key_filter(select(StockLevel.product_id, StockLevel.warehouse_id),
+                             StockLevel.product_id, StockLevel.warehouse_id, args, ids),
                  select(transit.c.product_id, transit.c.warehouse_id),
                  # a per-warehouse reorder point makes a never-stocked product show up (and alert)
-                 select(ReorderPoint.product_id, ReorderPoint.warehouse_id).where(ReorderPoint.reorder_point > 0)
+                 _key_filter(select(ReorderPoint.product_id, ReorderPoint.warehouse_id)
+                             .where(ReorderPoint.reorder_point > 0),
+                             ReorderPoint.product_id, ReorderPoint.warehouse_id, args, ids)
                  ).subquery("keys")
     rp_point = func.coalesce(ReorderPoint.reorder_point, Product.reorder_point)
     rp_qty = func.coalesce(ReorderPoint.reorder_qty, Product.reorder_qty)
@@ -84,13 +101,6 @@ def _stock_query(args: dict, user):
                                      transit.c.warehouse_id == keys.c.warehouse_id))
             .outerjoin(ReorderPoint, and_(ReorderPoint.product_id == keys.c.product_id,
                                           ReorderPoint.warehouse_id == keys.c.warehouse_id)))
-    ids = visible_warehouses(user)
-    if ids is not None:
-        stmt = stmt.where(keys.c.warehouse_id.in_(ids))
-    if args.get("product_id"):
-        stmt = stmt.where(keys.c.product_id == args["product_id"])
-    if args.get("warehouse_id"):
-        stmt = stmt.where(keys.c.warehouse_id == args["warehouse_id"])
     if args.get("category"):
         stmt = stmt.where(Product.category == args["category"])
     if args.get("q"):

@@ -6,9 +6,13 @@ e.g. a sync op and the record of its outcome commit together.
 from __future__ import annotations
 
 import contextvars
+import fcntl
 import functools
-from contextlib import contextmanager
+import os
+import threading
+from contextlib import contextmanager, nullcontext
 
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +29,16 @@ def in_command() -> bool:
 
 
 @contextmanager
+def write_intent():
+    """Connections begun inside start as writers (BEGIN IMMEDIATE on SQLite), e.g. a side transaction."""
+    t = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(t)
+
+
+@contextmanager
 def transaction():
     """Open (or join) the command's transaction; commit at the outermost level, roll back on error."""
     depth = _depth.get()
@@ -36,24 +50,85 @@ def transaction():
             _depth.reset(t)
         return
     session = db.session()  # the real Session behind the scoped proxy
+    # In a request the session lives for that request only: what it loaded stays loaded across the
+    # commits (the user is not reloaded inside the write lock, the answer is not re-read to serialise
+    # it). Rows that must be current are read with populate_existing (``access.lock``, the ledger),
+    # versioned rows are checked at UPDATE. Elsewhere (CLI, workers) commits expire as usual.
+    keep = has_request_context()
     # End any read transaction (e.g. the one that loaded the user) so that the write transaction
     # starts fresh with BEGIN IMMEDIATE on SQLite instead of upgrading a read lock (SQLITE_BUSY).
     if session.in_transaction():
-        session.commit()
+        _commit(session, keep)
     t_depth, t_write = _depth.set(1), _write_intent.set(True)
     try:
-        try:
-            yield session
-            session.commit()
-        except StaleDataError as exc:
-            session.rollback()
-            raise StaleVersion() from exc
-        except BaseException:
-            session.rollback()
-            raise
+        with _writer_gate(session):
+            try:
+                yield session
+                _commit(session, keep)
+            except StaleDataError as exc:
+                session.rollback()
+                raise StaleVersion() from exc
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         _depth.reset(t_depth)
         _write_intent.reset(t_write)
+
+
+class _Gate:
+    """SQLite has one writer at a time, and a writer that finds the lock taken polls for it with growing
+    sleeps (up to 100 ms each) in SQLite's busy handler: under 8 concurrent writers the tail was seconds
+    long. Write commands of this host queue here instead — a lock per process (its threads) and an
+    ``flock`` on a file beside the database (its processes) — and get the lock as soon as the holder
+    commits. Other writers (CLI, the webhook worker) still meet SQLite's own busy timeout."""
+
+    _init = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        self.path, self.pid, self.fd, self.lock = path, -1, -1, threading.Lock()
+
+    def _mine(self) -> tuple[int, threading.Lock]:
+        if self.pid != os.getpid():  # a forked worker: its own lock and file handle (flock is per handle)
+            with self._init:
+                if self.pid != os.getpid():
+                    self.fd, self.lock = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), threading.Lock()
+                    self.pid = os.getpid()
+        return self.fd, self.lock
+
+    @contextmanager
+    def hold(self):
+        fd, lock = self._mine()
+        with lock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+_gates: dict[str, _Gate] = {}
+
+
+def _writer_gate(session):
+    bind = session.get_bind()
+    path = bind.url.database if bind.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return nullcontext()
+    gate = _gates.get(path) or _gates.setdefault(path, _Gate(path + ".writer-lock"))
+    return gate.hold()
+
+
+def _commit(session, keep_loaded: bool) -> None:
+    if not keep_loaded:
+        session.commit()
+        return
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def command(fn):

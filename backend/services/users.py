@@ -24,7 +24,7 @@ from backend.errors import (
 )
 from backend.extensions import db
 from backend.models.base import utcnow
-from backend.models.users import ApiToken, User, UserSession
+from backend.models.users import ApiToken, User, UserSession, warehouse_ids_column
 from backend.models.warehouses import Warehouse
 from backend.services import crud
 from backend.services.uow import command, transaction
@@ -217,9 +217,12 @@ def logout(key_hash: str) -> None:
 def load_session(key: str, idle_hours: int, max_hours: int | None = None) -> UserSession | None:
     """The live session for a cookie key, or None (idle too long, older than ``max_hours`` however much it is
     used, logged out, user deactivated)."""
-    sess = db.session.scalar(select(UserSession).where(UserSession.key_hash == sha256(key)))
+    row = db.session.execute(select(UserSession, warehouse_ids_column(UserSession.user_id))
+                             .where(UserSession.key_hash == sha256(key))).first()
+    sess = row[0] if row else None
     if sess is None or not sess.user.is_active:
         return None
+    sess.user.remember_warehouse_ids(row[1])
     now = utcnow()
     if now - sess.last_seen_at > timedelta(hours=idle_hours):
         return None
@@ -267,9 +270,12 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 def authenticate_token(secret: str) -> ApiToken | None:
     """The live token for a bearer secret, or None."""
-    tok = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+    row = db.session.execute(select(ApiToken, warehouse_ids_column(ApiToken.user_id))
+                             .where(ApiToken.token_hash == sha256(secret))).first()
+    tok = row[0] if row else None
     if tok is None or tok.revoked_at is not None or not tok.user.is_active:
         return None
+    tok.user.remember_warehouse_ids(row[1])
     if tok.expires_at is not None and tok.expires_at <= utcnow():
         return None
     return tok

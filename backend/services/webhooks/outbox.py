@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from backend.context import current_actor, current_request_id
 from backend.models.audit import AuditLog
 from backend.models.base import QTY_SCALE, utcnow
 from backend.models.ops import Webhook, WebhookDelivery
-from backend.services.audit import jsonable
+from backend.services.audit import ROWS_WRITTEN, jsonable
 from backend.services.webhooks.events import INSERT_EVENTS, SILENT_ENTITIES, STOCK_MOVE_FIELDS, event_name, matches
 
 _INFO_EVENTS = "ops_webhook_events"
@@ -65,6 +66,19 @@ def _collect_events(session: Session, _ctx) -> None:
                 found.append(event_from_insert(obj, name))
     if any(isinstance(o, Webhook) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_INFO_HOOKS, None)  # subscriptions changed in this transaction
+
+
+def _audit_written(session: Session, records: list[dict]) -> None:
+    """The events of the audit records written at commit (``audit.ROWS_WRITTEN``), into the outbox."""
+    if not active_hooks(session):
+        return
+    events = [ev for r in records if (ev := event_from_audit(SimpleNamespace(**r)))]  # type: ignore[arg-type]
+    rows = outbox_rows(session, events) if events else []
+    if rows:
+        session.execute(insert(WebhookDelivery.__table__), rows)
+
+
+ROWS_WRITTEN.append(_audit_written)
 
 
 @event.listens_for(Session, "after_flush_postexec")
