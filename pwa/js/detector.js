@@ -64,23 +64,25 @@ let worker = null;
  * workers, no OffscreenCanvas) gets the main-thread detector instead — once the worker failed, for good.
  */
 export async function offThread() {
-  if (!worker && typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
-    try { worker = await startWorker(); } catch { worker = false; }
+  if (worker === null && typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
+    // one worker, even when the camera and a photo ask at the same moment
+    worker = startWorker().catch(() => false);
   }
-  return worker || detector();
+  return (await worker) || detector();
 }
 
 async function startWorker() {
   const w = new Worker(new URL('./detect-worker.js', import.meta.url), { type: 'module' });
   const waiting = new Map();
   let seq = 0;
+  let failed = false;
   const fail = (msg) => { for (const p of waiting.values()) p.reject(new Error(msg)); waiting.clear(); };
   w.onmessage = (e) => {
     const p = waiting.get(e.data.id);
     waiting.delete(e.data.id);
     if (p) { if (e.data.error) p.reject(new Error(e.data.error)); else p.resolve(e.data); }
   };
-  w.onerror = (e) => { e.preventDefault(); worker = false; w.terminate(); fail('detector worker failed'); };
+  w.onerror = (e) => { e.preventDefault(); failed = true; worker = Promise.resolve(false); w.terminate(); fail('detector worker failed'); };
   const call = async (source) => {
     const image = await createImageBitmap(source);
     const id = ++seq;
@@ -95,7 +97,7 @@ async function startWorker() {
   const first = await Promise.race([call(probe),
     new Promise((_, reject) => setTimeout(() => reject(new Error('detector worker timeout')), 15000))]);
   return { kind: first.kind, thread: 'worker',
-    detect: async (source) => (worker === false ? (await detector()).detect(source) : (await call(source)).reads) };
+    detect: async (source) => (failed ? (await detector()).detect(source) : (await call(source)).reads) };
 }
 
 function toRead(c) {
