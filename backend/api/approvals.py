@@ -37,6 +37,7 @@ class LineOut(ma.Schema):
     product_id = ma.fields.Integer()
     sku = ma.fields.String()
     name = ma.fields.String()
+    name_en = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
     quantity = Dec(min_value=None, metadata={"description": "Ordered; signed for adjustments; variance for stocktakes"})
     unit_price = Dec(min_value=None, metadata={"description": "Costs only with cost.view (purchase, adjustment)"})

@@ -37,7 +37,7 @@ def _name(user_id: int | None) -> str | None:
 
 
 def _product(p) -> dict:
-    return {"product_id": p.id, "sku": p.sku, "name": p.name, "unit": p.unit}
+    return {"product_id": p.id, "sku": p.sku, "name": p.name, "name_en": p.name_en, "unit": p.unit}
 
 
 def _avg_cost(product, warehouse_id: int) -> Decimal:

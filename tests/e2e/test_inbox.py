@@ -234,6 +234,7 @@ def test_the_inbox_at_1280_in_english(browser, live_server):
         expect(so.get_by_test_id("inbox-margin")).to_contain_text("Margin")
         expect(so.get_by_test_id("inbox-credit")).to_contain_text("Customer owes")
         expect(so).to_contain_text("Submitted by")
+        expect(so.get_by_test_id("inbox-lines")).to_contain_text("Phillips screwdriver")
         tr = page.get_by_test_id("approvals").locator(f'li[data-doc="transfer:{docs["transfer"]["id"]}"]')
         expect(tr.get_by_role("button", name="Settle discrepancies")).to_be_visible()
         page.screenshot(path=str(SHOTS / "inbox-desk-en.png"), full_page=False)

@@ -9,12 +9,12 @@
  */
 import { api } from '../api.js';
 import * as db from '../db.js';
-import { t } from '../i18n.js';
+import { getLang, t } from '../i18n.js';
 import * as outbox from '../outbox.js';
 import { DECISIONS, decide } from '../ops.js';
 import { session } from '../session.js';
 import { syncNow } from '../sync.js';
-import { errText, fmtMoney, fmtQty, fmtTime, h, mount, toast } from '../ui.js';
+import { errText, fmtMoney, fmtQty, fmtTime, h, mount, productName, toast } from '../ui.js';
 
 const CACHE = () => `inbox:${session.me ? session.me.id : 'anon'}`;
 const whName = (id) => { const w = session.warehouses.find((x) => x.id === id); return w ? (w.name || w.code) : (id ? `#${id}` : ''); };
@@ -39,7 +39,7 @@ function linesTable(it) {
   const tr = it.doc_type === 'transfer';
   // [label, cell] per column; phones show each row as a card labelled from data-label (css table.grid)
   const cols = [
-    [t('inbox.col.item'), (l) => `${l.sku} ${l.name || ''}${tr ? ` · ${t(`inbox.kind.${l.kind}`)}` : ''}${l.flagged ? ` ⚑ ${t('inbox.flagged')}` : ''}`],
+    [t('inbox.col.item'), (l) => `${l.sku} ${productName(l, getLang())}${tr ? ` · ${t(`inbox.kind.${l.kind}`)}` : ''}${l.flagged ? ` ⚑ ${t('inbox.flagged')}` : ''}`],
     st ? [t('inbox.col.counted'), (l) => `${fmtQty(l.counted_qty)} / ${fmtQty(l.book_qty)}`, 'num'] : null,
     [st ? t('inbox.col.variance') : t('inbox.col.qty'), (l) => `${fmtQty(l.quantity)} ${l.unit || ''}`, 'num'],
     lines.some((l) => has(l.unit_price)) ? [t('inbox.col.price'), (l) => (has(l.unit_price) ? fmtMoney(l.unit_price) : ''), 'num'] : null,
