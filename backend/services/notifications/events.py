@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from backend.models.audit import AuditLog
 from backend.models.finance import Expense
 from backend.models.inventory import Adjustment, Stocktake, Transfer
 from backend.models.notifications import Notification, NotificationPreference, PushSubscription
@@ -33,6 +32,7 @@ from backend.models.sales import SalesOrder
 from backend.models.sync import SyncOp
 from backend.models.users import User
 from backend.services import approvals
+from backend.services.audit import ROWS_WRITTEN
 from backend.services.notifications.texts import doc_name, text
 
 _INFO = "notify_found"
@@ -57,17 +57,29 @@ READY = {"purchase_order": ("purchase.receive", "/#/receive/{id}"), "sales_order
 def _collect(session: Session, _ctx) -> None:
     found = session.info.setdefault(_INFO, [])
     for obj in session.new:
-        if isinstance(obj, AuditLog) and obj.entity in DOCS:
-            found.append(("doc", obj.entity, obj.entity_id, obj.action, obj.user_id))
-        elif isinstance(obj, SyncOp) and obj.status == "rejected" and obj.user_id:
+        if isinstance(obj, SyncOp) and obj.status == "rejected" and obj.user_id:
             found.append(("op", obj.user_id, obj.type, obj.error_code, obj.error_message))
 
 
 @event.listens_for(Session, "after_flush_postexec")
 def _write(session: Session, _ctx) -> None:
     found = session.info.pop(_INFO, None)
-    if not found:
-        return
+    if found:
+        _add(session, found)
+
+
+def _audit_written(session: Session, records: list[dict]) -> None:
+    """The audit records a transaction wrote at commit (``audit.ROWS_WRITTEN``): their notifications."""
+    found = [("doc", r["entity"], r["entity_id"], r["action"], r["user_id"]) for r in records if r["entity"] in DOCS]
+    if found:
+        _add(session, found)
+
+
+ROWS_WRITTEN.append(_audit_written)
+
+
+def _add(session: Session, found: list[tuple]) -> None:
+    """Notification rows for the events ``found`` (written by the next flush of the same transaction)."""
     with session.no_autoflush:
         subscribed = set(session.scalars(select(PushSubscription.user_id).distinct()))
         if not subscribed:
