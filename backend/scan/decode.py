@@ -104,6 +104,7 @@ class _Variants:
         self.cache: dict[str, pp.Variant | None] = {"gray": base}
         self._regions = None
         self._zoom = None
+        self._dense: list | None = None
 
     @property
     def full(self) -> np.ndarray:
@@ -178,6 +179,11 @@ class _Variants:
             return pp.Variant(pp.otsu(n.image), n.m)
         if name == "adaptive":
             return pp.Variant(pp.adaptive(g.image), g.m)
+        if name == "flat":  # shadows and uneven light divided out
+            return pp.Variant(pp.flatten(g.image), g.m)
+        if name == "flatup":
+            n = self.get("up")
+            return pp.Variant(pp.flatten(n.image), n.m)
         if name == "eq":
             return pp.Variant(cv2.equalizeHist(g.image), g.m)
         if name.startswith("rot"):  # rot30, rot-30 ...
@@ -200,6 +206,16 @@ class _Variants:
                 return None
             c = self._crop(regs[i], target=1000.0)
             return pp.Variant(pp.clahe(c.image), c.m)
+        if name.startswith("dense"):  # dense0/1: compact edge-dense blobs (small codes), enlarged up to 4x;
+            if self._dense is None:  # dense0x: the same blob resampled larger with CLAHE (a second variant)
+                self._dense = self._to_full(pp.dense_regions(self.cache["gray"].image))
+            i = int(name[5])
+            if i >= len(self._dense):
+                return None
+            if name.endswith("x"):
+                c = self._crop(self._dense[i], target=900.0, max_f=6.0)
+                return pp.Variant(pp.clahe(c.image), c.m)
+            return self._crop(self._dense[i], target=600.0)
         if name in ("deblur1", "deblur2"):  # unsharp masks at two strengths (defocus, motion across bars)
             n = self.get("up")
             sigma, amount = (1.5, 1.5) if name == "deblur1" else (2.5, 3.0)
@@ -210,6 +226,9 @@ class _Variants:
 Variants = _Variants
 
 CONFIRM_WINDOW = 3
+# Unsharp masks of one image at several strengths amplify the same noise: for independence they count as
+# one variant (upca-4/4.png: "8574731738478" read on deblur1 and deblur2 alone, for 023942431015).
+SAME_PIXELS = {"sharp": "unsharp", "deblur1": "unsharp", "deblur2": "unsharp"}
 # A weak read (EAN/UPC, ITF, Codabar, Code 39) is confirmed only by agreeing reads from at least two
 # different image variants: two passes over the same pixels (zxing's two binarisers, or zxing and zbar on
 # one image) can share a misread with a valid check digit — leave-one-set-out showed two such wrong reads
@@ -240,6 +259,16 @@ def _map_points(pts, m) -> list[tuple[int, int]]:
     return [(int(round(x)), int(round(y))) for x, y in out]
 
 
+def _part_of(o: _Cand, c: _Cand) -> bool:
+    """``o`` read a contiguous part of ``c``'s text in the same symbology: a scanline that saw only some of
+    ``c``'s bars (ITF's start/stop patterns recur in its data), so evidence for ``c``, not against it. The
+    reverse never holds: ``c`` stays a rival of ``o``, so a partial read is still never accepted beside the
+    whole one (synthetic: the whole ITF code read by 16 passes lost to its own 10-digit prefix read by 8)."""
+    a, b = o.first, c.first
+    fam = a.key[0].removeprefix("short:")
+    return fam == b.key[0] in MIN_LEN and len(a.key[1]) < len(b.key[1]) and a.key[1] in b.key[1]
+
+
 class _Ballot:
     def __init__(self):
         self.cands: dict[tuple[str, str], _Cand] = {}
@@ -259,7 +288,8 @@ class _Ballot:
             if c is None:
                 c = self.cands[key] = _Cand(r, pass_name, engine, len(self.cands), rival_only=short)
             c.passes.add(pass_name)
-            c.variants.add(pass_name.split(":", 1)[-1].split("/", maxsplit=1)[0])
+            vname = pass_name.split(":", 1)[-1].split("/", maxsplit=1)[0]
+            c.variants.add(SAME_PIXELS.get(vname, vname))
             c.engines.add(engine)
             c.boxes.append(r.box)
 
@@ -267,7 +297,7 @@ class _Ballot:
         c = self.cands[key]
         best = 0
         for k, o in self.cands.items():
-            if k == key:
+            if k == key or _part_of(o, c):
                 continue
             if any(_overlap(a, b) for a in c.boxes for b in o.boxes):
                 best = max(best, len(o.passes))

@@ -206,3 +206,42 @@ def crosses_bars_obliquely(img: np.ndarray, points, max_deg: float = 30.0) -> bo
     theta = 0.5 * np.arctan2(2 * jxy, jxx - jyy)  # the bars' normal
     cos = abs(np.cos(theta) * u[0] + np.sin(theta) * u[1])
     return bool(cos < np.cos(np.radians(max_deg)))
+
+
+def dense_regions(gray: np.ndarray, max_regions: int = 2, win: int = 15, min_side: int = 8) -> list:
+    """Compact blobs dense with edges ``(x, y, w, h, 0.0)``, most likely first: small symbols in big frames.
+
+    A symbol is edges almost everywhere (every module boundary), a printed box or a text line only along
+    its outline, the background nowhere: the share of edge pixels in a ``win``-pixel window separates them
+    where the bars detector (``barcode_regions``, built for 1D codes and merging nearby clutter into one
+    big region) does not — a QR code of 1.4 px per module in a 12 MP frame sits beside a label it merges
+    with. Ranked by density × √area; blobs wider than a third of the image are clutter, not small codes."""
+    gx = cv2.Sobel(gray, cv2.CV_16S, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_16S, 0, 1, ksize=3)
+    mag = cv2.convertScaleAbs(cv2.add(cv2.convertScaleAbs(gx), cv2.convertScaleAbs(gy)))
+    _, edges = cv2.threshold(mag, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    density = cv2.blur(edges, (win, win))  # share of edge pixels, 0..255
+    _, mask = cv2.threshold(density, 127, 1, cv2.THRESH_BINARY)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)  # ≪ labelling cost
+    h0, w0 = gray.shape[:2]
+    cands = []
+    for cnt in contours:
+        x, y, w, h = cv2.boundingRect(cnt)
+        area = cv2.contourArea(cnt)
+        if min(w, h) < min_side or max(w, h) > max(h0, w0) / 3 or area < 0.4 * w * h:
+            continue
+        score = float(density[y:y + h, x:x + w].mean()) / 255 * float(np.sqrt(area))
+        m = int(0.3 * max(w, h)) + 4  # quiet zone and what the window shaved off
+        x0, y0 = max(0, x - m), max(0, y - m)
+        cands.append((score, (x0, y0, min(w0, x + w + m) - x0, min(h0, y + h + m) - y0, 0.0)))
+    cands.sort(key=lambda c: -c[0])
+    return [c[1] for c in cands[:max_regions]]
+
+
+def flatten(img: np.ndarray, frac: float = 1 / 40) -> np.ndarray:
+    """Divide out uneven light (shadow edges, glare falloff, vignetting): the paper's white is estimated by
+    a grey closing with a window wider than any bar (``frac`` of the long side, ≥ 15 px), and each pixel is
+    expressed as a share of it — a symbol half in shadow gets one contrast across its width."""
+    k = max(15, int(max(img.shape[:2]) * frac)) | 1
+    paper = cv2.morphologyEx(img, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return cv2.divide(img, paper, scale=220)
