@@ -184,7 +184,8 @@ def wrk(port: int, script: Path, seconds: float) -> dict:
             "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else None}
 
 
-def run(db_name: str, url: str, token: str, seconds: float, rounds: int, before: Path | None) -> dict:
+def run(db_name: str, url: str, token: str, seconds: float, rounds: int, before: Path | None,
+        pairs: list[int]) -> dict:
     servers = {"bare": ("bare_app:create()", ROOT / "bench", 18101)}
     if before is not None:
         servers["before"] = ("backend:create_app()", before, 18103)
@@ -195,21 +196,24 @@ def run(db_name: str, url: str, token: str, seconds: float, rounds: int, before:
             procs[name] = _start(name, app, chdir, port, url)
         scripts = {}
         for i, (_, bare, jxc) in enumerate(PAIRS):
+            if i not in pairs:
+                continue
             scripts[(i, "bare")] = _lua(*bare, BARE_BODY if bare[0] == "POST" else None, None, WORK / f"p{i}_bare.lua")
-            s = _lua(*jxc, JXC_BODY if jxc[0] == "POST" else None, token, WORK / f"p{i}_jxc.lua")
+            # the health check is the framework baseline: anonymous (a token would add the auth query)
+            s = _lua(*jxc, JXC_BODY if jxc[0] == "POST" else None, token if i else None, WORK / f"p{i}_jxc.lua")
             scripts[(i, "jxc")] = scripts[(i, "before")] = s
         for name, (_, _, port) in servers.items():  # warm up: imports, pools, first requests
-            for i in range(len(PAIRS)):
+            for i in pairs:
                 wrk(port, scripts[(i, name)], 1)
-        res: dict = {(i, n): [] for i in range(len(PAIRS)) for n in servers}
+        res: dict = {(i, n): [] for i in pairs for n in servers}
         for r in range(rounds):
-            for i in range(len(PAIRS)):
+            for i in pairs:
                 for name, (_, _, port) in servers.items():
                     res[(i, name)].append(wrk(port, scripts[(i, name)], seconds))
             print(f"  {db_name}: round {r + 1}/{rounds} done, load {os.getloadavg()[0]:.2f}", file=sys.stderr)
     finally:
         _stop(list(procs.values()))
-    return {"servers": list(servers), "res": res}
+    return {"servers": list(servers), "res": res, "pairs": pairs}
 
 
 def serving(url: str, token: str, configs: list[str], seconds: float, rounds: int, src: Path) -> None:
@@ -240,6 +244,8 @@ def serving(url: str, token: str, configs: list[str], seconds: float, rounds: in
 def summarise(db_name: str, out: dict) -> list[dict]:
     rows = []
     for i, (label, _, _) in enumerate(PAIRS):
+        if i not in out["pairs"]:
+            continue
         row = {"db": db_name, "pair": label}
         for name in out["servers"]:
             runs = out["res"][(i, name)]
@@ -281,6 +287,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before", type=Path, help="source tree of an older JXC to measure in the same run")
+    ap.add_argument("--pairs", type=int, nargs="+", default=list(range(len(PAIRS))), help="which pairs (0-3)")
     ap.add_argument("--seed-only", action="store_true")
     ap.add_argument("--no-seed", action="store_true", help="reuse the data of the last seeding")
     ap.add_argument("--serving", nargs="+", metavar="ARGS",
@@ -315,7 +322,7 @@ def main() -> None:
             serving(url, token, a.serving, a.duration, a.rounds, a.src)
             continue
         load0 = os.getloadavg()
-        out = run(name, url, token, a.duration, a.rounds, a.before)
+        out = run(name, url, token, a.duration, a.rounds, a.before, a.pairs)
         rows = summarise(name, out)
         load1 = os.getloadavg()
         for r in rows:
