@@ -112,8 +112,8 @@ def install(app) -> None:
         for where, md in (("query", request.args), ("form", request.form if request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data") else {})):
             for k, vs in (md.lists() if md else ()):
-                for s in (k, *vs):
-                    if m := _BAD_TEXT.search(s):
+                for s in (k, *vs):  # a part whose name does not parse comes as None: nothing to check
+                    if isinstance(s, str) and (m := _BAD_TEXT.search(s)):
                         bad[f"{where}.{k}"] = _what(m.group())
         if request.is_json and request.get_data(cache=True):  # chunked bodies have no content_length
             check_depth(request.get_data(cache=True))
