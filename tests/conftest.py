@@ -112,11 +112,14 @@ def _app_ctx(request):
         yield
         return
     app = request.getfixturevalue("app")
+    config = dict(app.config)  # the app lives for the session: a setting a test changes must not leak
     with app.app_context():
         yield
         db.session.remove()
         _truncate_all()
         db.session.remove()
+    app.config.clear()
+    app.config.update(config)
 
 
 @pytest.fixture
