@@ -93,6 +93,11 @@ class Config:
     EXPENSE_APPROVAL_THRESHOLD = Decimal(os.environ.get("EXPENSE_APPROVAL_THRESHOLD", "5000"))  # above: approval
     # a stocktake count dated more than this before it reached the server is flagged clock_suspect
     STOCKTAKE_COUNT_MAX_SKEW_MINUTES = float(os.environ.get("STOCKTAKE_COUNT_MAX_SKEW_MINUTES", "60"))
+    # The largest quantity one document line may have (order, receipt, shipment, transfer, adjustment, count,
+    # return, pack size): a scanner burst typed into a quantity box must never become stock (issue 14).
+    QTY_MAX_PER_LINE = Decimal(os.environ.get("QTY_MAX_PER_LINE", "1000000"))
+    # Decimals per unit beyond backend.domain.quantities.UNIT_DECIMALS, e.g. {"卷": 2}; unknown units: 4.
+    QTY_UNIT_DECIMALS: ClassVar[dict[str, int]] = {}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))
     PAGE_SIZE_MAX = 500
 

@@ -32,7 +32,7 @@ from backend.models.catalog import Product
 from backend.models.inventory import ADJUSTMENT_REASONS, Adjustment, AdjustmentLine
 from backend.models.ledger import StockLevel
 from backend.models.warehouses import Location, Warehouse
-from backend.services import approvals, crud, ledger, numbering
+from backend.services import approvals, crud, ledger, numbering, quantities
 from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
@@ -98,7 +98,8 @@ def check_lines(reason: str, warehouse_id: int, lines: list[dict], product_of: C
         qty = Decimal(spec["quantity"])
         loc_id = spec.get("location_id")
         loc = location_of(loc_id) if loc_id is not None and reason_sign_ok(reason, qty) else None
-        err = _line_error(reason, qty, loc, warehouse_id, loc_id is not None)
+        err = (_line_error(reason, qty, loc, warehouse_id, loc_id is not None)
+               or quantities.line_errors(spec, getattr(product, "unit", None)))
         if err:
             errors[str(i)] = err
             continue

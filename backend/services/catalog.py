@@ -11,7 +11,7 @@ from backend.domain.gs1 import gs1_gtin
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.extensions import db
 from backend.models.catalog import Barcode, Product
-from backend.services import crud
+from backend.services import crud, quantities
 from backend.services.numbering import next_value
 from backend.services.uow import command
 
@@ -36,6 +36,7 @@ def barcode_values(spec: dict) -> dict:
     qty = Decimal(spec.get("quantity") or 1)
     if qty <= 0:
         raise ValidationFailed("Pack quantity must be positive.", errors={"quantity": ["Must be > 0."]})
+    quantities.ensure(qty)
     kind = spec.get("kind") or ("pack" if qty != 1 else "manufacturer")
     return {"code": code, "symbology": symbology, "quantity": qty, "kind": kind, "supplier_id": spec.get("supplier_id")}
 
@@ -67,6 +68,7 @@ def create_product(data: dict) -> Product:
     """Create a product; without a barcode it gets an internal EAN-13 (prefix 20)."""
     data = dict(data)
     barcodes = data.pop("barcodes", None) or []
+    _check_reorder(data, data.get("unit"))
     crud._check_unique(Product, None, data, PRODUCT_UNIQUE)
     product = Product(**data)
     db.session.add(product)
@@ -96,8 +98,17 @@ def remove_barcode(product_id: int, barcode_id: int) -> None:
     db.session.delete(bc)
 
 
+def _check_reorder(data: dict, unit: str | None) -> None:
+    """Reorder point and quantity are line quantities too (they become purchase-order lines)."""
+    for f in ("reorder_point", "reorder_qty"):
+        if data.get(f) is not None:
+            quantities.ensure(data[f], unit, f)
+
+
 @command
 def update_product(product_id: int, version: int, data: dict) -> Product:
+    if data.get("reorder_point") is not None or data.get("reorder_qty") is not None:
+        _check_reorder(data, data.get("unit") or crud.get_or_404(Product, product_id, "Product").unit)
     return crud.update(Product, product_id, version, data, PRODUCT_UNIQUE)
 
 

@@ -31,7 +31,7 @@ from backend.models.catalog import Product
 from backend.models.partners import Supplier
 from backend.models.purchasing import GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseReturn
 from backend.models.warehouses import Warehouse
-from backend.services import approvals, inbox
+from backend.services import approvals, inbox, quantities
 from backend.services.access import ensure_warehouse, lock, scoped
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
@@ -108,6 +108,8 @@ def _build_lines(po: PurchaseOrder, lines: list[dict]) -> None:
             errors[i] = {"product_id": ["Unknown or inactive product."]}
         elif Decimal(ln["quantity"]) <= 0:
             errors[i] = {"quantity": ["Must be greater than 0."]}
+        elif bad := quantities.line_errors(ln, p.unit):
+            errors[i] = bad
         products[i] = p
     if errors:
         raise ValidationFailed("Some lines are not valid.", errors={"lines": errors})

@@ -21,7 +21,7 @@ from backend.extensions import db
 from backend.models.base import QTY_SCALE, utcnow
 from backend.models.purchasing import GoodsReceipt, GoodsReceiptLine, PurchaseReturn, PurchaseReturnLine
 from backend.models.warehouses import Location
-from backend.services import finance, ledger
+from backend.services import finance, ledger, quantities
 from backend.services.access import ensure_warehouse, scoped
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
@@ -66,6 +66,8 @@ def _receipt_lines(po, lines: list[dict]) -> list[tuple]:
             errors[i] = {"line_id": ["Not a line of this order."]}
         elif q <= 0:
             errors[i] = {"quantity": ["Must be greater than 0."]}
+        elif bad := quantities.line_errors(rl, quantities.unit_of(ln.product_id)):
+            errors[i] = bad
         else:
             try:
                 wanted.append((ln, q, _location(po.warehouse_id, rl.get("location_id"))))
@@ -88,11 +90,11 @@ def _refuse_over_receipt(po, wanted: list[tuple]) -> None:
         ln = by_id[lid]
         limit = (ln.quantity * (1 + tol / 100)).quantize(QTY_SCALE)
         if ln.received_qty + q > limit:
-            over.append({"line_id": lid, "ordered": str(ln.quantity), "received": str(ln.received_qty),
-                         "requested": str(q), "allowed": str(max(limit - ln.received_qty, Decimal(0)))})
+            over.append({**quantities.over_line(ln, q, limit - ln.received_qty, ln.received_qty),
+                         "received": str(ln.received_qty)})
     if over:
-        raise Conflict("Receiving more than ordered.", code="over_receipt",
-                       errors={"lines": over, "tolerance_pct": str(tol)})
+        en, zh = quantities.over_message("receive", over)
+        raise Conflict(en, zh=zh, code="over_receipt", errors={"lines": over, "tolerance_pct": str(tol)})
 
 
 @command
@@ -145,6 +147,8 @@ def _return_lines(po, lines: list[dict]) -> list[tuple]:
             errors[i] = {"receipt_line_id": ["Not a received line of this order."]}
         elif q <= 0:
             errors[i] = {"quantity": ["Must be greater than 0."]}
+        elif bad := quantities.line_errors(rl, quantities.unit_of(gl.product_id)):
+            errors[i] = bad
         else:
             per_line[gl.id] += q
             if per_line[gl.id] > gl.quantity - gl.returned_qty:

@@ -29,7 +29,7 @@ from backend.models.sales import (
     Shipment,
 )
 from backend.models.warehouses import Warehouse
-from backend.services import approvals, inbox, ledger
+from backend.services import approvals, inbox, ledger, quantities
 from backend.services.access import ensure_warehouse, lock_row, scoped
 from backend.services.audit import audit_action
 from backend.services.crud import paginate, sort
@@ -123,6 +123,10 @@ def _set_lines(so: SalesOrder, lines: list[dict]) -> None:
             raise ValidationFailed(f"Unknown or inactive product {spec['product_id']}.",
                                    zh=f"商品 {spec['product_id']} 不存在或已停用。",
                                    errors={"lines": {str(i - 1): {"product_id": ["Unknown or inactive."]}}})
+        bad = quantities.line_errors(spec, product.unit)
+        if bad:
+            raise ValidationFailed("A quantity is out of bounds.", zh="数量超出允许范围。",
+                                   errors={"lines": {str(i - 1): bad}})
         ln = SalesOrderLine(line_no=i, product_id=product.id, quantity=Decimal(spec["quantity"]),
                             unit_price=Decimal(spec["unit_price"] if spec.get("unit_price") is not None
                                                else product.sale_price),

@@ -25,7 +25,7 @@ from backend.models.sales import (
     ShipmentLine,
 )
 from backend.models.warehouses import Location
-from backend.services import finance, ledger
+from backend.services import finance, ledger, quantities
 from backend.services.audit import audit_action
 from backend.services.numbering import document_number
 from backend.services.sales import begin_transition
@@ -47,13 +47,18 @@ def _pick_lines(so: SalesOrder, specs: list[dict] | None, open_qty, what: str) -
             raise ValidationFailed(f"Line {spec['line_id']} is not on this order.",
                                    zh=f"明细 {spec['line_id']} 不在此订单上。",
                                    errors={"lines": {str(i): {"line_id": ["Not on this order."]}}})
-        qty = Decimal(spec["quantity"])
-        totals[ln.id] += qty
-        if totals[ln.id] > open_qty(ln):
-            raise Conflict(f"Line {ln.line_no}: only {open_qty(ln)} left to {what}.",
-                           zh=f"第 {ln.line_no} 行：只剩 {open_qty(ln)} 可{VERB_ZH.get(what, what)}。", code=f"over_{what}",
-                           errors={"lines": {str(i): {"quantity": [f"At most {open_qty(ln)}."]}}})
-        picked.append((ln, qty, spec))
+        bad = quantities.line_errors(spec, quantities.unit_of(ln.product_id))
+        if bad:
+            raise ValidationFailed("A quantity is out of bounds.", zh="数量超出允许范围。",
+                                   errors={"lines": {str(i): bad}})
+        totals[ln.id] += Decimal(spec["quantity"])
+        picked.append((ln, Decimal(spec["quantity"]), spec))
+    # Every line asking for more than is open is named, with what it may have instead (issue 14 §5).
+    over = [quantities.over_line(ln, totals[ln.id], open_qty(ln), ln.quantity - open_qty(ln))
+            for ln in so.lines if totals.get(ln.id, 0) > open_qty(ln)]
+    if over:
+        en, zh = quantities.over_message(what, over)
+        raise Conflict(en, zh=zh, code=f"over_{what}", errors={"lines": over})
     if not picked:
         raise Conflict(f"Nothing left to {what}.", zh=f"没有可{VERB_ZH.get(what, what)}的数量。", code=f"nothing_to_{what}")
     return picked
@@ -139,6 +144,7 @@ def return_sales_order(so_id: int, version: int, lines: list[dict], user, reason
         if sl is None or sl.order_line_id not in order_lines:
             raise ValidationFailed("Shipment line is not on this order.",
                                    errors={"lines": {str(i): {"shipment_line_id": ["Not on this order."]}}})
+        quantities.ensure(spec["quantity"], quantities.unit_of(sl.product_id))
         qty = Decimal(spec["quantity"])
         if sl.returned_qty + qty > sl.quantity:
             raise Conflict(f"Only {sl.quantity - sl.returned_qty} of that shipment line can come back.",

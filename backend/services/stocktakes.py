@@ -44,7 +44,7 @@ from backend.models.inventory import (
 )
 from backend.models.ledger import StockLevel
 from backend.models.warehouses import Location, Warehouse
-from backend.services import approvals, crud, ledger, numbering, stocktake_lines
+from backend.services import approvals, crud, ledger, numbering, quantities, stocktake_lines
 from backend.services.access import ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
@@ -161,6 +161,7 @@ def check_count(st: Stocktake, product_id: int, location_id: int | None, quantit
     if qty < 0:
         raise ValidationFailed("A count cannot be negative.", errors={"quantity": [">= 0"]})
     product = product_getter(product_id)
+    quantities.ensure(qty, getattr(product, "unit", None))
     if st.category and product.category != st.category:
         raise ValidationFailed("The product is not in this stocktake's category.", code="out_of_scope",
                                errors={"product_id": [f"Category is not {st.category}."]})

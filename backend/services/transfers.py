@@ -35,7 +35,7 @@ from backend.models.inventory import (
     TransferDiscrepancy,
     TransferLine,
 )
-from backend.services import crud, ledger, numbering
+from backend.services import crud, ledger, numbering, quantities
 from backend.services.access import ensure_any_warehouse, ensure_warehouse, lock, require, visible_warehouses
 from backend.services.audit import audit_action
 from backend.services.ledger import MoveSpec
@@ -58,6 +58,9 @@ def _set_lines(t: Transfer, lines: list[dict]) -> None:
         if qty <= 0:
             raise ValidationFailed("Quantities must be positive.", errors={"lines": {str(i): {"quantity": ["> 0"]}}})
         product = get_product(ln["product_id"])
+        if bad := quantities.line_errors(ln, product.unit):
+            raise ValidationFailed("A quantity is out of bounds.", zh="数量超出允许范围。",
+                                   errors={"lines": {str(i): bad}})
         merged[product.id] = merged.get(product.id, Decimal(0)) + qty
     t.lines.clear()
     db.session.flush()
@@ -160,6 +163,10 @@ def receive_transfer(transfer_id: int, version: int, lines: list[dict], user, op
     specs, touched = [], False
     for i, spec in enumerate(lines or []):
         ln = _find_line(t, spec, i)
+        if bad := quantities.line_errors(spec, quantities.unit_of(ln.product_id),
+                                         ("quantity", "damaged_qty", "short_qty")):
+            raise ValidationFailed("A quantity is out of bounds.", zh="数量超出允许范围。",
+                                   errors={"lines": {str(i): bad}})
         qty = Decimal(spec.get("quantity") or 0)
         damaged, short = Decimal(spec.get("damaged_qty") or 0), Decimal(spec.get("short_qty") or 0)
         if min(qty, damaged, short) < 0:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from backend.errors import DomainError
 from backend.extensions import db
+from backend.i18n import pick
 from backend.models.base import utcnow
 from backend.models.sync import SyncOp
 from backend.sync.envelope import Op
@@ -28,9 +29,10 @@ def duplicate(rec: SyncOp, op: Op) -> dict[str, Any]:
 
 def error_body(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, DomainError):
-        return {"code": exc.code, "message": exc.message, "errors": exc.errors}
+        # in the pusher's language (Accept-Language; English without one), as the API's errors
+        return {"code": exc.code, "message": pick(exc.message, exc.message_zh), "errors": exc.errors}
     if isinstance(exc, ma.ValidationError):
-        return {"code": "validation_error", "message": "The operation's payload is not valid.",
+        return {"code": "validation_error", "message": pick("The operation's payload is not valid.", "操作内容无效。"),
                 "errors": exc.messages}
     return {"code": "internal_error", "message": "Internal error.", "errors": {}}
 

@@ -2,6 +2,7 @@
 import { resolveCode } from './catalog.js';
 import { getLang, t } from './i18n.js';
 import { icon } from './icons.js';
+import { feedback } from './feedback.js';
 import { scanPhoto } from './photoscan.js';
 import * as scanner from './scanner.js';
 import { errText, fmtQty, h, productName, toast } from './ui.js';
@@ -27,10 +28,10 @@ export function scanBox(o) {
   async function handle(code, meta = {}) {
     try {
       const hit = await resolveCode(code);
-      if (hit) { if (navigator.vibrate) navigator.vibrate(40); o.onResolved(hit, code, meta); }
-      else if (o.onUnknown) o.onUnknown(code);
-      else toast(t('scan.unknown', { code }), 'err');
-    } catch (e) { toast(errText(e), 'err'); }
+      // onResolved may answer 'warning' (over, not on this document) or 'error'; the sound tells which
+      if (hit) feedback((await o.onResolved(hit, code, meta)) || 'success');
+      else { feedback('error'); if (o.onUnknown) o.onUnknown(code); else toast(t('scan.unknown', { code }), 'err'); }
+    } catch (e) { feedback('error'); toast(errText(e), 'err'); }
   }
 
   const detachInput = scanner.attachInput(input, handle);
@@ -74,10 +75,13 @@ export function scanBox(o) {
 export function lineList(o = {}) {
   const lines = new Map();
   const ul = h('ul', { class: 'list', 'data-testid': 'lines' });
+  let lastKey = null; // the line the last scan went to: highlighted and scrolled into view
 
   function render() {
     if (!lines.size) { ul.replaceChildren(h('li', { class: 'empty' }, o.emptyText || t('lines.empty'))); return; }
     ul.replaceChildren(...[...lines.values()].map(row));
+    const last = ul.querySelector('li.last');
+    if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
     if (o.onChange) o.onChange();
   }
 
@@ -87,7 +91,8 @@ export function lineList(o = {}) {
     if (!o.signed) qtyIn.min = '0';
     const step = (d) => () => { line.qty = Math.round((Number(line.qty) + d) * 10000) / 10000; if (!o.signed && line.qty < 0) line.qty = 0; render(); };
     const exp = line.expected !== undefined && line.expected !== null ? Number(line.expected) : null;
-    const cls = exp === null ? 'line' : Number(line.qty) === exp ? 'line done' : Number(line.qty) > exp ? 'line over' : 'line';
+    const cls = (exp === null ? 'line' : Number(line.qty) === exp ? 'line done' : Number(line.qty) > exp ? 'line over' : 'line')
+      + (line.key === lastKey ? ' last' : '');
     return h('li', { class: cls, dataset: { product: String(line.product.id) } },
       h('div', { class: 'info' },
         h('div', { class: 'nm' }, productName(line.product, getLang())),
@@ -106,6 +111,7 @@ export function lineList(o = {}) {
       const cur = lines.get(key);
       if (cur) cur.qty = Math.round((Number(cur.qty) + Number(qty)) * 10000) / 10000;
       else lines.set(key, { key, product, qty: Number(qty), ...extra });
+      lastKey = key;
       render();
       return lines.get(key);
     },

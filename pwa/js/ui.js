@@ -1,5 +1,6 @@
 /** Small DOM helpers: build elements without innerHTML (no injection; CSP-friendly), toasts, formatting. */
 import { t } from './i18n.js';
+import { flat, refusalLines } from './refusals.js';
 
 /**
  * Create an element. `attrs`: props/attributes; `on*` functions become listeners; `class`, `dataset`, `hidden`.
@@ -38,7 +39,7 @@ export function toast(msg, kind = '') {
   el.className = `toast ${kind}`;
   el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, kind === 'err' ? 5000 : 2500);
+  toastTimer = setTimeout(() => { el.hidden = true; }, kind === 'err' || kind === 'warn' ? 5000 : 2500);
 }
 
 /** "12.5000" → "12.5"; quantities travel as decimal strings. */
@@ -58,8 +59,10 @@ export function fmtMoney(m) {
 export function errText(e) {
   if (!e) return '';
   if (e.isNetwork) return t('err.network');
+  const perLine = refusalLines(e);
+  if (perLine.length) return `${e.message || ''} ${perLine.join('；')}`.trim();
   const fields = e.errors && typeof e.errors === 'object' ? Object.entries(e.errors) : [];
-  const detail = fields.length ? ` (${fields.map(([k, v]) => `${k}: ${[].concat(v).flat().join(' ')}`).join('; ')})` : '';
+  const detail = fields.length ? ` (${fields.map(([k, v]) => `${k}: ${flat(v)}`).join('; ')})` : '';
   return (e.message || String(e)) + detail;
 }
 

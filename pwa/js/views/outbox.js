@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import * as outbox from '../outbox.js';
+import { refusalLines } from '../refusals.js';
 import { state as syncState, syncNow } from '../sync.js';
 import { errText, fmtMoney, fmtQty, fmtTime, h, mount, toast } from '../ui.js';
 
@@ -44,6 +45,8 @@ export default {
         h('div', { class: 'err-text', 'data-testid': 'conflict-error' },
           `${op.error && op.error.code ? `[${op.error.code}] ` : ''}${(op.error && op.error.message) || ''}`),
         nowFigures(op.error && op.error.errors && op.error.errors.current),
+        refusalLines(op.error).length ? h('ul', { class: 'err-text small', 'data-testid': 'conflict-lines' },
+          refusalLines(op.error).map((s) => h('li', {}, s))) : null,
         h('div', { class: 'btn-row' },
           h('button', { class: 'btn', type: 'button', 'data-testid': 'conflict-retry', onclick: async () => {
             try { await outbox.resolve(op.id); toast(t('conflict.retried')); } catch (e) { toast(errText(e), 'err'); }
