@@ -109,6 +109,7 @@ def test_over_receipt_is_warned_at_the_third_scan_and_submit_what_is_allowed_pos
     shot(page, "over-receipt-offer")
     assert outbox_rows(page) == []  # nothing sent before the user chose
     panel.get_by_test_id("submit-allowed").click()
+    page.locator('#app[data-view="receive"] [data-testid="receive-docs"]').wait_for()  # queued, back to the list
     wait_outbox_empty(page)
     after = live_server.client(user).get(f"/api/v1/purchase-orders/{po['id']}")
     assert after["status"] == "partially_received"  # the rest stays open
@@ -190,6 +191,7 @@ def test_scans_survive_killing_the_browser_and_come_back_offline_then_post_once(
         shot(page, "receipt-restored-offline")
         ctx.set_offline(False)
         page.get_by_test_id("receive-submit").click()
+        page.get_by_test_id("receive-docs").wait_for()  # queued, back to the list
         wait_outbox_empty(page)
         page.goto(f"/#/receive/{po['id']}")
         page.reload()  # a draft handed to the outbox is gone: nothing is sent twice

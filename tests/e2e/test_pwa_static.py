@@ -95,7 +95,7 @@ def test_the_pwa_speaks_the_servers_vocabulary():
     assert sorted(reasons) == sorted(ADJUSTMENT_REASONS)
 
 
-def test_the_precached_shell_stays_under_440_kb():
+def test_the_precached_shell_stays_under_460_kb():
     """Issue 12: office screens are lazy modules; everything precached together stays small.
     Issue 13's inventory office screens (41 KB) took it over 300 KB: raised to 320 KB for the lead to review;
     the finance screens (43 KB) to 360 KB, also for the lead (unminified sources; a second, lazily filled
@@ -104,9 +104,10 @@ def test_the_precached_shell_stays_under_440_kb():
     budgeted apart (below): one third-party file set, cached once per version, not downloaded again
     when the app changes. The admin screens (issue 13 §3: 6 views + their strings, 46 KB) to 430 KB, flagged.
     The complete inbox and push notifications (issue 14 §7-8: approvals.js, push.js, strings, 16 KB) to
-    440 KB, flagged."""
+    440 KB, flagged. The floor modules (issue 14 §3-5: feedback, drafts, per-line refusals, ~11 KB) to 460 KB,
+    flagged."""
     total = sum((PWA / p.lstrip("/")).stat().st_size for p in precache_list("SHELL") if p != "/")
-    assert total < 440_000, total
+    assert total < 460_000, total
 
 
 def test_the_barcode_decoder_stays_under_1_3_mb_and_comes_from_this_origin():
