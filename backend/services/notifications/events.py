@@ -50,6 +50,8 @@ DOCS: dict[str, tuple[str, Any, Any, str]] = {
 }
 COST_DOCS = {"purchase_order", "adjustment", "stocktake", "transfer"}
 FINAL = {"approved", "posted"}
+# the only audit actions _doc_rows can turn into a message: any other write costs no query here
+ACTIONS = {"submit", "approve", "reject", "recount", "resolve", "receive", "ship"}
 READY = {"purchase_order": ("purchase.receive", "/#/receive/{id}"), "sales_order": ("sales.ship", "/#/ship/{id}")}
 
 
@@ -70,7 +72,8 @@ def _write(session: Session, _ctx) -> None:
 
 def _audit_written(session: Session, records: list[dict]) -> None:
     """The audit records a transaction wrote at commit (``audit.ROWS_WRITTEN``): their notifications."""
-    found = [("doc", r["entity"], r["entity_id"], r["action"], r["user_id"]) for r in records if r["entity"] in DOCS]
+    found = [("doc", r["entity"], r["entity_id"], r["action"], r["user_id"]) for r in records
+             if r["entity"] in DOCS and r["action"] in ACTIONS]
     if found:
         _add(session, found)
 
