@@ -195,14 +195,21 @@ def test_purchase_by_scanning_then_sale_to_delivery_note(make_page, live_server,
     sup = api.get("/api/v1/suppliers", query_string={"q": f"S-{tag}"})["items"][0]
     codes = {b["code"]: (b["kind"], b["quantity"], b.get("supplier_id")) for b in api.get(f"/api/v1/products/{prod['id']}/barcodes")}
     assert codes[f"CTN{code}"][:2] == ("pack", "6.0000") and codes[f"SUP-{tag}"] == ("supplier", "1.0000", sup["id"])
+    # labels for chosen products: a second one of this test's own, both found by searching (other tests on
+    # this shared server add products that would push a fixed one off the first page)
+    twin = api.post("/api/v1/products", json={"sku": f"SKU-{tag}-B", "name": f"扫码螺丝 {tag} B"})
+    assert twin.status_code == 201, twin.get_json()
+    twin = twin.get_json()
     go(p, "products")
     list_loaded(p, "products")
-    # labels for chosen products
-    for pid_ in (prod["id"], live_server.data["products"]["E2E-002"]):
+    p.get_by_test_id("filter-q").fill(f"SKU-{tag}")
+    expect(p.get_by_test_id("products-list").locator(f'tr[data-id="{twin["id"]}"]')).to_be_visible()
+    list_loaded(p, "products")
+    for pid_ in (prod["id"], twin["id"]):
         p.get_by_test_id("products-list").locator(f'tr[data-id="{pid_}"] [data-testid=row-select]').check()
     p.get_by_test_id("labels-copies").fill("2")
     href = p.get_by_test_id("labels-chosen").get_attribute("href")
-    assert f"product_ids={prod['id']},{live_server.data['products']['E2E-002']}" in href and "copies=2" in href
+    assert f"product_ids={prod['id']},{twin['id']}" in href and "copies=2" in href
     r = p.request.get(href)
     assert r.status == 200 and r.headers["content-type"] == "application/pdf"
     shot(p, "products-list")
