@@ -124,8 +124,8 @@ def pct(a, b):
     return f"{100 * a / b:.1f} %" if b else "–"
 
 
-def table(results, names) -> str:
-    groups = sorted({g for per, _ in results.values() for g in per})
+def table(results, names, time_label="1D + QR sets, ean13-5, falsepositives") -> str:
+    groups = sorted({g for per, *_ in results.values() for g in per})
     main = [g for g in groups if g in ONE_D_AND_QR]
     lines = ["| set | images | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
 
@@ -149,7 +149,7 @@ def table(results, names) -> str:
         n = results[names[0]][0]["falsepositives"]["n"]
         lines.append(f"| falsepositives: images with any read | {n} | " + " | ".join(
             str(results[name][0]["falsepositives"]["wrong"]) for name in names) + " |")
-    lines.append("| ms per image p50 / p95 (1D + QR sets, ean13-5, falsepositives) | | " + " | ".join(
+    lines.append(f"| ms per image p50 / p95 ({time_label}) | | " + " | ".join(
         f"{statistics.median(results[name][1]):.0f} / {statistics.quantiles(results[name][1], n=20)[18]:.0f}"
         for name in names) + " |")
     return "\n".join(lines)

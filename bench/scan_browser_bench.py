@@ -19,7 +19,6 @@ import argparse
 import json
 import mimetypes
 import os
-import statistics
 import sys
 import threading
 import time
@@ -31,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scan_bench import ONE_D_AND_QR, group, images, pct, same  # noqa: E402
+from scan_bench import group, images, same  # noqa: E402
+from scan_bench import table as scan_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("JXC_CHROMIUM", "/usr/bin/chromium")
@@ -147,34 +147,7 @@ def score(items, got) -> tuple[dict, list[float], list[tuple[str, str, list[str]
 
 
 def table(results: dict) -> str:
-    names = list(results)
-    groups = sorted({g for per, _, _ in results.values() for g in per})
-    main = [g for g in groups if g in ONE_D_AND_QR]
-    lines = ["| set | images | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
-
-    def row(label, gs):
-        n = sum(results[names[0]][0][g]["n"] for g in gs)
-        cells = []
-        for name in names:
-            per = results[name][0]
-            ok, wrong = sum(per[g]["ok"] for g in gs), sum(per[g]["wrong"] for g in gs)
-            cells.append(f"{ok}/{n} ({pct(ok, n)})" + (f", **{wrong} wrong**" if wrong else ""))
-        lines.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
-
-    for g in main:
-        row(g, [g])
-    row("**total 1D + QR** (without ean13-5)", main)
-    for g in groups:
-        if g not in main and g != "falsepositives":
-            row(f"{g} (apart)", [g])
-    if "falsepositives" in groups:
-        n = results[names[0]][0]["falsepositives"]["n"]
-        lines.append(f"| falsepositives: images with any read | {n} | " + " | ".join(
-            str(results[name][0]["falsepositives"]["wrong"]) for name in names) + " |")
-    lines.append("| ms per image p50 / p95 (all but Data Matrix) | | " + " | ".join(
-        f"{statistics.median(results[n][1]):.0f} / {statistics.quantiles(results[n][1], n=20)[18]:.0f}"
-        for n in names) + " |")
-    return "\n".join(lines)
+    return scan_table(results, list(results), time_label="all but Data Matrix")
 
 
 def main():

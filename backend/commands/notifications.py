@@ -1,13 +1,11 @@
 """Notification commands: notifications-deliver (the Web Push worker), notifications-low-stock (daily)."""
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 
+from backend.commands import delivery_loop
 from backend.context import Actor, acting_as
-from backend.extensions import db
 from backend.services import notifications
 from backend.services.notifications.digest import low_stock_digest
 
@@ -20,20 +18,7 @@ from backend.services.notifications.digest import low_stock_digest
 def notifications_deliver_cmd(once, interval, batch):
     """Send queued notifications by Web Push (VAPID keys are made on the first run and kept)."""
     notifications.public_key()  # first start: make and keep the VAPID key pair
-    total = {"sent": 0, "pending": 0, "failed": 0, "skipped": 0}
-    try:
-        while True:
-            counts = notifications.deliver_due(batch)
-            db.session.remove()
-            for k, v in counts.items():
-                total[k] += v
-            busy = sum(counts.values()) >= batch
-            if once and not busy:
-                break
-            if not busy:
-                time.sleep(interval)
-    except KeyboardInterrupt:
-        pass
+    total = delivery_loop(notifications.deliver_due, batch, once, interval, {"sent": 0, "pending": 0, "failed": 0, "skipped": 0})
     click.echo("notifications: " + ", ".join(f"{k} {v}" for k, v in total.items()))
 
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 from flask.cli import with_appcontext
 
+from backend.commands import delivery_loop
 from backend.context import Actor, acting_as
 from backend.errors import DomainError
-from backend.extensions import db
 from backend.services import backup, webhooks  # importing webhooks installs the outbox listener (every entry point)
 
 
@@ -61,20 +60,7 @@ def restore_cmd(file, yes):
 @with_appcontext
 def webhooks_deliver_cmd(once, interval, batch):
     """Deliver queued webhook events (signed POSTs, retries with exponential backoff)."""
-    total = {"delivered": 0, "retry": 0, "failed": 0, "skipped": 0}
-    try:
-        while True:
-            counts = webhooks.deliver_due(batch)
-            db.session.remove()
-            for k, v in counts.items():
-                total[k] += v
-            busy = sum(counts.values()) >= batch
-            if once and not busy:
-                break
-            if not busy:
-                time.sleep(interval)
-    except KeyboardInterrupt:
-        pass
+    total = delivery_loop(webhooks.deliver_due, batch, once, interval, {"delivered": 0, "retry": 0, "failed": 0, "skipped": 0})
     click.echo("webhooks: " + ", ".join(f"{k} {v}" for k, v in total.items()))
 
 
