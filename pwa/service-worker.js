@@ -9,7 +9,7 @@
  *    queued here — the page's outbox does that with idempotency keys (op_id), so nothing is replayed twice.
  * Bump VERSION whenever a shell file changes (tests/e2e checks the list matches pwa/).
  */
-const VERSION = 'v30';
+const VERSION = 'v31';
 const SHELL_CACHE = `jxc-shell-${VERSION}`;
 const REF_CACHE = 'jxc-ref-v1';
 // The barcode decoder for phones without BarcodeDetector (~1.1 MB, mostly WebAssembly): its own cache,

@@ -13,6 +13,7 @@ import { restore, session } from './session.js';
 const PULL_URL = '/api/v1/sync/pull';
 const FULL_REFRESH_MS = 10 * 60 * 1000;
 let running = null;
+let again = false; // asked for while a run was going on
 let started = false;
 
 /** Current sync state for the UI. */
@@ -21,14 +22,22 @@ export const state = { running: false, lastSync: null, lastError: null, pushMiss
 function emit() { window.dispatchEvent(new CustomEvent('jxc:sync', { detail: { ...state } })); }
 
 /**
- * Push the outbox, then pull changes. Safe to call any time; concurrent calls share one run.
+ * Push the outbox, then pull changes. Safe to call any time; a call during a run gets that run's promise
+ * and one more run after it (so an op queued meanwhile is pushed at once).
  * @param {{force?: boolean}} [opts] force: refresh the catalog even if it is fresh
  */
 export function syncNow(opts = {}) {
-  if (!running) {
-    running = run(opts).then((res) => { scheduleRetry(res && res.netError); return res; })
-      .finally(() => { running = null; state.running = false; emit(); });
+  if (running) {
+    // a run already past its push would not see an op queued now: run once more when it ends
+    again = true;
+    return running;
   }
+  again = false;
+  running = run(opts).then((res) => { scheduleRetry(res && res.netError); return res; })
+    .finally(() => {
+      running = null; state.running = false; emit();
+      if (again) syncNow();
+    });
   return running;
 }
 
