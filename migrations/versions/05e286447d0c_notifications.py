@@ -5,10 +5,10 @@ Revises: e9eb29b8930a
 Create Date: 2026-12-08 01:36:08.149638
 
 """
-from alembic import op
 import sqlalchemy as sa
-import backend.models.base
+from alembic import op
 
+import backend.models.base
 
 # revision identifiers, used by Alembic.
 revision = '05e286447d0c'

@@ -5,10 +5,10 @@ Revises: 8298ac10015c
 Create Date: 2026-12-08 02:02:31.379701
 
 """
-from alembic import op
 import sqlalchemy as sa
-import backend.models.base
+from alembic import op
 
+import backend.models.base
 
 # revision identifiers, used by Alembic.
 revision = '76c761721ba7'
